@@ -1,0 +1,32 @@
+# Set-up and the two everyday commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint system-deps clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+## Build the bundled demo corpus into output/.
+demo: $(STAMP)
+	$(BIN)/paperkg build -o output
+
+## The whole test suite (installs the system tools the tests drive first).
+test: $(STAMP) system-deps
+	$(BIN)/ruff check kg extractors tests bench
+	$(BIN)/python -m pytest -q
+
+## Debian packages the tests use as independent engines (needs root or sudo).
+system-deps:
+	@./.ci/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check kg extractors tests bench
+
+clean:
+	rm -rf $(VENV) output/*.ttl output/*.nt output/*.jsonld output/*.html build *.egg-info
