@@ -1,0 +1,58 @@
+"""Name chunks: maximal runs of word tokens glued by joiners (``-``, ``/``, ``+``…) with no space.
+
+``GMAI-VL-5.5M``, ``Llama-3-8B-Instruct`` and ``ViT-B/16`` are each one chunk.  A lexicon match
+that is only part of a chunk (``SAM`` in ``SAM-Med2D``) names something else, unless the rest
+of the chunk is a suffix such as ``-based`` or a model size.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+JOINER_TEXTS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/+=")
+#: what may follow a name inside its chunk without making it another name: "Llama-2-based"
+FREE_SUFFIXES = frozenset(
+    "based like style specific derived driven powered guided enhanced tuned finetuned "
+    "only free level scale aware assisted informed augmented pretrained trained generated "
+    "initialized initialised inspired built centric friendly compatible sized".split()
+)
+SIZE = re.compile(r"^\d+(\.\d+)?[kKmMbBtT]$|^[xX]?\d+[bB]$|^v\d+(\.\d+)?$")
+
+
+def _is_word(token_text: str) -> bool:
+    return any(c.isalnum() for c in token_text)
+
+
+def chunk_bounds(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Token bounds of the chunk around ``doc[start:end]``."""
+    while start > 1 and _glued(doc, start - 2, start - 1) and _glued(doc, start - 1, start):
+        start -= 2
+    n = len(doc)
+    while end + 1 < n and _glued(doc, end - 1, end) and _glued(doc, end, end + 1):
+        end += 2
+    return start, end
+
+
+def _glued(doc: Doc, i: int, j: int) -> bool:
+    """Tokens i and j=i+1 are glued: no space between, one a joiner and the other a word."""
+    a, b = doc[i], doc[j]
+    if a.whitespace_:
+        return False
+    if a.text in JOINER_TEXTS:
+        return _is_word(b.text)
+    return b.text in JOINER_TEXTS and _is_word(a.text)
+
+
+def is_whole_name(span: Span) -> bool:
+    """True when ``span`` is its whole chunk, or the rest of the chunk is a free suffix/size."""
+    doc = span.doc
+    start, end = chunk_bounds(doc, span.start, span.end)
+    if start < span.start:
+        return False
+    # the tokens after the span: joiner, word, joiner, word…
+    rest = [t.text for t in doc[span.end + 1 : end : 2]]
+    return all(w.lower() in FREE_SUFFIXES or SIZE.match(w) or w.isdigit() for w in rest[:1]) and (
+        len(rest) <= 2
+    )

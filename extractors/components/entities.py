@@ -1,0 +1,175 @@
+"""``paperkg_entities``: lexicon matching and the resolution of every candidate into ``doc.ents``.
+
+Lexicon patterns (EntityRuler JSONL, see :mod:`extractors.lexicon`) go into two PhraseMatchers:
+short mixed-case names (``SAM``, ``LoRA``, ``ViT``) match case-sensitively on ``ORTH``, all others
+on ``NORM`` (lower case, unicode dashes folded).  Surface variants (``Llama 2``/``Llama-2``/
+``Llama2``, plurals of lower-case terms) are generated.  Candidates of upstream components
+(:mod:`~extractors.components.names`, :mod:`~extractors.components.abbreviations`) join the lexicon
+matches; overlaps are resolved longest-first, then by rule priority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from extractors.components.abbreviation_types import long_form_type
+from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
+from extractors.candidates import Candidate, candidates, set_span_extensions
+from extractors.chunks import is_whole_name
+from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
+from extractors.normalize import DASHES
+
+LEXICON_PRIORITY = 0
+ABBREVIATION_PRIORITY = 1
+
+
+def is_case_sensitive(pattern: str, entry: LexiconEntry) -> bool:
+    """Short names with two or more capitals match only as written (``SAM`` but not ``sam``)."""
+    if entry.case_sensitive is not None:
+        return entry.case_sensitive
+    return sum(c.isupper() for c in pattern) >= 2 and len(pattern) <= 6
+
+
+def surface_variants(pattern: str, label: str) -> list[str]:
+    """Spelling variants of a pattern: hyphen/space/no-space forms, plural of lower-case terms."""
+    variants = [pattern]
+    if len(pattern.split()) <= 3:
+        for old, new in (("-", " "), ("-", ""), (" ", "-"), (" ", "")):
+            if old in pattern:
+                variants.append(pattern.replace(old, new))
+    if label in ("Method", "Task", "Metric", "Model") and pattern.islower() and pattern[-1].isalpha():
+        variants += [v + "s" for v in variants if not v.endswith("s")]
+    return list(dict.fromkeys(variants))
+
+
+@Language.factory(
+    "paperkg_entities",
+    default_config={"patterns": [], "use_lexicons": True},
+)
+def make_entity_matcher(
+    nlp: Language, name: str, patterns: list[str], use_lexicons: bool
+) -> EntityMatcher:
+    """Factory: ``nlp.add_pipe("paperkg_entities", config={"patterns": ["my.jsonl"]})``."""
+    lexicon = load_lexicon([Path(p) for p in patterns]) if use_lexicons else Lexicon()
+    if not use_lexicons:
+        from extractors.lexicon import read_jsonl
+
+        for path in patterns:
+            lexicon.add_lines(read_jsonl(path), str(path), override=True)
+    return EntityMatcher(nlp, lexicon)
+
+
+class EntityMatcher:
+    """Matches lexicon entries and resolves all candidates into ``doc.ents``."""
+
+    def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
+        set_span_extensions()
+        self.lexicon = lexicon
+        for dash in DASHES:
+            nlp.vocab[dash].norm_ = "-"
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.folded = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.tokens = Matcher(nlp.vocab)
+        self._add_patterns(nlp, lexicon.entries.values())
+
+    def _add_patterns(self, nlp: Language, entries: Iterable[LexiconEntry]) -> None:
+        exact: dict[str, list[Doc]] = {}
+        folded: dict[str, list[Doc]] = {}
+        seen: set[tuple[str, str]] = set()
+        for entry in entries:
+            for pattern in entry.patterns:
+                case = is_case_sensitive(pattern, entry)
+                for variant in surface_variants(pattern, entry.label):
+                    key = (variant if case else variant.lower(), entry.id)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    (exact if case else folded).setdefault(entry.id, []).append(
+                        nlp.make_doc(variant)
+                    )
+            if entry.token_patterns:
+                self.tokens.add(entry.id, entry.token_patterns)
+        for entry_id, docs in exact.items():
+            self.exact.add(entry_id, docs)
+        for entry_id, docs in folded.items():
+            self.folded.add(entry_id, docs)
+
+    def entry(self, entry_id: str) -> LexiconEntry:
+        return self.lexicon.entries[entry_id]
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = candidates(doc)
+        strings = doc.vocab.strings
+        for matcher in (self.exact, self.folded, self.tokens):
+            for match_id, start, end in matcher(doc):
+                entry = self.lexicon.entries[strings[match_id]]
+                if not is_whole_name(doc[start:end]):
+                    continue
+                found.append(
+                    Candidate(start, end, entry.label, f"lexicon:{entry.id}", entry.id,
+                              LEXICON_PRIORITY)
+                )
+        pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
+        for long_span, short_span in pairs or ():
+            found.extend(abbreviation_candidates(doc, long_span, short_span, found))
+        doc.ents = resolve(doc, found)
+        return doc
+
+
+def abbreviation_candidates(
+    doc: Doc, long_span: Span, short_span: Span, found: list[Candidate]
+) -> list[Candidate]:
+    """Candidates for an abbreviation pair, typed by the lexicon or by the long form's head word.
+
+    The short form's other occurrences in the doc get the same type.
+    """
+    lexical = [c for c in found if c.priority == LEXICON_PRIORITY]
+    known = next(
+        (c for c in lexical if c.start == short_span.start and c.end == short_span.end), None
+    ) or next(
+        (c for c in lexical if long_span.start <= c.start and c.end == long_span.end), None
+    )
+    label = known.label if known else long_form_type(long_span.text, short_span.text)
+    if label is None:
+        return []
+    kb_id = known.kb_id if known else ""
+    spans = [long_span, *_occurrences(doc, short_span.text)]
+    covered = {(c.start, c.end) for c in lexical}
+    return [
+        Candidate(s.start, s.end, label, "abbreviation", kb_id, ABBREVIATION_PRIORITY)
+        for s in spans
+        if (s.start, s.end) not in covered
+    ]
+
+
+def _occurrences(doc: Doc, text: str) -> list[Span]:
+    """Every token-aligned occurrence of ``text`` in ``doc``."""
+    spans = []
+    pos = doc.text.find(text)
+    while pos != -1:
+        span = doc.char_span(pos, pos + len(text))
+        if span is not None:
+            spans.append(span)
+        pos = doc.text.find(text, pos + 1)
+    return spans
+
+
+def resolve(doc: Doc, found: list[Candidate]) -> list[Span]:
+    """Pick non-overlapping candidates: longest first, then lowest priority value, then earliest."""
+    ordered = sorted(found, key=lambda c: (-(c.end - c.start), c.priority, c.start, c.label))
+    taken = bytearray(len(doc))
+    spans = []
+    for cand in ordered:
+        if any(taken[cand.start : cand.end]):
+            continue
+        taken[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
+        span = Span(doc, cand.start, cand.end, label=cand.label, kb_id=cand.kb_id)
+        span._.rule = cand.rule
+        span._.proposed = cand.proposed
+        spans.append(span)
+    return sorted(spans, key=lambda s: s.start)

@@ -1,0 +1,95 @@
+"""Context words that decide an entity's type and role: head nouns, proposal verbs, morphology."""
+
+from __future__ import annotations
+
+import re
+
+#: head nouns that follow (or precede) a name and give its type
+HEAD_TYPES: dict[str, str] = {
+    **dict.fromkeys(
+        "dataset datasets benchmark benchmarks corpus corpora database databases collection "
+        "suite testbed exam exams examination leaderboard dataset.".split(),
+        "Dataset",
+    ),
+    **dict.fromkeys(
+        "model models llm llms lm lms vlm vlms mllm mllms lvlm lvlms network networks "
+        "architecture assistant assistants chatbot chatbots encoder decoder backbone "
+        "agent generalist copilot".split(),
+        "Model",
+    ),
+    **dict.fromkeys(
+        "method methods technique techniques algorithm algorithms strategy strategies approach "
+        "framework paradigm mechanism module loss pipeline procedure scheme tuning fine-tuning "
+        "finetuning prompting regularization regularisation optimization optimisation "
+        "distillation adaptation attack defense".split(),
+        "Method",
+    ),
+    **dict.fromkeys("task tasks".split(), "Task"),
+    **dict.fromkeys("metric metrics score".split(), "Metric"),
+}
+
+#: verbs after "we" that introduce the paper's own contribution
+PROPOSE_VERBS = frozenset(
+    "propose proposes proposed present presents presented introduce introduces introduced "
+    "develop develops developed release releases released build builds built create creates "
+    "created construct constructs constructed curate curates curated design designs designed "
+    "train trained pretrain pretrained name named call called dub dubbed term termed offer "
+    "unveil contribute establish collect compile assemble".split()
+)
+#: "a benchmark called X"
+NAMING_WORDS = frozenset("called named dubbed termed coined entitled".split())
+
+#: acronyms and words that look like names but are generic
+GENERIC_NAMES = frozenset(
+    """llm llms vlm vlms lvlm lvlms mllm mllms lmm lmms mlm slm slms lm lms plm plms ai ml dl nlp
+    cv gpu gpus cpu tpu api apis sota ehr ehrs emr emrs icu ct mri pet us usa uk eu who fda nih
+    covid covid-19 sars-cov-2 dna rna 2d 3d 4d rgb id ood iid qa faq url html pdf json gpt-like
+    cnn cnns nn nns rnn rnns gnn gnns mlp mlps lstm vlp ecg eeg os ft pt note it ir hci iot ui ux ar vr fm fms gai genai agi ok github arxiv pubmed? llm-based
+    i ii iii iv v vi vii viii ix x xi xii xiii xiv xv""".split()
+)
+
+_DATASET_SHAPE = re.compile(
+    r"(qa|vqa|bench|benchmark|eval|set|corpus|dataset|db|bank|exam|\d+(\.\d+)?[kmb])$",
+    re.IGNORECASE,
+)
+_MODEL_SHAPE = re.compile(
+    r"(gpt|bert|llama|lm|llm|clip|sam|net|former|vit|vl|med|chat|instruct|diffusion|t5|"
+    r"mistral|gemma|qwen|phi|mamba|dino|unet|gan|doctor|coder)(\d+(\.\d+)?)?$",
+    re.IGNORECASE,
+)
+_METHOD_SHAPE = re.compile(r"(rag|tuning|lora|adapter|adapt|prompt|prompting|cot|kd|po)$",
+                           re.IGNORECASE)
+
+
+def type_from_shape(name: str) -> str | None:
+    """A type guessed from the form of a name alone (``-QA`` Dataset, ``-GPT`` Model …)."""
+    last = re.split(r"[-\s/]", name.strip())[-1] or name
+    if _DATASET_SHAPE.search(last) or re.search(r"bench", name, re.IGNORECASE):
+        return "Dataset"
+    if _METHOD_SHAPE.search(last):
+        return "Method"
+    if _MODEL_SHAPE.search(last) or re.search(r"gpt|bert|llama|llava", name, re.IGNORECASE):
+        return "Model"
+    return None
+
+
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}")
+_ALNUM_MIX = re.compile(r"[A-Za-z].*\d|\d.*[A-Za-z]")
+
+
+def is_name_shaped(text: str) -> bool:
+    """A chunk that looks like a proper name: internal capitals, an acronym or letters+digits.
+
+    ``MedSAM``, ``LLaVA-Med``, ``GPT-4o``, ``Med42`` and ``VQA-RAD`` are; ``fine-tuning``,
+    ``Vision-Language``, ``2023`` and ``7B`` are not.
+    """
+    if len(text) < 2 or not any(c.isalpha() for c in text):
+        return False
+    if text.casefold() in GENERIC_NAMES or text.rstrip("s").casefold() in GENERIC_NAMES:
+        return False
+    if re.fullmatch(r"\d+(\.\d+)?[kKmMbBtT]?|[xX]\d+|v\d+(\.\d+)?", text):
+        return False
+    parts = re.split(r"[-/+=]", text)
+    if any(_CAMEL.search(p) for p in parts):
+        return True
+    return any(_ALNUM_MIX.search(p) and p[0].isupper() for p in parts if p)

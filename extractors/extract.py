@@ -1,0 +1,133 @@
+"""From spaCy docs to :class:`~kg.model.PaperExtraction` records (one per paper)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
+from extractors.components.relations import EXTENSION as RELATIONS
+from extractors.normalize import name_key
+from kg.model import Evidence, Mention, Paper, PaperEntity, PaperExtraction, PaperRelation
+
+
+def extract(
+    papers: Iterable[Paper], nlp: Language, batch_size: int = 256
+) -> Iterator[PaperExtraction]:
+    """Extract every paper (``nlp.pipe`` in batches), in input order."""
+    stream = ((paper.text, paper) for paper in papers)
+    for doc, paper in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+        yield doc_to_extraction(doc, paper, nlp)
+
+
+def span_key(span: Span) -> tuple[str, str]:
+    """Which paper-level entity a span belongs to: its lexicon id, else its type and name key."""
+    return ("lexicon", span.kb_id_) if span.kb_id_ else (span.label_, name_key(span.text))
+
+
+class _Sentences:
+    """Sentence index and text of a token, and character offsets relative to the fields."""
+
+    def __init__(self, doc: Doc, paper: Paper) -> None:
+        self.sents = list(doc.sents)
+        self.starts = [s.start for s in self.sents]
+        self.title_len = len(paper.title)
+        self.paper_id = paper.id
+
+    def evidence(self, span: Span, rule: str) -> Evidence:
+        index = bisect_right(self.starts, span.start) - 1
+        sent = self.sents[index]
+        start, end = span.start_char, span.end_char
+        if start <= self.title_len:
+            field, offset = "title", 0
+        else:
+            field, offset = "abstract", self.title_len + 1
+        return Evidence(
+            paper_id=self.paper_id,
+            field=field,
+            start=start - offset,
+            end=end - offset,
+            sentence=index,
+            sentence_text=sent.text.strip(),
+            rule=rule,
+        )
+
+
+def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
+    """Group a doc's entity spans into paper entities (abbreviation pairs merged)."""
+    sentences = _Sentences(doc, paper)
+    lexicon = nlp.get_pipe("paperkg_entities").lexicon
+    alias_of = _abbreviation_links(doc)
+    groups: dict[tuple[str, str], list[Span]] = {}
+    for span in doc.ents:
+        key = span_key(span)
+        groups.setdefault(alias_of.get(key, key), []).append(span)
+
+    entities: list[PaperEntity] = []
+    name_of: dict[tuple[str, str], str] = {}
+    for key, spans in groups.items():
+        kb_id = next((s.kb_id_ for s in spans if s.kb_id_), "")
+        label = Counter(s.label_ for s in spans).most_common(1)[0][0]
+        surfaces = list(dict.fromkeys(s.text for s in spans))
+        if kb_id:
+            name = lexicon.entries[kb_id].name
+        else:
+            name = _preferred_name(spans, surfaces)
+        entity = PaperEntity(
+            name=name,
+            type=label,
+            aliases=[s for s in surfaces if s != name],
+            proposed=any(s._.proposed for s in spans),
+            mentions=[
+                Mention(s.text, s.label_, sentences.evidence(s, s._.rule or "")) for s in spans
+            ],
+            lexicon_id=kb_id or None,
+        )
+        entities.append(entity)
+        name_of[key] = name
+    relations = [
+        PaperRelation(
+            name_of[alias_of.get(span_key(subj), span_key(subj))],
+            predicate,
+            name_of[alias_of.get(span_key(obj), span_key(obj))],
+            sentences.evidence(doc[min(subj.start, obj.start) : max(subj.end, obj.end)], rule),
+        )
+        for subj, predicate, obj, rule in (doc._.get(RELATIONS) or ())
+    ]
+    relations = list({(r.subject, r.predicate, r.object): r for r in relations}.values())
+    return PaperExtraction(paper=paper, entities=entities, relations=relations)
+
+
+def _preferred_name(spans: list[Span], surfaces: list[str]) -> str:
+    """An acronym defined in the paper if there is one, else the most frequent surface form."""
+    short = [s for s in surfaces if s.upper() == s or sum(c.isupper() for c in s) >= 2]
+    short = [s for s in short if " " not in s]
+    if short and len(surfaces) > 1:
+        return short[0]
+    counts = Counter(s.text for s in spans)
+    return max(surfaces, key=lambda s: (counts[s], -surfaces.index(s)))
+
+
+def _abbreviation_links(doc: Doc) -> dict[tuple[str, str], tuple[str, str]]:
+    """Map the key of a long form to the key of its short form (same label only)."""
+    if not Doc.has_extension(ABBREVIATIONS):
+        return {}
+    ents = {(e.start, e.end): e for e in doc.ents}
+    links: dict[tuple[str, str], tuple[str, str]] = {}
+    for long_span, short_span in doc._.get(ABBREVIATIONS) or ():
+        long_ent = ents.get((long_span.start, long_span.end)) or next(
+            (e for e in doc.ents if e.end == long_span.end and e.start >= long_span.start), None
+        )
+        short_ent = ents.get((short_span.start, short_span.end))
+        if long_ent is None or short_ent is None or long_ent.label_ != short_ent.label_:
+            continue
+        long_key, short_key = span_key(long_ent), span_key(short_ent)
+        if long_key != short_key:
+            target = short_key if not long_ent.kb_id_ or short_ent.kb_id_ else long_key
+            source = long_key if target == short_key else short_key
+            links[source] = target
+    return links

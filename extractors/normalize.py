@@ -1,0 +1,38 @@
+"""Name normalisation shared by matching, linking and evaluation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+_DROP = re.compile(r"[\s\-\u2010-\u2015\u2212_./\\'\u2019\u2018`]+")
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_DASH_TABLE = str.maketrans({c: "-" for c in DASHES})
+
+
+def fold_dashes(text: str) -> str:
+    """Replace unicode dashes and the minus sign with an ASCII hyphen."""
+    return text.translate(_DASH_TABLE)
+
+
+def name_key(name: str) -> str:
+    """The matching key of a name (the scoring rule of ``paperkg eval``).
+
+    NFKC, casefold, drop a leading article, drop whitespace, hyphens, underscores, dots,
+    slashes and apostrophes.
+
+    >>> name_key("The Llama 2") == name_key("llama-2")
+    True
+    """
+    text = unicodedata.normalize("NFKC", name).strip()
+    text = _ARTICLE.sub("", text).casefold()
+    return _DROP.sub("", text)
+
+
+def slugify(name: str) -> str:
+    """A readable, IRI-safe slug: lowercase ASCII letters, digits, ``.`` and single hyphens."""
+    text = unicodedata.normalize("NFKD", fold_dashes(name)).encode("ascii", "ignore").decode()
+    text = re.sub(r"\+", "-plus", text.lower())
+    text = re.sub(r"[^a-z0-9.]+", "-", text).strip("-.")
+    return re.sub(r"-{2,}", "-", text) or "x"

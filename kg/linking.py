@@ -1,0 +1,154 @@
+"""Linking: per-paper extractions -> one graph of canonical entities and evidenced relations.
+
+Canonicalisation: every surface form of an entity (name, aliases, and for lexicon entities every
+lexicon pattern) is a key ``(type, name_key(form))``; entities of different papers that share a
+key are one entity (union-find), so an acronym defined in one paper (``Segment Anything Model
+(SAM)``) links ``SAM`` in every paper.  :func:`~extractors.normalize.name_key` folds case,
+hyphens, spaces, dots and unicode dashes (``Llama 2`` = ``LLaMA-2``); digits and letters are kept,
+so ``Llama-2``/``Llama-3``, ``GPT-4``/``GPT-4V`` and ``MIMIC-III``/``MIMIC-IV`` stay apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+
+from extractors.lexicon import Lexicon
+from extractors.normalize import name_key, slugify
+from kg.model import (
+    CO_OCCURS_WITH,
+    Entity,
+    Evidence,
+    KnowledgeGraph,
+    PaperEntity,
+    PaperExtraction,
+    Relation,
+)
+
+#: evidence records kept per paper -> entity relation (the first mentions)
+MAX_MENTION_EVIDENCE = 3
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict = {}
+
+    def find(self, x):
+        parent = self.parent.setdefault(x, x)
+        if parent != x:
+            parent = self.parent[x] = self.find(parent)
+        return parent
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller root wins, so the result does not depend on input order
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def _forms(entity: PaperEntity) -> list[str]:
+    return [entity.name, *entity.aliases, *(m.text for m in entity.mentions)]
+
+
+def link(extractions: Sequence[PaperExtraction], lexicon: Lexicon | None = None) -> KnowledgeGraph:
+    """Merge per-paper extractions into one :class:`KnowledgeGraph` (deterministic order)."""
+    groups = _UnionFind()
+    occurrences: list[tuple[PaperExtraction, PaperEntity, tuple]] = []
+    for extraction in extractions:
+        for entity in extraction.entities:
+            anchor = ("lexicon", entity.lexicon_id) if entity.lexicon_id else None
+            keys = [(entity.type, k) for k in {name_key(f) for f in _forms(entity)} if k]
+            if anchor is None:
+                anchor = min(keys)
+            for key in keys:
+                groups.union(anchor, key)
+            occurrences.append((extraction, entity, anchor))
+
+    members: dict = defaultdict(list)
+    for extraction, entity, anchor in occurrences:
+        members[groups.find(anchor)].append((extraction.paper.id, entity))
+
+    graph = KnowledgeGraph(papers={x.paper.id: x.paper for x in extractions})
+    entity_of: dict[tuple[str, str], str] = {}  # (paper id, paper-level name) -> entity id
+    used_ids: set[str] = set()
+    for root in sorted(members, key=_sort_key(members)):
+        entity = _canonical(members[root], lexicon, used_ids)
+        graph.entities[entity.id] = entity
+        for paper_id, member in members[root]:
+            entity_of[(paper_id, member.name)] = entity.id
+    graph.entities = dict(sorted(graph.entities.items()))
+    graph.relations = _relations(extractions, entity_of)
+    return graph
+
+
+def _sort_key(members: dict):
+    def key(root) -> tuple:
+        ids = sorted(pid for pid, _ in members[root])
+        return (str(root), ids)
+
+    return key
+
+
+def _canonical(
+    members: list[tuple[str, PaperEntity]], lexicon: Lexicon | None, used_ids: set[str]
+) -> Entity:
+    lexicon_id = next((m.lexicon_id for _, m in members if m.lexicon_id), None)
+    entry = lexicon.entries.get(lexicon_id) if lexicon is not None and lexicon_id else None
+    types = Counter(m.type for _, m in members)
+    etype = sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    if entry is not None:
+        name = entry.name
+    elif lexicon_id:
+        name = next(m.name for _, m in members if m.lexicon_id == lexicon_id)
+    else:
+        names = Counter(m.name for _, m in members)
+        name = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    entity_id = lexicon_id or f"{etype.lower()}/{slugify(name)}"
+    base, n = entity_id, 2
+    while entity_id in used_ids:
+        entity_id, n = f"{base}-{n}", n + 1
+    used_ids.add(entity_id)
+    forms = {f for _, m in members for f in _forms(m)}
+    return Entity(
+        id=entity_id,
+        type=etype,
+        name=name,
+        aliases=tuple(sorted(forms - {name})),
+        external_ids=dict(sorted(entry.external_ids.items())) if entry is not None else {},
+        papers=tuple(sorted({pid for pid, _ in members})),
+        proposed_by=tuple(sorted({pid for pid, m in members if m.proposed})),
+    )
+
+
+def _relations(
+    extractions: Iterable[PaperExtraction], entity_of: dict[tuple[str, str], str]
+) -> list[Relation]:
+    evidence: dict[tuple[str, str, str], set[Evidence]] = defaultdict(set)
+    cooccur: Counter = Counter()
+    for extraction in extractions:
+        pid = extraction.paper.id
+        ids = set()
+        for entity in extraction.entities:
+            eid = entity_of[(pid, entity.name)]
+            ids.add(eid)
+            predicate = "proposes" if entity.proposed else "uses"
+            mentions = sorted(m.evidence for m in entity.mentions)[:MAX_MENTION_EVIDENCE]
+            evidence[(pid, predicate, eid)].update(mentions)
+        for a, b in combinations(sorted(ids), 2):
+            cooccur[(a, b)] += 1
+        for rel in extraction.relations:
+            subj = entity_of.get((pid, rel.subject))
+            obj = entity_of.get((pid, rel.object))
+            if subj and obj and subj != obj:
+                evidence[(subj, rel.predicate, obj)].add(rel.evidence)
+    relations = [
+        Relation(s, p, o, tuple(sorted(ev)), weight=len(ev))
+        for (s, p, o), ev in evidence.items()
+    ]
+    relations += [
+        Relation(a, CO_OCCURS_WITH, b, (), weight=w) for (a, b), w in cooccur.items()
+    ]
+    return sorted(relations, key=lambda r: (r.predicate, r.subject, r.object))
