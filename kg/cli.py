@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
@@ -37,7 +38,9 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PaperkgError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            # The message holds file names and record text: escape it, never parse it as markup.
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                              markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -284,8 +287,6 @@ def info(
 
         paperkg info corpus/ 'more/*.csv' --on-error skip
     """
-    from rich.markup import escape
-
     from kg.ingest import summarize_inputs
 
     files, report = summarize_inputs(

@@ -1,0 +1,272 @@
+"""Validate the EntityRuler-format JSONL lexicons in this folder.
+
+Usage: ``python extractors/lexicons/check_lexicons.py [FILE_OR_DIR ...]`` (default: every
+``*.jsonl`` next to this script).  Prints one ``file:line: problem`` line per error or warning and
+a per-file summary; exits with status 1 when there is any error.
+
+Checks: every line is a JSON object with a plain-string ``label``/``pattern``/``id``; the label is
+one of the five entity types and matches the id prefix; the first line of each id is its canonical
+line and carries ``name`` (equal to its pattern and slugifying to the id), later lines are bare
+aliases; ids are unique across all files; lines are sorted by id; no pattern is repeated within a
+label; external identifiers are well-formed.  Warnings: patterns of *different* ids that collide
+once case, hyphens and spaces are folded (the matcher may not tell them apart) and aliases that
+the extractor would derive anyway from another form of the same entry (see
+:func:`surface_variants`; case and unicode dashes are folded except for short acronyms).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LABELS = ("Model", "Dataset", "Method", "Task", "Metric")
+CANONICAL_KEYS = {
+    "label",
+    "pattern",
+    "id",
+    "name",
+    "wikidata",
+    "huggingface",
+    "homepage",
+    "case_sensitive",
+}
+ALIAS_KEYS = {"label", "pattern", "id"}
+_ID_RE = re.compile(r"^(model|dataset|method|task|metric)/[a-z0-9]+(?:-[a-z0-9]+)*$")
+_QID_RE = re.compile(r"^Q[1-9][0-9]*$")
+_HF_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?$")
+_URL_RE = re.compile(r"^https?://[^\s\"<>]+$")
+
+
+def slugify(name: str) -> str:
+    """Lowercase ``name`` and turn every run of non-alphanumerics into one ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def fold(pattern: str) -> str:
+    """A loose key for spotting ambiguity: casefolded, without spaces, hyphens and dots."""
+    return re.sub(r"[\s\-_.]+", "", pattern.casefold())
+
+
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_DASH_TABLE = str.maketrans({c: "-" for c in DASHES})
+
+
+def is_case_sensitive(pattern: str) -> bool:
+    """Short names with two or more capitals match only as written (as the extractor does)."""
+    return sum(c.isupper() for c in pattern) >= 2 and len(pattern) <= 6
+
+
+def surface_variants(pattern: str, label: str) -> list[str]:
+    """The spellings the extractor derives from ``pattern`` itself.
+
+    Mirrors ``extractors.components.entities.surface_variants`` (a test keeps them equal) so that
+    this script runs without the package: hyphen/space swaps, letter-digit gluing (``Llama-2`` ->
+    ``Llama2``) and the plural of lower-case terms.
+    """
+    variants = [pattern]
+    if len(pattern.split()) <= 3:
+        for old, new in (("-", " "), (" ", "-")):
+            if old in pattern:
+                variants.append(pattern.replace(old, new))
+        glued = re.sub(r"(?<=[A-Za-z])[- ](?=\d)|(?<=\d)[- ](?=[A-Za-z])", "", pattern)
+        if glued != pattern:
+            variants.append(glued)
+    if (
+        label in ("Method", "Task", "Metric", "Model")
+        and pattern.islower()
+        and pattern[-1].isalpha()
+    ):
+        variants += [v + "s" for v in variants if not v.endswith("s")]
+    return list(dict.fromkeys(variants))
+
+
+def match_key(pattern: str, case_sensitive: bool | None = None) -> str:
+    """What the matcher compares: the text itself, or lower case with ASCII dashes.
+
+    ``case_sensitive`` is the entry's explicit setting; ``None`` decides per pattern.
+    """
+    if is_case_sensitive(pattern) if case_sensitive is None else case_sensitive:
+        return pattern
+    return pattern.translate(_DASH_TABLE).lower()
+
+
+def generated_forms(pattern: str, label: str, case_sensitive: bool | None = None) -> set[str]:
+    """Match keys of every form the extractor derives from ``pattern``."""
+    return {match_key(v, case_sensitive) for v in surface_variants(pattern, label)}
+
+
+def id_slugs(name: str) -> set[str]:
+    """Acceptable id slugs of a name: the plain slug, or with ``+`` spelt ``plus`` (``chrF++``)."""
+    return {slugify(name), slugify(name.replace("+", " plus "))}
+
+
+@dataclass
+class Report:
+    """Errors, warnings and per-file counts of one validation run."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def check_files(paths: list[Path]) -> Report:
+    """Validate the lexicon files ``paths`` together (ids must be unique across them)."""
+    report = Report()
+    id_home: dict[str, str] = {}  # id -> "file:line" of its canonical line
+    by_label: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # exact pattern
+    folded: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # folded pattern
+    for path in paths:
+        stats = {"entries": 0, "aliases": 0, "wikidata": 0, "huggingface": 0, "homepage": 0}
+        report.stats[str(path)] = stats
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            report.errors.append(f"{path}: cannot read: {exc}")
+            continue
+        previous_id = ""
+        entry_forms: dict[str, set[str]] = {}  # pattern -> its generated forms (this entry)
+        entry_case: bool | None = None  # the current entry's explicit case_sensitive
+        for number, raw in enumerate(lines, start=1):
+            where = f"{path}:{number}"
+            if not raw.strip():
+                report.errors.append(f"{where}: empty line")
+                continue
+            try:
+                obj = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                report.errors.append(f"{where}: invalid JSON: {exc.msg}")
+                continue
+            if not isinstance(obj, dict):
+                report.errors.append(f"{where}: not a JSON object")
+                continue
+            bad = [k for k in ("label", "pattern", "id") if not isinstance(obj.get(k), str)]
+            if bad:
+                report.errors.append(f"{where}: missing or non-string key(s) {', '.join(bad)}")
+                continue
+            label, pattern, ident = obj["label"], obj["pattern"], obj["id"]
+            if label not in LABELS:
+                report.errors.append(f"{where}: label {label!r} is not one of {', '.join(LABELS)}")
+            if not _ID_RE.match(ident):
+                report.errors.append(f"{where}: id {ident!r} is not '<type>/<slug>'")
+            elif ident.split("/", 1)[0] != label.lower():
+                report.errors.append(f"{where}: id {ident!r} does not match label {label!r}")
+            if not pattern.strip() or pattern != pattern.strip() or "  " in pattern:
+                report.errors.append(f"{where}: pattern {pattern!r} is empty or badly spaced")
+            if ident < previous_id:
+                report.errors.append(
+                    f"{where}: id {ident!r} is out of order (after {previous_id!r}); sort by id"
+                )
+            canonical = ident != previous_id
+            if canonical:
+                entry_forms = {}
+                entry_case = obj.get("case_sensitive")
+                if ident in id_home:
+                    report.errors.append(
+                        f"{where}: id {ident!r} already defined at {id_home[ident]}"
+                    )
+                id_home.setdefault(ident, where)
+                stats["entries"] += 1
+                extra = set(obj) - CANONICAL_KEYS
+                if extra:
+                    report.errors.append(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+                name = obj.get("name")
+                if not isinstance(name, str) or not name.strip():
+                    report.errors.append(
+                        f"{where}: canonical line of {ident!r} has no 'name' "
+                        "(or an alias line comes before it)"
+                    )
+                else:
+                    if name != pattern:
+                        report.errors.append(
+                            f"{where}: canonical pattern {pattern!r} differs from name {name!r}"
+                        )
+                    if ident.split("/", 1)[-1] not in id_slugs(name):
+                        report.errors.append(
+                            f"{where}: id {ident!r} is not the slug of name "
+                            f"{name!r} (expected "
+                            f"{label.lower()}/{slugify(name)})"
+                        )
+                if not isinstance(obj.get("case_sensitive", False), bool):
+                    report.errors.append(f"{where}: case_sensitive must be true or false")
+                for key, regex in (
+                    ("wikidata", _QID_RE),
+                    ("huggingface", _HF_RE),
+                    ("homepage", _URL_RE),
+                ):
+                    if key in obj:
+                        value = obj[key]
+                        if not isinstance(value, str) or not regex.match(value):
+                            report.errors.append(f"{where}: malformed {key} {value!r}")
+                        else:
+                            stats[key] += 1
+            else:
+                stats["aliases"] += 1
+                extra = set(obj) - ALIAS_KEYS
+                if extra:
+                    report.errors.append(
+                        f"{where}: alias line carries metadata key(s) "
+                        f"{', '.join(sorted(extra))}; only the canonical line may"
+                    )
+            previous_id = ident
+            seen = by_label[label].get(pattern)
+            if seen is not None:
+                report.errors.append(
+                    f"{where}: pattern {pattern!r} repeated within {label} "
+                    f"(first at {seen[1]}, id {seen[0]})"
+                )
+            else:
+                by_label[label][pattern] = (ident, where)
+            key = fold(pattern)
+            other = folded[label].get(key)
+            if other is not None and other[0] != ident:
+                report.warnings.append(
+                    f"{where}: pattern {pattern!r} of {ident} folds to the same "
+                    f"form as a pattern of {other[0]} ({other[1]})"
+                )
+            folded[label].setdefault(key, (ident, where))
+            mine = match_key(pattern, entry_case)
+            redundant = [f for f, forms in entry_forms.items() if mine in forms]
+            if redundant and seen is None:
+                report.warnings.append(
+                    f"{where}: alias {pattern!r} is a variant the extractor already derives "
+                    f"from {redundant[0]!r} (case/dash/hyphen/space/plural)"
+                )
+            entry_forms.setdefault(pattern, generated_forms(pattern, label, entry_case))
+    return report
+
+
+def _expand(args: list[str]) -> list[Path]:
+    targets = [Path(a) for a in args] or [Path(__file__).resolve().parent]
+    paths: list[Path] = []
+    for target in targets:
+        paths.extend(sorted(target.glob("*.jsonl")) if target.is_dir() else [target])
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check the given lexicon files or folders; print problems and a summary; 0 when valid."""
+    paths = _expand(sys.argv[1:] if argv is None else argv)
+    if not paths:
+        print("error: no lexicon files found", file=sys.stderr)
+        return 1
+    report = check_files(paths)
+    for line in report.errors:
+        print(f"error: {line}")
+    for line in report.warnings:
+        print(f"warning: {line}")
+    for name, s in report.stats.items():
+        print(
+            f"{name}: {s['entries']} entries, {s['aliases']} aliases, "
+            f"wikidata {s['wikidata']}, huggingface {s['huggingface']}, "
+            f"homepage {s['homepage']}"
+        )
+    print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    return 1 if report.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,353 @@
+"""Readers: paper records from listing dumps, JSON Lines, JSON, CSV/TSV, arXiv and PubMed XML.
+
+:func:`read_papers` streams :class:`~kg.model.Paper` records from files, directories and globs,
+detects each file's format (:func:`detect_format`), drops duplicates (same id or same
+normalised title) and either stops at the first bad record or skips and reports it.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from kg.errors import InputError, PaperkgError
+from kg.ingest.arxiv import read_arxiv
+from kg.ingest.jsonfmt import read_json, read_jsonl
+from kg.ingest.listing import read_listing
+from kg.ingest.pubmed import read_pubmed
+from kg.ingest.records import (
+    FIELDS,
+    Candidate,
+    Problem,
+    build_paper,
+    check_text_head,
+    title_id,
+    title_key,
+    truncate,
+)
+from kg.ingest.tabular import read_csv, read_tsv
+from kg.model import Paper
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "FileSummary",
+    "ReadReport",
+    "SkippedRecord",
+    "detect_format",
+    "expand_inputs",
+    "parse_columns",
+    "read_papers",
+    "summarize_inputs",
+    "title_id",
+    "title_key",
+]
+
+FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "arxiv", "pubmed")
+
+#: File extensions read from directories, and the format each implies (None: sniff the content).
+EXTENSIONS: dict[str, str | None] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": None,
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xml": None,
+    ".atom": None,
+    ".txt": None,
+}
+
+Reader = Callable[[Path, str, Mapping[str, str] | None], Iterator[Candidate | Problem]]
+READERS: dict[str, Reader] = {
+    "listing": read_listing,
+    "jsonl": read_jsonl,
+    "json": read_json,
+    "csv": read_csv,
+    "tsv": read_tsv,
+    "arxiv": read_arxiv,
+    "pubmed": read_pubmed,
+}
+
+
+@dataclass(slots=True)
+class SkippedRecord:
+    """A record left out with ``on_error="skip"``: where, why, and its text (truncated)."""
+
+    source: str
+    record: int
+    problem: str
+    raw: str
+
+
+@dataclass(slots=True)
+class ReadReport:
+    """What :func:`read_papers` read: files, papers yielded, duplicates dropped, records skipped."""
+
+    files: list[str] = field(default_factory=list)
+    papers: int = 0
+    #: (id of the kept paper, source, record of the dropped duplicate)
+    duplicates: list[tuple[str, str, int]] = field(default_factory=list)
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)  #: source -> format read
+
+
+# --------------------------------------------------------------------------- options
+
+
+def parse_columns(spec: str) -> dict[str, str]:
+    """``"title=Title,abstract=Abstract,id=DOI"`` -> ``{"title": "Title", …}`` (field -> column)."""
+    mapping: dict[str, str] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        ours, sep, column = part.partition("=")
+        ours, column = ours.strip().lower(), column.strip()
+        if not sep or not ours or not column:
+            raise PaperkgError(f"--columns: expected FIELD=COLUMN, got {part.strip()!r}")
+        if ours not in FIELDS:
+            raise PaperkgError(f"--columns: unknown field {ours!r} (fields: {', '.join(FIELDS)})")
+        if ours in mapping:
+            raise PaperkgError(f"--columns: field {ours!r} given twice")
+        mapping[ours] = column
+    if not mapping:
+        raise PaperkgError("--columns: empty; expected e.g. 'title=Title,abstract=Abstract'")
+    return mapping
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def expand_inputs(inputs: Sequence[str | Path]) -> list[tuple[Path, str]]:
+    """Files from files, directories (supported files inside, recursively, sorted) and globs.
+
+    Returns ``(path, source)`` pairs, ``source`` being the path as given (or found under a
+    given directory).  A file reached twice is read once.  Hidden files and directories inside
+    a directory are ignored.
+    """
+    found: list[tuple[Path, str]] = []
+    for given in inputs:
+        text = str(given)
+        path = Path(text)
+        if path.is_dir():
+            files = _directory_files(path)
+            if not files:
+                raise InputError(text, "no input files in this directory (looked for "
+                                 f"{', '.join(EXTENSIONS)})")
+            found.extend((f, str(f)) for f in files)
+        elif path.exists():
+            found.append((path, text))
+        elif any(c in text for c in "*?["):
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise InputError(text, "no files match this pattern")
+            for match in matches:
+                match_path = Path(match)
+                if match_path.is_dir():
+                    found.extend((f, str(f)) for f in _directory_files(match_path))
+                else:
+                    found.append((match_path, match))
+        else:
+            raise InputError(text, "no such file or directory")
+    unique: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for path, source in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append((path, source))
+    return unique
+
+
+def _directory_files(directory: Path) -> list[Path]:
+    files = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if not name.startswith(".") and Path(name).suffix.lower() in EXTENSIONS:
+                files.append(Path(root) / name)
+    return sorted(files, key=lambda p: p.relative_to(directory).parts)
+
+
+# --------------------------------------------------------------------------- detection
+
+_XML_PROLOGUE = re.compile(
+    r"(?:\s*<\?.*?\?>|\s*<!--.*?-->|\s*<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)*\s*<([\w:.\-]+)", re.S
+)
+
+
+def detect_format(path: Path, source: str | None = None) -> str:
+    """The format of ``path`` from its extension and content; :class:`InputError` if unknown.
+
+    Content: ``<feed`` -> arxiv, ``<PubmedArticleSet`` -> pubmed, ``[`` -> json, ``{`` ->
+    jsonl, a header line with tabs -> tsv, a comma-separated header -> csv, else listing.
+    ``.jsonl``/``.ndjson``/``.csv``/``.tsv``/``.tab`` are trusted without looking.
+    """
+    source = str(path) if source is None else source
+    if not path.is_file():
+        raise InputError(source, "no such file" if not path.exists() else "not a file")
+    head_bytes = check_text_head(path, source)
+    by_extension = EXTENSIONS.get(path.suffix.lower())
+    if by_extension is not None:
+        return by_extension
+    head = head_bytes.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if not head:
+        raise InputError(source, "cannot detect the format of an empty file; give --format")
+    if head.startswith("<"):
+        match = _XML_PROLOGUE.match(head)
+        root = match.group(1).rsplit(":", 1)[-1] if match else None
+        if root == "feed":
+            return "arxiv"
+        if root == "PubmedArticleSet":
+            return "pubmed"
+        raise InputError(source, "XML that is neither an arXiv Atom <feed> nor a PubMed "
+                         f"<PubmedArticleSet> (root element: {root!r})", 1)
+    if head.startswith("[") and (path.suffix.lower() == ".json"
+                                 or re.match(r"\[\s*(?:\{|\]|$)", head)):
+        return "json"
+    if re.match(r'\{\s*(?:"|\}|$)', head):
+        first_line = head.split("\n", 1)[0]
+        if path.suffix.lower() == ".json" and not _is_json_object(first_line):
+            return "json"
+        return "jsonl"
+    if path.suffix.lower() == ".json":
+        raise InputError(source, "a .json file that starts with neither '[' nor '{'", 1)
+    first_line = head.split("\n", 1)[0]
+    if "\t" in first_line:
+        return "tsv"
+    if _looks_like_csv(head, len(head_bytes) == 65536):
+        return "csv"
+    return "listing"
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def _looks_like_csv(head: str, truncated: bool) -> bool:
+    """A comma-separated header of short names, and rows with as many fields."""
+    if truncated:  # the last line may be cut off
+        head = head.rsplit("\n", 1)[0]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(head)) if row][:6]
+    except csv.Error:
+        return False
+    if not rows or len(rows[0]) < 2:
+        return False
+    header = rows[0]
+    if any(len(cell) > 100 for cell in header) or sum(not c.strip() for c in header) > 1:
+        return False
+    return all(len(row) == len(header) for row in rows[1:])
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_papers(
+    inputs: Sequence[str | Path],
+    *,
+    fmt: str | None = None,
+    on_error: Literal["stop", "skip"] = "stop",
+    columns: Mapping[str, str] | None = None,
+    report: ReadReport | None = None,
+) -> Iterator[Paper]:
+    """Stream the papers of ``inputs`` (files, directories, globs), without duplicates.
+
+    Inputs are expanded and every file's format detected (or forced with ``fmt``) when this is
+    called, so a missing or unreadable file fails at once; records are then read lazily, one
+    file after another.  A bad record raises :class:`InputError` (``on_error="stop"``) or is
+    recorded in ``report.skipped`` (``"skip"``).  A later record with the id or the normalised
+    title of an earlier one is dropped and recorded in ``report.duplicates``.
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise PaperkgError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")
+    if on_error not in ("stop", "skip"):
+        raise PaperkgError(f"on_error must be 'stop' or 'skip', not {on_error!r}")
+    report = report if report is not None else ReadReport()
+    plan = [(path, source, fmt or detect_format(path, source))
+            for path, source in expand_inputs(inputs)]
+    for _path, source, file_format in plan:
+        report.files.append(source)
+        report.formats[source] = file_format
+    return _stream(plan, on_error, columns, report)
+
+
+def _stream(
+    plan: list[tuple[Path, str, str]],
+    on_error: str,
+    columns: Mapping[str, str] | None,
+    report: ReadReport,
+) -> Iterator[Paper]:
+    seen_ids: set[str] = set()
+    seen_titles: dict[str, str] = {}
+    for path, source, file_format in plan:
+        for item in READERS[file_format](path, source, columns):
+            if isinstance(item, Problem):
+                error = InputError(source, item.problem, item.record)
+                raw = item.raw
+            else:
+                try:
+                    paper = build_paper(item, source)
+                except InputError as exc:
+                    error, raw = exc, item.raw
+                else:
+                    key = title_key(paper.title)
+                    if paper.id in seen_ids or key in seen_titles:
+                        kept = paper.id if paper.id in seen_ids else seen_titles[key]
+                        report.duplicates.append((kept, source, paper.record))
+                        continue
+                    seen_ids.add(paper.id)
+                    seen_titles[key] = paper.id
+                    report.papers += 1
+                    yield paper
+                    continue
+            if on_error == "stop":
+                raise error
+            report.skipped.append(
+                SkippedRecord(source, error.record or 0, error.problem, truncate(raw))
+            )
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@dataclass(slots=True)
+class FileSummary:
+    """One input file as ``paperkg info`` shows it."""
+
+    source: str
+    format: str
+    papers: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+
+
+def summarize_inputs(
+    inputs: Sequence[str | Path],
+    *,
+    fmt: str | None = None,
+    on_error: Literal["stop", "skip"] = "stop",
+    columns: Mapping[str, str] | None = None,
+) -> tuple[list[FileSummary], ReadReport]:
+    """Read ``inputs`` without extracting; count papers, duplicates and skipped per file."""
+    report = ReadReport()
+    papers = read_papers(inputs, fmt=fmt, on_error=on_error, columns=columns, report=report)
+    summaries = {source: FileSummary(source, report.formats[source]) for source in report.files}
+    for paper in papers:
+        summaries[paper.source].papers += 1
+    for _kept, source, _record in report.duplicates:
+        summaries[source].duplicates += 1
+    for skipped in report.skipped:
+        summaries[skipped.source].skipped += 1
+    return list(summaries.values()), report

@@ -1,0 +1,333 @@
+"""What every reader shares: raw records, field names, validation into :class:`Paper`, ids.
+
+Readers turn a file into a stream of :class:`Candidate` (a record's raw fields) and
+:class:`Problem` (a record that could not be read at all); :func:`build_paper` validates a
+candidate into a :class:`~kg.model.Paper` or raises :class:`~kg.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.errors import InputError
+from kg.model import Paper
+
+#: Our field names, in the order ids are derived from them.
+FIELDS: tuple[str, ...] = (
+    "id", "title", "abstract", "url", "year", "authors", "venue", "doi", "arxiv_id", "pmid",
+)
+
+#: Accepted key / column names per field (compared after :func:`normalise_key`), best first.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "paper_id"),
+    "title": ("title", "paper_title"),
+    "abstract": ("abstract", "summary", "abstract_text", "paper_abstract", "abstractnote"),
+    "url": ("url", "link", "paper_url"),
+    "year": ("year", "publication_year", "pub_year", "published", "date", "publication_date"),
+    "authors": ("authors", "author", "author_names"),
+    "venue": ("venue", "journal", "conference", "booktitle", "container_title"),
+    "doi": ("doi",),
+    "arxiv_id": ("arxiv_id", "arxiv", "arxivid", "eprint"),
+    "pmid": ("pmid", "pubmed_id", "pubmed"),
+}
+
+RAW_LIMIT = 1000  #: characters of the offending text kept in a SkippedRecord
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One record's raw fields (our field name -> value as found), before validation."""
+
+    record: int
+    fields: dict[str, Any]
+    raw: str
+
+
+@dataclass(slots=True)
+class Problem:
+    """A record that could not be read (the reader went on with the next one)."""
+
+    record: int
+    problem: str
+    raw: str
+
+
+def normalise_key(key: str) -> str:
+    """A key or column name as compared with :data:`ALIASES`: casefolded, ``_`` for separators."""
+    return re.sub(r"[\s\-]+", "_", key.strip().casefold())
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """``value`` quoted for an error message (control characters escaped, long text cut)."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text)
+
+
+def collapse(text: str) -> str:
+    """Trim ``text`` and collapse every run of whitespace to one space."""
+    return " ".join(text.split())
+
+
+def title_key(title: str) -> str:
+    """The normalised title duplicates are found by (NFKC, casefold, no punctuation)."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    stripped = "".join(c for c in text if not unicodedata.category(c).startswith("P"))
+    return collapse(stripped) or collapse(text)
+
+
+def title_id(title: str) -> str:
+    """``title:<first 16 hex digits of sha256 of the normalised title>``."""
+    return "title:" + hashlib.sha256(title_key(title).encode("utf-8")).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- field values
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
+_ARXIV_OLD = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7}$")
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)",
+                           re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def normalise_doi(value: str) -> str:
+    """A DOI without ``doi:``/resolver prefix, lowercased; raises ValueError if not a DOI."""
+    doi = _DOI_PREFIX.sub("", value.strip()).strip().lower()
+    if not _DOI.match(doi):
+        raise ValueError(f"not a DOI: {show(value)}")
+    return doi
+
+
+def normalise_arxiv_id(value: str) -> str:
+    """An arXiv id without prefix, URL, ``.pdf`` or version; raises ValueError if not one."""
+    text = _ARXIV_PREFIX.sub("", value.strip()).strip()
+    text = re.sub(r"\.pdf$", "", text)
+    text = re.sub(r"v\d+$", "", text)
+    if not (_ARXIV_NEW.match(text) or _ARXIV_OLD.match(text)):
+        raise ValueError(f"not an arXiv id: {show(value)}")
+    return text
+
+
+def parse_year(value: Any) -> int | None:
+    """A year from an int or a text holding a 4-digit year (``2023``, ``2023-05-01``)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a year: {show(value)}")
+    if isinstance(value, int):
+        year = value
+    elif isinstance(value, float) and value.is_integer():
+        year = int(value)
+    elif isinstance(value, str) and (match := _YEAR.search(value)):
+        year = int(match.group(1))
+    else:
+        raise ValueError(f"not a year: {show(value)}")
+    if not 1000 <= year <= 2999:
+        raise ValueError(f"not a year: {show(value)}")
+    return year
+
+
+def parse_authors(value: Any) -> tuple[str, ...]:
+    """Authors from a list (of names or ``{"name": …}`` objects) or a ``"a; b"`` string."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.split(";")
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError(f"authors must be a list or a 'a; b' text, not {type(value).__name__}")
+    names = []
+    for item in items:
+        if isinstance(item, Mapping):
+            item = item.get("name")
+        if not isinstance(item, str):
+            raise ValueError(f"author must be a name, not {show(item)}")
+        name = collapse(item)
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def _text(value: Any, field: str) -> str | None:
+    """An optional text field: None/blank -> None; numbers become text; others are errors."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{field} must be text, not {type(value).__name__}")
+    text = str(value).strip()
+    return text or None
+
+
+def build_paper(candidate: Candidate, source: str) -> Paper:
+    """Validate a candidate into a :class:`Paper`; raise :class:`InputError` naming the problem."""
+    fields = candidate.fields
+
+    def fail(problem: str) -> InputError:
+        return InputError(source, problem, candidate.record)
+
+    try:
+        title = _text(fields.get("title"), "title")
+        abstract = _text(fields.get("abstract"), "abstract")
+        if title is None:
+            raise fail("empty title" if "title" in fields else "missing title")
+        if abstract is None:
+            raise fail("empty abstract" if "abstract" in fields else "missing abstract")
+        own_id = _text(fields.get("id"), "id")
+        doi = _text(fields.get("doi"), "doi")
+        arxiv_id = _text(fields.get("arxiv_id"), "arxiv_id")
+        pmid = _text(fields.get("pmid"), "pmid")
+        doi = normalise_doi(doi) if doi else None
+        arxiv_id = normalise_arxiv_id(arxiv_id) if arxiv_id else None
+        if pmid is not None and not pmid.isdigit():
+            raise ValueError(f"not a PubMed id: {show(pmid)}")
+        year = parse_year(fields.get("year"))
+        authors = parse_authors(fields.get("authors"))
+        url = _text(fields.get("url"), "url")
+        venue = _text(fields.get("venue"), "venue")
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    title = collapse(title)
+    if own_id is not None:
+        pid = own_id
+    elif arxiv_id is not None:
+        pid = f"arxiv:{arxiv_id}"
+    elif doi is not None:
+        pid = f"doi:{doi}"
+    elif pmid is not None:
+        pid = f"pmid:{int(pmid)}"
+    else:
+        pid = title_id(title)
+    return Paper(
+        id=pid,
+        title=title,
+        abstract=abstract,
+        url=url,
+        year=year,
+        authors=authors,
+        venue=collapse(venue) if venue else None,
+        source=source,
+        record=candidate.record,
+    )
+
+
+def map_fields(record: Mapping[str, Any], columns: Mapping[str, str] | None) -> dict[str, Any]:
+    """Our fields from a record's keys: ``columns`` (field -> key) first, else :data:`ALIASES`.
+
+    Keys compare case-insensitively; among several aliases the first non-blank value wins.
+    """
+    by_key: dict[str, Any] = {}
+    for key, value in record.items():
+        by_key.setdefault(normalise_key(str(key)), value)
+    fields: dict[str, Any] = {}
+    for field in FIELDS:
+        if columns and field in columns:
+            names: tuple[str, ...] = (normalise_key(columns[field]),)
+        else:
+            names = ALIASES[field]
+        present = [by_key[n] for n in names if n in by_key]
+        if present:
+            fields[field] = next((v for v in present if not _blank(v)), present[0])
+    return fields
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def truncate(raw: str) -> str:
+    """The offending text as kept in a SkippedRecord."""
+    return raw if len(raw) <= RAW_LIMIT else raw[:RAW_LIMIT]
+
+
+# --------------------------------------------------------------------------- text files
+
+HEAD_BYTES = 65536
+
+
+def check_text_head(path: Path, source: str) -> bytes:
+    """Read the start of ``path``; refuse binary (NUL bytes) and UTF-16/32 files clearly."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(source, "UTF-16 text, not UTF-8: save the file as UTF-8", 1)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        line = head.count(b"\n", 0, nul) + 1
+        raise InputError(source, "binary file (NUL bytes), not a text input", line)
+    return head
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of a text file: 1-based number, text (newline removed) and decoding problem."""
+
+    number: int
+    text: str
+    error: str | None = None
+
+
+def read_lines(path: Path, source: str) -> Iterator[Line]:
+    """Stream the lines of a UTF-8 text file (BOM dropped).
+
+    A line that is not valid UTF-8 or holds a NUL byte comes with ``error`` set and its text
+    decoded with replacement characters, so a reader can report it and go on.
+    """
+    check_text_head(path, source)
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+    with fh:
+        for number, data in enumerate(fh, start=1):
+            data = data.rstrip(b"\n").rstrip(b"\r")
+            if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            error = None
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                text = data.decode("utf-8", errors="replace")
+                error = (f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column "
+                         f"{len(data[: exc.start].decode('utf-8', 'replace')) + 1}): "
+                         "save the file as UTF-8")
+            if error is None and "\x00" in text:
+                error = "NUL byte in the line (binary data?)"
+            yield Line(number, text, error)
+
+
+def read_text(path: Path, source: str) -> str:
+    """The whole file as UTF-8 text (BOM dropped); a decoding error names its line."""
+    check_text_head(path, source)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            source,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the file as UTF-8",
+            line,
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise InputError(source, "binary file (NUL bytes), not a text input",
+                         text.count("\n", 0, nul) + 1)
+    return text

@@ -1,0 +1,105 @@
+"""The bundled Dataset lexicon: valid, large enough, and matched as intended by the pipeline."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractors.pipeline import build_nlp
+
+LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
+DATASETS = LEXICONS / "datasets.jsonl"
+
+
+def _checker():
+    spec = importlib.util.spec_from_file_location("check_lexicons", LEXICONS / "check_lexicons.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+def _lines() -> list[dict]:
+    return [json.loads(line) for line in DATASETS.read_text(encoding="utf-8").splitlines()]
+
+
+def test_datasets_lexicon_passes_the_checker_without_warnings():
+    report = _checker().check_files([DATASETS])
+    assert report.errors == []
+    assert report.warnings == []
+    assert report.stats[str(DATASETS)]["entries"] >= 350
+
+
+def test_every_line_is_a_dataset_and_canonical_lines_come_first():
+    seen: set[str] = set()
+    for obj in _lines():
+        assert obj["label"] == "Dataset"
+        assert obj["id"].startswith("dataset/")
+        if obj["id"] not in seen:
+            assert obj["name"] == obj["pattern"]
+            seen.add(obj["id"])
+        else:
+            assert set(obj) == {"label", "pattern", "id"}
+
+
+def test_version_specific_entries_are_distinct():
+    ids = {obj["id"] for obj in _lines()}
+    for a, b in [("mimic-iii", "mimic-iv"), ("mimic-iv", "mimic-cxr"), ("imagenet", "imagenet-1k"),
+                 ("imagenet-1k", "imagenet-21k"), ("cifar-10", "cifar-100"),
+                 ("laion-400m", "laion-5b"), ("squad", "squad-2-0"), ("mmlu", "mmlu-pro"),
+                 ("isic-2018", "isic-2019"), ("brats-2020", "brats-2021")]:
+        assert f"dataset/{a}" in ids and f"dataset/{b}" in ids
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_nlp()
+
+
+def _datasets(nlp, text: str) -> list[tuple[str, str]]:
+    return [(e.text, e.kb_id_) for e in nlp(text).ents if e.label_ == "Dataset"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We evaluate on MedQA-USMLE, MedMCQA and PubMedQA.",
+         [("MedQA-USMLE", "dataset/medqa"), ("MedMCQA", "dataset/medmcqa"),
+          ("PubMedQA", "dataset/pubmedqa")]),
+        ("Notes come from MIMIC-III and MIMIC-IV; images from MIMIC-CXR.",
+         [("MIMIC-III", "dataset/mimic-iii"), ("MIMIC-IV", "dataset/mimic-iv"),
+          ("MIMIC-CXR", "dataset/mimic-cxr")]),
+        ("Segmentation on BraTS 2021 and the Medical Segmentation Decathlon.",
+         [("BraTS 2021", "dataset/brats-2021"),
+          ("Medical Segmentation Decathlon", "dataset/medical-segmentation-decathlon")]),
+        ("Pre-training on ImageNet-22K and MS COCO.",
+         [("ImageNet-22K", "dataset/imagenet-21k"), ("MS COCO", "dataset/coco")]),
+        ("Medical VQA on VQA-RAD, SLAKE and PathVQA.",
+         [("VQA-RAD", "dataset/vqa-rad"), ("SLAKE", "dataset/slake"),
+          ("PathVQA", "dataset/pathvqa")]),
+        ("Results on the 2010 i2b2/VA corpus and NIH ChestX-ray14.",
+         [("2010 i2b2/VA", "dataset/i2b2-2010"), ("NIH ChestX-ray14", "dataset/chestx-ray14")]),
+        ("Questions from the Chinese National Medical Licensing Examination.",
+         [("Chinese National Medical Licensing Examination",
+           "dataset/chinese-national-medical-licensing-examination")]),
+    ],
+)
+def test_pipeline_finds_datasets_and_links_aliases(nlp, text, expected):
+    assert _datasets(nlp, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We study math word problems and race conditions in the drop-out layer.",
+        "The stack of CT slices shows enzyme kinetics.",
+        "Speech commands were recorded.",
+    ],
+)
+def test_ordinary_words_are_not_datasets(nlp, text):
+    assert _datasets(nlp, text) == []
