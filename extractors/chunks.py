@@ -52,7 +52,7 @@ def is_whole_name(span: Span) -> bool:
     if start < span.start:
         return False
     # the tokens after the span: joiner, word, joiner, word…
-    rest = [t.text for t in doc[span.end + 1 : end : 2]]
+    rest = [doc[i].text for i in range(span.end + 1, end, 2)]
     return all(w.lower() in FREE_SUFFIXES or SIZE.match(w) or w.isdigit() for w in rest[:1]) and (
         len(rest) <= 2
     )

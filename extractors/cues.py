@@ -49,7 +49,7 @@ GENERIC_NAMES = frozenset(
 )
 
 _DATASET_SHAPE = re.compile(
-    r"(qa|vqa|bench|benchmark|eval|set|corpus|dataset|db|bank|exam|\d+(\.\d+)?[kmb])$",
+    r"(qa|vqa|bench|benchmark|eval|set|corpus|dataset|db|bank|exam|\d+(\.\d+)?[km])$",
     re.IGNORECASE,
 )
 _MODEL_SHAPE = re.compile(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -12,6 +11,7 @@ from spacy.tokens import Doc, Span
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.normalize import name_key
+from extractors.sentences import sentence_index, sentence_span
 from kg.model import Evidence, Mention, Paper, PaperEntity, PaperExtraction, PaperRelation
 
 
@@ -33,14 +33,13 @@ class _Sentences:
     """Sentence index and text of a token, and character offsets relative to the fields."""
 
     def __init__(self, doc: Doc, paper: Paper) -> None:
-        self.sents = list(doc.sents)
-        self.starts = [s.start for s in self.sents]
+        self.doc = doc
         self.title_len = len(paper.title)
         self.paper_id = paper.id
 
     def evidence(self, span: Span, rule: str) -> Evidence:
-        index = bisect_right(self.starts, span.start) - 1
-        sent = self.sents[index]
+        index = sentence_index(self.doc, span.start)
+        sent = sentence_span(self.doc, index)
         start, end = span.start_char, span.end_char
         if start <= self.title_len:
             field, offset = "title", 0

@@ -9,9 +9,9 @@ import spacy
 from spacy.language import Language
 
 # importing the component modules registers their factories
-from extractors.components import abbreviations, entities, names, relations  # noqa: F401
-from extractors.components.tokenizer import split_joiners
+from extractors.components import abbreviations, entities, names, relations, tokenizer  # noqa: F401
 
+TOKENIZER = "paperkg.tokenizer.v1"
 #: pipe names, in order
 PIPES = ("sentencizer", "paperkg_abbreviations", "paperkg_names", "paperkg_entities",
          "paperkg_relations")
@@ -29,7 +29,7 @@ def build_nlp(patterns: Path | str | Iterable[Path | str] | None = None) -> Lang
         paths = [str(patterns)]
     else:
         paths = [str(p) for p in patterns]
-    nlp = split_joiners(spacy.blank("en"))
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     punct = [*spacy.pipeline.Sentencizer.default_punct_chars, "\n"]
     nlp.add_pipe("sentencizer", config={"punct_chars": punct})
     nlp.add_pipe("paperkg_abbreviations")

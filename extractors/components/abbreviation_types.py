@@ -36,7 +36,7 @@ def long_form_type(long_form: str, short_form: str) -> str | None:
     short = short_form.casefold()
     if short in GENERIC_NAMES or short.rstrip("s") in GENERIC_NAMES:
         return None
-    words = long_form.replace("\u2010", "-").split()
+    words = long_form.replace("\u2010", "-").strip("~*^:;,.").split()
     if not words:
         return None
     if "augmented" in long_form.casefold() and words[-1].lower() == "generation":

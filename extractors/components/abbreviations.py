@@ -13,6 +13,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.sentences import sentence_index, sentence_span
+
 EXTENSION = "abbreviations"
 
 
@@ -83,7 +85,7 @@ class AbbreviationDetector:
         open_tok = doc.char_span(open_pos, open_pos + 1, alignment_mode="expand")
         if open_tok is None:
             return None
-        sent_start = open_tok.sent.start_char if doc.has_annotation("SENT_START") else 0
+        sent_start = sentence_span(doc, sentence_index(doc, open_tok.start)).start_char
         before = doc.text[sent_start:open_pos].rstrip()
         words = before.split()
         if short_form_ok(inner_core):

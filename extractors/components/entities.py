@@ -10,6 +10,7 @@ matches; overlaps are resolved longest-first, then by rule priority.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,11 +22,13 @@ from extractors.components.abbreviation_types import long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.candidates import Candidate, candidates, set_span_extensions
 from extractors.chunks import is_whole_name
+from extractors.compounds import compound_tasks, method_compounds
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
 
 LEXICON_PRIORITY = 0
 ABBREVIATION_PRIORITY = 1
+COMPOUND_PRIORITY = 1
 
 
 def is_case_sensitive(pattern: str, entry: LexiconEntry) -> bool:
@@ -39,9 +42,13 @@ def surface_variants(pattern: str, label: str) -> list[str]:
     """Spelling variants of a pattern: hyphen/space/no-space forms, plural of lower-case terms."""
     variants = [pattern]
     if len(pattern.split()) <= 3:
-        for old, new in (("-", " "), ("-", ""), (" ", "-"), (" ", "")):
+        for old, new in (("-", " "), (" ", "-")):
             if old in pattern:
                 variants.append(pattern.replace(old, new))
+        # "Llama-2" -> "Llama2" only where a digit meets the joiner ("MultiPL-E" is no "multiple")
+        glued = re.sub(r"(?<=[A-Za-z])[- ](?=\d)|(?<=\d)[- ](?=[A-Za-z])", "", pattern)
+        if glued != pattern:
+            variants.append(glued)
     if label in ("Method", "Task", "Metric", "Model") and pattern.islower() and pattern[-1].isalpha():
         variants += [v + "s" for v in variants if not v.endswith("s")]
     return list(dict.fromkeys(variants))
@@ -114,10 +121,14 @@ class EntityMatcher:
                     Candidate(start, end, entry.label, f"lexicon:{entry.id}", entry.id,
                               LEXICON_PRIORITY)
                 )
+        found.extend(
+            Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
+            for start, end in method_compounds(doc)
+        )
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
         for long_span, short_span in pairs or ():
             found.extend(abbreviation_candidates(doc, long_span, short_span, found))
-        doc.ents = resolve(doc, found)
+        doc.ents = compound_tasks(doc, resolve(doc, found))
         return doc
 
 

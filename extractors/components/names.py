@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractors.sentences import sentence_index
 from extractors.candidates import Candidate, candidates
 from extractors.chunks import JOINER_TEXTS, chunk_bounds
 from extractors.cues import (
@@ -34,7 +35,6 @@ from extractors.cues import (
 
 NAME_PRIORITY = 2
 _SKIPPABLE = frozenset({",", "and", "or", "&", "the", "new", "novel", "-"})
-_TITLE_SEPARATORS = (":", "--", "\u2013", "\u2014")
 
 
 @dataclass(slots=True)
@@ -91,16 +91,23 @@ class NameFinder:
             end = self._with_version(doc, end)
             text = doc[start:end].text
             i = max(end, i + 1)
-            if not is_name_shaped(text):
+            in_title = start < title_end  # everything is capitalised in a title
+            introduced = not in_title and _introduced(doc, start, end)
+            cue_object = not in_title and _after_based_on(doc, start)
+            if not (is_name_shaped(text) or introduced or cue_object):
                 continue
             ctx_type, rule = self._context_type(doc, start, end)
+            if ctx_type is None and cue_object:
+                ctx_type, rule = "Model", "cue-object"
             if ctx_type is None:
                 ctx_type, rule = type_from_shape(text), "morphology"
             proposed = (
-                propose_from.get(doc[start].sent.start, n) <= start
+                introduced
+                or propose_from.get(sentence_index(doc, start), n) <= start
                 or (start > 0 and doc[start - 1].lower_ == "our")
-                or (start > 0 and doc[start - 1].lower_ in NAMING_WORDS)
             )
+            if ctx_type is None and introduced:
+                ctx_type, rule = own_type(doc), "proposal"
             yield _Occurrence(start, end, text, ctx_type, rule, proposed)
 
     @staticmethod
@@ -116,15 +123,13 @@ class NameFinder:
 
     @staticmethod
     def _proposal_starts(doc: Doc) -> dict[int, int]:
-        """Sentence start -> token index after which names are introduced by the paper."""
+        """Sentence index -> token index after which names are introduced by the paper."""
         starts: dict[int, int] = {}
-        for sent in doc.sents:
-            for tok in sent:
-                if tok.lower_ in PROPOSE_VERBS and tok.i > sent.start and doc[
-                    tok.i - 1
-                ].lower_ in {"we", "here", "paper", "study", "work", "this"}:
-                    starts[sent.start] = tok.i
-                    break
+        for tok in doc:
+            if tok.lower_ in PROPOSE_VERBS and tok.i > 0 and doc[tok.i - 1].lower_ in {
+                "we", "here", "paper", "study", "work", "this"
+            }:
+                starts.setdefault(sentence_index(doc, tok.i), tok.i)
         return starts
 
     @staticmethod
@@ -144,11 +149,12 @@ class NameFinder:
                 j += 1
                 continue
             break
-        # left: "a benchmark called X", "our medical LLM X"
-        if start >= 1 and doc[start - 1].lower_ in HEAD_TYPES and doc[start - 1].lower_ not in (
+        # left: "a benchmark called X", "our medical LLM X", "an ECG Foundation Model (X)"
+        left = start - 1 if start >= 1 and doc[start - 1].text != "(" else start - 2
+        if left >= 0 and doc[left].lower_ in HEAD_TYPES and doc[left].lower_ not in (
             "tuning", "fine-tuning", "prompting", "score", "task", "tasks"
         ):
-            return HEAD_TYPES[doc[start - 1].lower_], "head-noun"
+            return HEAD_TYPES[doc[left].lower_], "head-noun"
         if start >= 2 and doc[start - 1].lower_ in NAMING_WORDS:
             for k in range(start - 2, max(start - 5, -1), -1):
                 if doc[k].lower_ in HEAD_TYPES:
@@ -157,9 +163,9 @@ class NameFinder:
         if end < n and doc[end].text in {",", "("} and end + 1 < n and doc[end + 1].lower_ in {
             "a", "an", "the"
         }:
-            for k in range(end + 2, min(end + 10, n)):
+            for k in range(end + 2, min(end + 12, n)):
                 word = doc[k]
-                if word.is_punct and word.text not in JOINER_TEXTS:
+                if word.text in _CLAUSE_ENDS or word.is_space:
                     break
                 if word.lower_ in HEAD_TYPES:
                     return HEAD_TYPES[word.lower_], "apposition"
@@ -167,29 +173,112 @@ class NameFinder:
 
     @staticmethod
     def _title_name(doc: Doc, title_end: int):
-        sep = next(
-            (t.i for t in doc[:title_end] if t.text in _TITLE_SEPARATORS), None
-        )
-        if sep is None or sep == 0 or sep > 4:
+        sep = _title_separator(doc, title_end)
+        if sep is None:
             return
-        if doc[sep].text == "-" and not doc[sep - 1].whitespace_:
-            return
-        start, end = 0, sep
-        while end > start and doc[end - 1].is_punct and doc[end - 1].text not in JOINER_TEXTS:
+        end = sep
+        while end > 0 and doc[end - 1].is_punct and doc[end - 1].text not in JOINER_TEXTS:
             end -= 1
         chunk_end = chunk_bounds(doc, 0, 1)[1]
         if end == 0 or end not in (chunk_end, NameFinder._with_version(doc, chunk_end)):
             return  # the name must be one chunk (and a version number): "Med-PaLM 2: …"
-        text = doc[start:end].text
-        if not is_name_shaped(text) and not (end - start == 1 and doc[0].is_title):
+        text = doc[:end].text
+        if not is_name_shaped(text) and not (end == 1 and doc[0].is_title):
             return
-        label = type_from_shape(text)
-        for tok in doc[sep + 1 : min(sep + 8, title_end)] if label is None else ():
-            if tok.lower_ in HEAD_TYPES:
-                label = HEAD_TYPES[tok.lower_]
-                break
-        label = label or "Method"
-        yield _Occurrence(start, end, text, label, "title-name", True)
+        label = (
+            type_from_shape(text) or subtitle_type(doc[sep + 1 : title_end]) or own_type(doc)
+        )
+        yield _Occurrence(0, end, text, label, "title-name", True)
+
+
+_CLAUSE_ENDS = frozenset({".", ";", ":", ")", "!", "?"})
+#: after these a capitalised word is the paper's own new thing: "we introduce Hippo, a …"
+_INTRO_FOLLOWERS = frozenset({",", "(", ":", ".", ";"})
+_BASED_ON = (("based", "on"), ("built", "on"), ("built", "upon"), ("from",), ("upon",))
+_NOT_NAMES = frozenset(
+    "a an the this that these our we it its their they in on for to of and with by from".split()
+)
+
+
+def _introduced(doc: Doc, start: int, end: int) -> bool:
+    """``we present X,`` / ``we introduce X (…)`` / ``named X``: a capitalised X the paper names."""
+    if start < 1 or not doc[start].text[:1].isupper() or doc[start].lower_ in _NOT_NAMES:
+        return False
+    if end >= len(doc) or doc[end].text not in _INTRO_FOLLOWERS:
+        return False
+    prev = doc[start - 1].lower_
+    if prev in NAMING_WORDS:
+        return True
+    return prev in PROPOSE_VERBS and start >= 2 and doc[start - 2].lower_ in {"we", "here"}
+
+
+def _after_based_on(doc: Doc, start: int) -> bool:
+    """A capitalised word right after ``based on`` / ``built upon`` / ``fine-tuned from``."""
+    if not doc[start].text[:1].isupper() or doc[start].lower_ in _NOT_NAMES:
+        return False
+    before = tuple(t.lower_ for t in doc[max(start - 2, 0) : start])
+    if before[-1:] == ("from",):
+        return start >= 2 and doc[start - 2].lower_ in {"tuned", "initialized", "initialised",
+                                                        "adapted", "derived", "distilled"}
+    return any(before[-len(c) :] == c for c in _BASED_ON if len(c) == 2 or c == ("upon",))
+
+
+_OWN_WORDS = frozenset({"our", "proposed", "new", "novel"})
+
+
+def own_type(doc: Doc) -> str:
+    """What the paper mostly calls its own contribution: ``our model`` / ``the proposed method``.
+
+    Counts the head nouns within three words after ``our``/``proposed``/``new``/``novel``;
+    ``Method`` when there are none.
+    """
+    counts: Counter = Counter()
+    for tok in doc:
+        if tok.lower_ in _OWN_WORDS:
+            for nxt in doc[tok.i + 1 : tok.i + 4]:
+                if nxt.lower_ in HEAD_TYPES:
+                    counts[HEAD_TYPES[nxt.lower_]] += 1
+                    break
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if counts else "Method"
+
+
+def _title_separator(doc: Doc, title_end: int) -> int | None:
+    """Token index of the ``:`` (or spaced dash) after a title's leading name, if any."""
+    for tok in doc[: min(title_end, 6)]:
+        if tok.text == ":" or (tok.text in JOINER_TEXTS and tok.i > 0 and doc[tok.i - 1].whitespace_):
+            return tok.i or None
+    return None
+
+
+_SUBTITLE_STOPS = frozenset(
+    "for of with via in on to from through using and towards toward by based that which".split()
+)
+_SUBTITLE_SKIP = frozenset("a an the towards toward".split())
+
+
+def subtitle_type(subtitle) -> str | None:
+    """Type given by the head of a subtitle's first noun phrase: ``A Benchmark for …`` Dataset.
+
+    A subtitle that starts with a verb (``Enhancing …``, ``Aligning …``) says what the named thing
+    does, not what it is: no type.
+    """
+    words = [t for t in subtitle if not t.is_punct or t.text in JOINER_TEXTS]
+    while words and words[0].lower_ in _SUBTITLE_SKIP:
+        words = words[1:]
+    if not words:
+        return None
+    first = words[0].lower_
+    if first.endswith("ing") and first not in HEAD_TYPES and first != "learning":
+        return None
+    for tok in words:
+        low = tok.lower_
+        if low in _SUBTITLE_STOPS:
+            break
+        if low in HEAD_TYPES:
+            return HEAD_TYPES[low]
+        if low in ("learning", "training", "pre-training", "pretraining"):
+            return "Method"
+    return None
 
 
 def _strip_suffixes(doc: Doc, start: int, end: int) -> int:

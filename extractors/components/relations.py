@@ -1,57 +1,64 @@
-"""``paperkg_relations``: typed relations between the entities of one paper, from cue phrases.
+"""``paperkg_relations``: typed relations between the entities of one paper.
 
-Relations (as in the annotation guideline):
+Relations (as in the annotation guideline) come from three kinds of evidence, each recorded as
+the relation's rule:
 
-- ``based_on`` Model -> Model: ``X is built on / based on / fine-tuned from / initialised from /
-  adapted from Y``, ``Y-based X``, and name composition (``LLaVA-Med`` is built on ``LLaVA`` when
-  both are named in the paper);
-- ``trained_on`` Model -> Dataset: ``trained / fine-tuned / pre-trained on X``;
-- ``evaluated_on`` Model or Method -> Dataset: ``evaluated / benchmarked / tested on X``,
-  ``results / performance / accuracy on X``, ``outperforms … on X``;
-- ``uses_method`` Model -> Method: a Model and a Method of one sentence joined by ``using``,
-  ``with``, ``via``, ``trained with`` ….
+- cue phrases within a sentence (``cue:…``): ``X is built on / based on / fine-tuned from /
+  initialised from / adapted from Y`` (``based_on``), ``trained / fine-tuned / pre-trained on D``
+  (``trained_on``), ``evaluated / benchmarked / tested on D``, ``results / accuracy on D``,
+  ``outperforms … on D`` (``evaluated_on``), ``X … using / with / via M`` (``uses_method``);
+- the paper's own contribution (``paper:…``): abstracts describe what *their* model does without
+  naming it in every sentence, so in a sentence that says ``we``/``our`` or names it, the
+  paper's proposed Model (else proposed Method) is the subject: it uses the Methods, is trained
+  on the Datasets of training sentences and evaluated on those of evaluation sentences; models
+  named in an evaluation sentence are evaluated on a benchmark the paper proposes;
+- name composition (``name:composition``): a proposed model whose name contains a known model's
+  name is built on it (``LLaVA-Med`` on ``LLaVA``, ``Med-Gemini`` on ``Gemini``).
 
-When a sentence has no explicit subject (``we fine-tune our model on X``), the paper's proposed
-Model (or Method) is the subject.  Sets ``doc._.relations`` to ``[(subject, predicate, object,
-rule), …]`` of entity spans.
+Sets ``doc._.relations`` to ``[(subject_span, predicate, object_span, rule), …]``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.chunks import chunk_bounds
+from extractors.normalize import name_key
+from extractors.sentences import sentence_index, sentence_span
 
 EXTENSION = "relations"
+Triple = tuple[Span, str, Span, str]
 
 BASED_ON_CUES = (
     ("based", "on"), ("built", "on"), ("built", "upon"), ("builds", "on"), ("builds", "upon"),
-    ("building", "on"), ("building", "upon"), ("fine-tuned", "from"), ("finetuned", "from"),
-    ("initialized", "from"), ("initialised", "from"), ("initialized", "with"),
-    ("initialised", "with"), ("adapted", "from"), ("derived", "from"), ("on", "top", "of"),
-    ("variant", "of"), ("version", "of"), ("extends",), ("extending",), ("adapts",),
-    ("adapting",), ("upon",),
+    ("building", "on"), ("building", "upon"), ("fine", "-", "tuned", "from"),
+    ("finetuned", "from"), ("fine", "-", "tuned", "on"), ("initialized", "from"),
+    ("initialised", "from"), ("initialized", "with"), ("initialised", "with"),
+    ("adapted", "from"), ("adapts",), ("adapting",), ("derived", "from"), ("on", "top", "of"),
+    ("variant", "of"), ("version", "of"), ("extends",), ("extending",), ("upon",), ("-", "based"),
+    ("continual", "pre", "-", "training", "of"), ("further", "pre", "-", "trained"),
 )
 TRAIN_WORDS = frozenset(
-    "trained train training pre-trained pretrained pre-train pretrain pre-training pretraining "
-    "fine-tuned fine-tune fine-tuning finetuned finetune finetuning tuned tuning instruction-tuned "
-    "learned learns".split()
+    "trained train training pre pretrained pretrain pretraining tuned tune tuning finetuned "
+    "finetune finetuning learned learns curated distilled".split()
 )
 EVAL_WORDS = frozenset(
-    "evaluated evaluate evaluating evaluation evaluations benchmarked benchmark benchmarking "
-    "tested test testing validated validate validation experiments experiment results result "
-    "performance performances accuracy achieves achieve achieved achieving outperforms outperform "
-    "outperformed outperforming surpasses surpass score scores scored sota state-of-the-art "
-    "evaluations".split()
+    "evaluated evaluate evaluates evaluating evaluation evaluations benchmarked benchmark "
+    "benchmarks benchmarking tested test testing validated validate validation experiments "
+    "experiment results result performance performances accuracy achieves achieve achieved "
+    "achieving outperforms outperform outperformed outperforming surpasses surpass surpassing "
+    "score scores scored sota state art compared comparison assessed assess".split()
 )
 USE_WORDS = frozenset(
-    "using use uses used with via through by employ employs employing employed leverage leverages "
-    "leveraging leveraged apply applies applying applied adopt adopts adopting adopted "
+    "using use uses used with via through by employ employs employing employed leverage "
+    "leverages leveraging leveraged apply applies applying applied adopt adopts adopting adopted "
     "incorporate incorporates incorporating incorporated integrate integrates integrating "
-    "integrated combine combines combining combined utilize utilizes utilizing utilized".split()
+    "integrated combine combines combining combined utilize utilizes utilizing utilized "
+    "trained tuned fine finetuned pre pretrained".split()
 )
-MODEL_LIKE = {"Model"}
+WE_WORDS = frozenset({"we", "our", "ours", "us"})
 
 
 @Language.factory("paperkg_relations")
@@ -61,34 +68,40 @@ def make_relation_finder(nlp: Language, name: str) -> RelationFinder:
 
 
 class RelationFinder:
-    """Finds relations between ``doc.ents`` of each sentence."""
+    """Finds relations between the ``doc.ents`` of a paper (see the module docstring)."""
 
     def __init__(self) -> None:
         if not Doc.has_extension(EXTENSION):
             Doc.set_extension(EXTENSION, default=None)
 
     def __call__(self, doc: Doc) -> Doc:
-        found: list[tuple[Span, str, Span, str]] = []
         ents = list(doc.ents)
-        default_subject = _default_subject(ents)
+        own = _own_subject(ents)
         by_sentence: dict[int, list[Span]] = {}
         for ent in ents:
-            by_sentence.setdefault(ent.sent.start, []).append(ent)
-        for sent_ents in by_sentence.values():
-            found.extend(_sentence_relations(doc, sent_ents, default_subject))
+            by_sentence.setdefault(sentence_index(doc, ent.start), []).append(ent)
+        found: list[Triple] = []
+        for index, sent_ents in sorted(by_sentence.items()):
+            sent = sentence_span(doc, index)
+            found.extend(_cue_relations(doc, sent, sent_ents, own))
         found.extend(_composition(ents))
-        seen: set[tuple[str, str, str]] = set()
-        unique = []
-        for subj, pred, obj, rule in found:
-            key = (subj.text.lower(), pred, obj.text.lower())
-            if key not in seen and subj.text.lower() != obj.text.lower():
-                seen.add(key)
-                unique.append((subj, pred, obj, rule))
-        doc._.set(EXTENSION, unique)
+        doc._.set(EXTENSION, _unique(found))
         return doc
 
 
-def _default_subject(ents: list[Span]) -> Span | None:
+def _unique(found: list[Triple]) -> list[Triple]:
+    """One relation per (subject, predicate, object) name triple; no self-relations."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for subj, pred, obj, rule in found:
+        key = (name_key(subj.text), pred, name_key(obj.text))
+        if key[0] != key[2] and key not in seen and not (subj.kb_id_ and subj.kb_id_ == obj.kb_id_):
+            seen.add(key)
+            out.append((subj, pred, obj, rule))
+    return out
+
+
+def _own_subject(ents: list[Span]) -> Span | None:
     """The paper's own proposed Model, else its proposed Method."""
     for label in ("Model", "Method"):
         for ent in ents:
@@ -97,8 +110,8 @@ def _default_subject(ents: list[Span]) -> Span | None:
     return None
 
 
-def _words(doc: Doc, start: int, end: int) -> list[str]:
-    return [t.lower_ for t in doc[start:end] if not t.is_space]
+def _words(span: Span) -> list[str]:
+    return [t.lower_ for t in span if not t.is_space]
 
 
 def _has_cue(words: list[str], cue: tuple[str, ...]) -> bool:
@@ -106,67 +119,64 @@ def _has_cue(words: list[str], cue: tuple[str, ...]) -> bool:
     return any(tuple(words[i : i + n]) == cue for i in range(len(words) - n + 1))
 
 
-def _sentence_relations(
-    doc: Doc, ents: list[Span], default_subject: Span | None
-) -> list[tuple[Span, str, Span, str]]:
-    found = []
-    sent = ents[0].sent
-    sent_words = _words(doc, sent.start, sent.end)
-    mentions_we = any(w in ("we", "our", "ours") for w in sent_words)
+def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> Iterator[Triple]:
+    words = set(_words(sent))
+    own_here = own is not None and (
+        bool(words & WE_WORDS) or any(name_key(e.text) == name_key(own.text) for e in ents)
+    )
+    is_eval = bool(words & EVAL_WORDS)
+    proposed_benchmarks = [e for e in ents if e.label_ == "Dataset" and e._.proposed]
     for obj in ents:
         before = [e for e in ents if e.end <= obj.start]
-        subjects = [e for e in before if e.label_ in MODEL_LIKE]
-        fallback = default_subject if default_subject is not None and mentions_we else None
-        left = _words(doc, sent.start, obj.start)
-        window = left[-8:]
+        models_before = [e for e in before if e.label_ == "Model" and not _same(e, obj)]
+        window = _words(doc[max(sent.start, obj.start - 8) : obj.start])
         if obj.label_ == "Model":
             cue = next((c for c in BASED_ON_CUES if _has_cue(window, c)), None)
-            subj = subjects[-1] if subjects else fallback
-            if cue is not None and subj is not None and subj.label_ == "Model":
-                found.append((subj, "based_on", obj, "cue:" + " ".join(cue)))
+            subject = models_before[0] if models_before else (own if own_here else None)
+            if cue is not None and subject is not None and subject.label_ == "Model":
+                yield subject, "based_on", obj, "cue:" + " ".join(cue)
+            if is_eval and not _same(obj, own):
+                for bench in proposed_benchmarks:
+                    yield obj, "evaluated_on", bench, "paper:benchmark"
         elif obj.label_ == "Dataset":
-            subj = (subjects[-1] if subjects else None) or fallback
-            if subj is None:
-                subj = next((e for e in before if e.label_ == "Method"), None)
-            if subj is None:
+            subject = models_before[0] if models_before else (own if own_here else None)
+            if subject is None:
                 continue
-            train = [i for i, w in enumerate(window) if w in TRAIN_WORDS]
-            evals = [i for i, w in enumerate(window) if w in EVAL_WORDS]
-            if train and (not evals or train[-1] > evals[-1]) and subj.label_ == "Model":
-                found.append((subj, "trained_on", obj, "cue:trained on"))
-            elif evals or _benchmark_phrase(doc, obj):
-                found.append((subj, "evaluated_on", obj, "cue:evaluated on"))
+            train = max((i for i, w in enumerate(window) if w in TRAIN_WORDS), default=-1)
+            evals = max((i for i, w in enumerate(window) if w in EVAL_WORDS), default=-1)
+            if train > evals and subject.label_ == "Model":
+                yield subject, "trained_on", obj, "cue:trained on"
+            elif evals >= 0 or (is_eval and _on_phrase(doc, obj)):
+                yield subject, "evaluated_on", obj, "cue:evaluated on"
         elif obj.label_ == "Method":
-            subj = subjects[-1] if subjects else fallback
-            if subj is not None and subj.label_ == "Model" and any(w in USE_WORDS for w in window):
-                found.append((subj, "uses_method", obj, "cue:using"))
-    return found
+            if own_here and own is not None and own.label_ == "Model" and not _same(obj, own):
+                yield own, "uses_method", obj, "paper:uses method"
+            elif models_before and words & USE_WORDS:
+                yield models_before[-1], "uses_method", obj, "cue:using"
 
 
-def _benchmark_phrase(doc: Doc, obj: Span) -> bool:
-    """``on the X benchmark`` / ``on X``."""
-    return obj.start > 0 and doc[obj.start - 1].lower_ in {"on", "across"} or (
-        obj.start > 1 and doc[obj.start - 2].lower_ == "on"
-    )
+def _same(a: Span, b: Span | None) -> bool:
+    return b is not None and name_key(a.text) == name_key(b.text)
 
 
-def _composition(ents: list[Span]) -> list[tuple[Span, str, Span, str]]:
-    """``LLaVA-Med`` is based on ``LLaVA`` when both are named: the base is a part of the name."""
+def _on_phrase(doc: Doc, obj: Span) -> bool:
+    """``on (the) X``, ``across X``."""
+    prev = [doc[i].lower_ for i in range(max(obj.start - 2, 0), obj.start)]
+    return "on" in prev or "across" in prev
+
+
+def _composition(ents: list[Span]) -> list[Triple]:
+    """A proposed model whose name contains a known model's name is based on it."""
     found = []
     models = [e for e in ents if e.label_ == "Model"]
     for ent in models:
-        if ent.kb_id_ and not ent._.proposed:
+        if not ent._.proposed or ent.kb_id_:
             continue
-        doc = ent.doc
-        parts = {t.text.lower() for t in doc[ent.start : ent.end] if t.is_alpha or t.like_num}
-        for other in models:
-            if other.text.lower() == ent.text.lower() or not other.kb_id_:
-                continue
-            other_start, other_end = chunk_bounds(doc, other.start, other.end)
-            base = other.text.lower().replace("-", "")
-            name = ent.text.lower().replace("-", "")
-            if name != base and name.startswith(base) or (
-                other.end - other.start == 1 and other.text.lower() in parts and name != base
+        name = name_key(ent.text)
+        for base in models:
+            key = name_key(base.text)
+            if base.kb_id_ and len(key) >= 3 and key != name and (
+                name.startswith(key) or name.endswith(key) or key in name.split("-")
             ):
-                found.append((ent, "based_on", other, "name-composition"))
+                found.append((ent, "based_on", base, "name:composition"))
     return found

@@ -1,27 +1,79 @@
-"""Tokenizer settings: split names at every hyphen, dash, slash, ``=`` and ``+``.
+"""``paperkg.tokenizer.v1``: a fast tokenizer for titles and abstracts.
 
-spaCy's English tokenizer keeps ``Llama-2`` as one token but splits ``Med-PaLM``; splitting at
-every joiner makes surface variants line up token by token, so one lexicon pattern matches
-``Llama-2``, ``Llama‐2`` and (through generated variants) ``Llama 2``.
+One compiled regular expression splits text into words, numbers, URLs and single punctuation
+marks; every hyphen, dash, slash, ``=`` and ``+`` is its own token, so surface variants of a name
+line up token by token (``Med-PaLM``, ``Med‐PaLM``; ``ViT-B/16``) and one lexicon pattern matches
+them all.  Abbreviations with periods (``e.g.``, ``et al.``, ``U.S.``) stay one token so that the
+sentencizer does not split there.  It is several times faster than spaCy's rule-based English
+tokenizer, which dominates the cost of extraction.  ``doc.text`` always equals the input.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
 import spacy
 from spacy.language import Language
-from spacy.util import compile_infix_regex
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
-JOINERS = r"(?<=\S)[-\u2010-\u2015\u2212/=+](?=\S)"
+TOKEN = re.compile(
+    r"""
+    (?:https?://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'] # URLs
+    | \b(?:e\.g|i\.e|al|vs|etc|cf|approx|resp|Fig|Figs|Eq|No|ca)\.  # abbreviations
+    | (?:[A-Z]\.){2,}                               # U.S., U.K.
+    | \w+(?:[.,]\d+)+\w*                             # 0.91, 1,000, v1.5, Qwen2.5, 5.5M
+    | \w+                                           # words
+    | [^\w\s]                                       # one punctuation mark or symbol
+    | \s                                            # whitespace other than the separating space
+    """,
+    re.VERBOSE,
+)
 
 
-def split_joiners(nlp: Language) -> Language:
-    """Add the joiner infix rule to ``nlp``'s tokenizer (in place) and return ``nlp``."""
-    infixes = [*nlp.Defaults.infixes, JOINERS]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    return nlp
+class Tokenizer:
+    """A regex tokenizer producing :class:`~spacy.tokens.Doc` objects whose text is the input."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        words: list[str] = []
+        spaces: list[bool] = []
+        for match in TOKEN.finditer(text):
+            word = match.group()
+            if word == " " and words and not spaces[-1] and not words[-1].isspace():
+                spaces[-1] = True  # the single space after a token
+                continue
+            words.append(word)
+            spaces.append(False)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
+        for text in texts:
+            yield self(text)
+
+    # serialisation: the tokenizer has no state beyond the vocab
+    def to_bytes(self, **kwargs) -> bytes:
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs) -> Tokenizer:
+        return self
+
+    def to_disk(self, path: str | Path, **kwargs) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+
+    def from_disk(self, path: str | Path, **kwargs) -> Tokenizer:
+        return self
 
 
-@spacy.registry.callbacks("paperkg.split_joiners.v1")
-def make_split_joiners():
-    """``[initialize.before_init]`` / ``[nlp.after_creation]`` callback form of :func:`split_joiners`."""
-    return split_joiners
+@spacy.registry.tokenizers("paperkg.tokenizer.v1")
+def create_tokenizer():
+    """Registered factory: ``[nlp.tokenizer] @tokenizers = "paperkg.tokenizer.v1"``."""
+
+    def make(nlp: Language) -> Tokenizer:
+        return Tokenizer(nlp.vocab)
+
+    return make

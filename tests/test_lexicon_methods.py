@@ -1,0 +1,286 @@
+"""The Method, Task and Metric lexicons and the lexicon checker script.
+
+Covers: the three files pass ``check_lexicons.py`` cleanly and are large enough; the brief's
+naming conventions (acronym canonicals, MAE as a Metric alias only); all bundled lexicons together
+are consistent; the checker reports each kind of defect; its copy of the matcher's variant rules
+equals the extractor's; and the entries are found by the real pipeline in running text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from extractors.components.entities import is_case_sensitive, surface_variants
+from extractors.lexicon import LexiconEntry
+from extractors.pipeline import build_nlp
+
+LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
+FILES = {
+    "Method": (LEXICONS / "methods.jsonl", 250),
+    "Task": (LEXICONS / "tasks.jsonl", 200),
+    "Metric": (LEXICONS / "metrics.jsonl", 100),
+}
+
+
+def _checker():
+    spec = importlib.util.spec_from_file_location("check_lexicons", LEXICONS / "check_lexicons.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+CHECK = _checker()
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _entries(label: str) -> dict[str, dict]:
+    """Canonical line plus ``aliases`` of every entry of one file, by id."""
+    out: dict[str, dict] = {}
+    for obj in _lines(FILES[label][0]):
+        if obj["id"] not in out:
+            out[obj["id"]] = {**obj, "aliases": []}
+        else:
+            out[obj["id"]]["aliases"].append(obj["pattern"])
+    return out
+
+
+# --- the three lexicon files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", sorted(FILES))
+def test_lexicon_passes_checker_without_warnings_and_is_large_enough(label):
+    path, minimum = FILES[label]
+    report = CHECK.check_files([path])
+    assert report.errors == []
+    assert report.warnings == []
+    assert report.stats[str(path)]["entries"] >= minimum
+    assert {obj["label"] for obj in _lines(path)} == {label}
+
+
+def test_all_bundled_lexicons_are_consistent_together():
+    paths = sorted(LEXICONS.glob("*.jsonl"))
+    assert {p.name for p in paths} >= {"methods.jsonl", "tasks.jsonl", "metrics.jsonl"}
+    report = CHECK.check_files(paths)
+    assert report.errors == []
+
+
+def test_acronym_canonicals_follow_the_guideline():
+    methods, tasks = _entries("Method"), _entries("Task")
+    for slug, name, long_form in [
+        ("lora", "LoRA", "low-rank adaptation"),
+        ("dpo", "DPO", "direct preference optimization"),
+        ("rag", "RAG", "retrieval-augmented generation"),
+        ("peft", "PEFT", "parameter-efficient fine-tuning"),
+        ("rlhf", "RLHF", "reinforcement learning from human feedback"),
+        ("sft", "SFT", "supervised fine-tuning"),
+        ("moe", "MoE", "mixture of experts"),
+        ("mae", "MAE", "masked autoencoder"),
+    ]:
+        entry = methods[f"method/{slug}"]
+        assert entry["name"] == name
+        assert long_form in entry["aliases"]
+    assert tasks["task/vqa"]["name"] == "VQA"
+    assert "visual question answering" in tasks["task/vqa"]["aliases"]
+    assert methods["method/knowledge-distillation"]["name"] == "knowledge distillation"
+
+
+def test_mae_metric_is_the_long_form_with_mae_as_alias():
+    metrics = _entries("Metric")
+    entry = metrics["metric/mean-absolute-error"]
+    assert entry["name"] == "mean absolute error"
+    assert "MAE" in entry["aliases"]
+    assert all(e["name"] != "MAE" for e in metrics.values())
+
+
+def test_generic_phrases_are_not_patterns():
+    generic = {"fine-tuning", "deep learning", "machine learning", "large language models",
+               "large language model", "neural networks", "neural network", "transformers",
+               "transformer", "foundation models", "training", "ct", "mri", "x-ray"}
+    for label in FILES:
+        patterns = {obj["pattern"].casefold() for obj in _lines(FILES[label][0])}
+        assert not patterns & generic, label
+
+
+def test_versioned_metrics_are_distinct_entries():
+    ids = set(_entries("Metric"))
+    for slug in ("bleu", "bleu-4", "rouge", "rouge-1", "rouge-2", "rouge-l", "f1", "macro-f1",
+                 "micro-f1", "auroc", "auc", "auprc", "dice", "mdice", "iou", "miou",
+                 "hausdorff-distance", "hd95", "chrf", "chrf-plus-plus"):
+        assert f"metric/{slug}" in ids
+
+
+def test_homepages_are_well_formed_urls():
+    for label in FILES:
+        for entry in _entries(label).values():
+            if "homepage" in entry:
+                assert entry["homepage"].startswith(("https://arxiv.org/abs/", "https://"))
+                assert " " not in entry["homepage"]
+
+
+# --- the checker ------------------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, objs: list[dict | str]) -> Path:
+    path = tmp_path / name
+    path.write_text(
+        "\n".join(o if isinstance(o, str) else json.dumps(o) for o in objs) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _canon(label: str, name: str, **extra) -> dict:
+    ident = f"{label.lower()}/{CHECK.slugify(name)}"
+    return {"label": label, "pattern": name, "id": ident, "name": name, **extra}
+
+
+def _alias(label: str, name: str, pattern: str) -> dict:
+    return {"label": label, "pattern": pattern, "id": f"{label.lower()}/{CHECK.slugify(name)}"}
+
+
+def test_checker_accepts_a_clean_file(tmp_path):
+    path = _write(tmp_path, "ok.jsonl", [
+        _canon("Method", "Grad-CAM++") | {"id": "method/grad-cam-plus-plus"},  # "+" -> "plus"
+        _canon("Method", "LoRA", homepage="https://arxiv.org/abs/2106.09685"),
+        _alias("Method", "LoRA", "low-rank adaptation"),
+    ])
+    report = CHECK.check_files([path])
+    assert report.errors == [] and report.warnings == []
+    assert report.stats[str(path)] == {"entries": 2, "aliases": 1, "wikidata": 0,
+                                       "huggingface": 0, "homepage": 1}
+    assert CHECK.main([str(path)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("objs", "problem"),
+    [
+        (["{not json"], "invalid JSON"),
+        ([_canon("Method", "LoRA") | {"label": "Technique"}], "is not one of"),
+        ([_canon("Method", "LoRA") | {"id": "task/lora"}], "does not match label"),
+        ([_alias("Method", "LoRA", "low-rank adaptation")], "has no 'name'"),
+        ([_canon("Method", "LoRA"), _alias("Method", "LoRA", "x") | {"homepage": "https://a.b"}],
+         "alias line carries metadata"),
+        ([_canon("Method", "LoRA") | {"id": "method/low-rank"}], "is not the slug"),
+        ([_canon("Method", "LoRA") | {"pattern": "Lora"}], "differs from name"),
+        ([_canon("Method", "QLoRA"), _canon("Method", "LoRA")], "out of order"),
+        ([_canon("Method", "LoRA"), _alias("Method", "LoRA", "LoRA")], "repeated within Method"),
+        ([_canon("Method", "LoRA", wikidata="Q-12")], "malformed wikidata"),
+        ([_canon("Method", "LoRA", homepage="arxiv.org/abs/1")], "malformed homepage"),
+        ([_canon("Method", "LoRA", source="me")], "unknown key"),
+        ([_canon("Method", "LoRA", case_sensitive="yes")], "case_sensitive must be"),
+        ([_canon("Method", "LoRA"), "  "], "empty line"),
+    ],
+)
+def test_checker_reports_each_defect_with_file_and_line(tmp_path, objs, problem):
+    path = _write(tmp_path, "bad.jsonl", objs)
+    report = CHECK.check_files([path])
+    assert any(problem in e for e in report.errors), report.errors
+    assert all(e.startswith(f"{path}:") for e in report.errors)
+    assert CHECK.main([str(path)]) == 1
+
+
+def test_checker_requires_ids_unique_across_files(tmp_path):
+    a = _write(tmp_path, "a.jsonl", [_canon("Method", "LoRA")])
+    b = _write(tmp_path, "b.jsonl", [_canon("Method", "LoRA")])
+    report = CHECK.check_files([a, b])
+    assert any("already defined" in e and str(a) in e for e in report.errors)
+
+
+def test_checker_warns_about_derived_aliases_and_cross_entry_collisions(tmp_path):
+    path = _write(tmp_path, "warn.jsonl", [
+        _canon("Method", "knowledge distillation"),
+        _alias("Method", "knowledge distillation", "knowledge-distillation"),  # derived variant
+        _alias("Method", "knowledge distillation", "Knowledge Distillations"),  # case + plural
+        _canon("Method", "SAM"),
+        _alias("Method", "SAM", "Sam"),  # short: matched case-sensitively, so a real alias
+        _canon("Method", "sam-optimizer"),
+        _alias("Method", "sam-optimizer", "S.A.M."),  # folds onto SAM's pattern
+    ])
+    report = CHECK.check_files([path])
+    assert report.errors == []
+    assert sum("already derives" in w for w in report.warnings) == 2
+    assert any("folds to the same form" in w and "S.A.M." in w for w in report.warnings)
+
+
+def test_checker_mirrors_the_extractor_variant_rules():
+    labels = {"Method", "Task", "Metric", "Model", "Dataset"}
+    patterns = [(o["label"], o["pattern"]) for p in LEXICONS.glob("*.jsonl") for o in _lines(p)]
+    assert len(patterns) > 1000
+    for label, pattern in patterns + [(lb, "Llama 2") for lb in labels]:
+        assert CHECK.surface_variants(pattern, label) == surface_variants(pattern, label)
+        entry = LexiconEntry(id="x/x", label=label, name=pattern)
+        assert CHECK.is_case_sensitive(pattern) == is_case_sensitive(pattern, entry)
+
+
+# --- matching in running text -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_nlp()
+
+
+def _found(nlp, text: str, label: str) -> list[tuple[str, str]]:
+    return [(e.text, e.kb_id_) for e in nlp(text).ents if e.label_ == label]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("We compare parameter-efficient fine-tuning (PEFT) with full finetuning and QLoRA.",
+         "Method", [("parameter-efficient fine-tuning", "method/peft"), ("PEFT", "method/peft"),
+                    ("full finetuning", "method/full-fine-tuning"), ("QLoRA", "method/qlora")]),
+        ("Models use retrieval-augmented generation (RAG) and chain-of-thought (CoT) prompting.",
+         "Method", [("retrieval-augmented generation", "method/rag"), ("RAG", "method/rag"),
+                    ("chain-of-thought", "method/chain-of-thought-prompting"),
+                    ("CoT", "method/chain-of-thought-prompting")]),
+        ("Aligned with group relative policy optimization (GRPO) after supervised finetuning.",
+         "Method", [("group relative policy optimization", "method/grpo"),
+                    ("GRPO", "method/grpo"), ("supervised finetuning", "method/sft")]),
+        ("We pre-train with masked autoencoders and explain with Grad-CAM++ and SHAP.",
+         "Method", [("masked autoencoders", "method/mae"),
+                    ("Grad-CAM++", "method/grad-cam-plus-plus"), ("SHAP", "method/shap")]),
+        ("We compare GANs, CNNs, kNN, random forests and mixture-of-experts models.",
+         "Method", [("GANs", "method/gan"), ("CNNs", "method/cnn"),
+                    ("kNN", "method/k-nearest-neighbors"),
+                    ("random forests", "method/random-forest"),
+                    ("mixture-of-experts", "method/moe")]),
+        ("Tasks: medical visual question answering (Med-VQA) and radiology report generation.",
+         "Task", [("medical visual question answering", "task/medical-vqa"),
+                  ("Med-VQA", "task/medical-vqa"),
+                  ("radiology report generation", "task/radiology-report-generation")]),
+        ("We study named entity recognition (NER), ICD coding and length-of-stay prediction.",
+         "Task", [("named entity recognition", "task/named-entity-recognition"),
+                  ("NER", "task/named-entity-recognition"), ("ICD coding", "task/icd-coding"),
+                  ("length-of-stay prediction", "task/length-of-stay-prediction")]),
+        ("Drug–target interaction prediction and medical image segmentation were evaluated.",
+         "Task", [("Drug–target interaction prediction", "task/drug-target-interaction-prediction"),
+                  ("medical image segmentation", "task/medical-image-segmentation")]),
+        ("We report F1-score, AUROC, Dice similarity coefficient (DSC), HD95, BLEU-4 and ROUGE-L.",
+         "Metric", [("F1-score", "metric/f1"), ("AUROC", "metric/auroc"),
+                    ("Dice similarity coefficient", "metric/dice"), ("DSC", "metric/dice"),
+                    ("HD95", "metric/hd95"), ("BLEU-4", "metric/bleu-4"),
+                    ("ROUGE-L", "metric/rouge-l")]),
+        ("We report pass@1, Cohen’s kappa, the C-index, R² and RaTEScore.",
+         "Metric", [("pass@1", "metric/pass-k"), ("Cohen’s kappa", "metric/cohen-s-kappa"),
+                    ("C-index", "metric/c-index"), ("R²", "metric/coefficient-of-determination"),
+                    ("RaTEScore", "metric/ratescore")]),
+    ],
+)
+def test_entries_are_found_in_running_text(nlp, text, label, expected):
+    assert _found(nlp, text, label) == expected
+
+
+def test_short_acronyms_do_not_fire_on_ordinary_words(nlp):
+    text = "A spin echo sequence, a green filter and lime juice; we dare not tie the ties."
+    assert [e.text for e in nlp(text).ents if e.label_ in ("Method", "Metric")] == []
