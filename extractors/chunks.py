@@ -41,8 +41,14 @@ def _glued(doc: Doc, i: int, j: int) -> bool:
     if a.whitespace_:
         return False
     if a.text in JOINER_TEXTS:
-        return _is_word(b.text)
-    return b.text in JOINER_TEXTS and _is_word(a.text)
+        return _is_word(b.text) and (a.text != "/" or _slash_glues(doc, i))
+    return b.text in JOINER_TEXTS and _is_word(a.text) and (b.text != "/" or _slash_glues(doc, j))
+
+
+def _slash_glues(doc: Doc, k: int) -> bool:
+    """A slash glues a name only next to a number (``ViT-B/16``); ``radiology/cardiology`` and
+    ``ensemble/self-consistency`` are two words."""
+    return any(0 <= x < len(doc) and doc[x].text[:1].isdigit() for x in (k - 1, k + 1))
 
 
 def is_whole_name(span: Span) -> bool:

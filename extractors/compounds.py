@@ -73,7 +73,7 @@ def compound_tasks(doc: Doc, spans: list[Span]) -> list[Span]:
             or (start > 0 and doc[start - 1].text in JOINER_TEXTS and not doc[start - 1].whitespace_)
         ):
             start += 1
-        if start == span.start and span.text.lower() in GENERIC_HEADS and not _cued(doc, span):
+        if start == span.start and _is_generic(span) and not _cued(doc, span):
             continue
         if start < span.start:
             new = Span(doc, start, span.end, label=span.label_, kb_id="")
@@ -82,6 +82,15 @@ def compound_tasks(doc: Doc, spans: list[Span]) -> list[Span]:
             span = new
         out.append(span)
     return out
+
+
+_VAGUE = frozenset({"medical", "clinical", "biomedical", "automated", "automatic", "general"})
+
+
+def _is_generic(span: Span) -> bool:
+    """``diagnosis``, ``medical diagnosis``, ``automated classification``: too vague alone."""
+    words = [w for w in span.text.lower().split() if w not in _VAGUE]
+    return len(words) == 1 and words[0] in GENERIC_HEADS
 
 
 def _cued(doc: Doc, span: Span) -> bool:
@@ -152,3 +161,22 @@ def _head_at(doc: Doc, i: int) -> int | None:
             if " " not in span.text and span.text.lower() in METHOD_HEADS:
                 return i + length
     return None
+
+
+#: metric names that are also everyday words: kept only in an evaluation context
+GENERIC_METRICS = frozenset({"accuracy", "precision", "recall", "sensitivity", "specificity"})
+_METRIC_CONTEXT = frozenset(
+    "metric metrics score scores measured measure measures terms achieves achieved achieve "
+    "reaching reached improves improved improvement higher lower top-1 top-5 mean average".split()
+)
+
+
+def in_metric_context(doc: Doc, span: Span, metric_spans: list[Span]) -> bool:
+    """A generic metric word (``accuracy``) is a metric when a number, another metric or an
+    evaluation word is near it in the same sentence, not in ``precision medicine``."""
+    if span.text.lower() not in GENERIC_METRICS:
+        return True
+    window = doc[max(span.start - 6, 0) : min(span.end + 6, len(doc))]
+    if any(t.like_num or t.text == "%" or t.lower_ in _METRIC_CONTEXT for t in window):
+        return True
+    return any(o is not span and abs(o.start - span.start) <= 12 for o in metric_spans)

@@ -43,7 +43,7 @@ NAMING_WORDS = frozenset("called named dubbed termed coined entitled".split())
 GENERIC_NAMES = frozenset(
     """llm llms vlm vlms lvlm lvlms mllm mllms lmm lmms mlm slm slms lm lms plm plms ai ml dl nlp
     cv gpu gpus cpu tpu api apis sota ehr ehrs emr emrs icu ct mri pet us usa uk eu who fda nih
-    covid covid-19 sars-cov-2 dna rna 2d 3d 4d rgb id ood iid qa faq url html pdf json gpt-like
+    x-ray x-rays covid covid-19 sars-cov-2 dna rna 2d 3d 4d rgb id ood iid qa faq url html pdf json gpt-like
     cnn cnns nn nns rnn rnns gnn gnns mlp mlps lstm vlp ecg eeg os ft pt note it ir hci iot ui ux ar vr fm fms gai genai agi ok github arxiv pubmed? llm-based
     i ii iii iv v vi vii viii ix x xi xii xiii xiv xv""".split()
 )
@@ -92,4 +92,13 @@ def is_name_shaped(text: str) -> bool:
     parts = re.split(r"[-/+=]", text)
     if any(_CAMEL.search(p) for p in parts):
         return True
-    return any(_ALNUM_MIX.search(p) and p[0].isupper() for p in parts if p)
+    if any(_ALNUM_MIX.search(p) and p[0].isupper() for p in parts if p):
+        return True
+    # hyphenated names whose parts are capitalised and whose form gives a type: "Zebra-Llama",
+    # "μ-Bench", "Aquila-Med"; or a one- or two-letter capital prefix: "R-Path", "I-MedSAM"
+    if len(parts) > 1 and all(p[:1].isupper() or (p[:1].isalpha() and not p[:1].isascii())
+                              for p in parts if p):
+        return type_from_shape(text) in ("Model", "Dataset") or len(parts[0]) <= 2 and (
+            parts[0].isupper()
+        )
+    return False

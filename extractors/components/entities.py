@@ -22,12 +22,13 @@ from extractors.components.abbreviation_types import long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.candidates import Candidate, candidates, set_span_extensions
 from extractors.chunks import is_whole_name
-from extractors.compounds import compound_tasks, method_compounds
+from extractors.compounds import compound_tasks, in_metric_context, method_compounds
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
 
 LEXICON_PRIORITY = 0
 ABBREVIATION_PRIORITY = 1
+DEFINITION_PRIORITY = -1
 COMPOUND_PRIORITY = 1
 
 
@@ -128,7 +129,9 @@ class EntityMatcher:
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
         for long_span, short_span in pairs or ():
             found.extend(abbreviation_candidates(doc, long_span, short_span, found))
-        doc.ents = compound_tasks(doc, resolve(doc, found))
+        spans = compound_tasks(doc, resolve(doc, found))
+        metrics = [s for s in spans if s.label_ == "Metric"]
+        doc.ents = [s for s in spans if s.label_ != "Metric" or in_metric_context(doc, s, metrics)]
         return doc
 
 
@@ -140,20 +143,24 @@ def abbreviation_candidates(
     The short form's other occurrences in the doc get the same type.
     """
     lexical = [c for c in found if c.priority == LEXICON_PRIORITY]
-    known = next(
-        (c for c in lexical if c.start == short_span.start and c.end == short_span.end), None
-    ) or next(
+    by_long = next(
         (c for c in lexical if long_span.start <= c.start and c.end == long_span.end), None
     )
+    by_short = next(
+        (c for c in lexical if c.start == short_span.start and c.end == short_span.end), None
+    )
+    known = by_long or by_short
     label = known.label if known else long_form_type(long_span.text, short_span.text)
     if label is None:
         return []
     kb_id = known.kb_id if known else ""
-    spans = [long_span, *_occurrences(doc, short_span.text)]
-    covered = {(c.start, c.end) for c in lexical}
+    # the paper's own definition wins over the lexicon's reading of the short form
+    # ("semi-supervised learning (SSL)" is not the lexicon's self-supervised SSL)
+    priority = DEFINITION_PRIORITY if by_long else ABBREVIATION_PRIORITY
+    covered = {(c.start, c.end) for c in lexical if c.kb_id == kb_id}
     return [
-        Candidate(s.start, s.end, label, "abbreviation", kb_id, ABBREVIATION_PRIORITY)
-        for s in spans
+        Candidate(s.start, s.end, label, "abbreviation", kb_id, priority)
+        for s in [long_span, *_occurrences(doc, short_span.text)]
         if (s.start, s.end) not in covered
     ]
 

@@ -145,12 +145,18 @@ class NameFinder:
             if low in _SKIPPABLE or word.like_num or (not word.is_lower and not word.is_punct):
                 j += 1
                 continue
-            if low in {"language", "foundation", "vision", "vision-language", "large", "medical"}:
-                j += 1
+            if word.is_alpha and low not in _CLAUSE_WORDS and j < end + 4:
+                j += 1  # adjectives before the head: "the X multilingual medical dataset"
                 continue
             break
         # left: "a benchmark called X", "our medical LLM X", "an ECG Foundation Model (X)"
-        left = start - 1 if start >= 1 and doc[start - 1].text != "(" else start - 2
+        left = start - 1
+        while left >= max(start - 8, 0) and (
+            doc[left].text in {"(", ","} or doc[left].lower_ in {"and", "or"}
+            or (not doc[left].is_lower and not doc[left].is_punct and left < start - 1)
+            or doc[left].text in JOINER_TEXTS
+        ):
+            left -= 1  # "datasets R-RAD, R-SLAKE and R-Path", "Dataset, MedMD"
         if left >= 0 and doc[left].lower_ in HEAD_TYPES and doc[left].lower_ not in (
             "tuning", "fine-tuning", "prompting", "score", "task", "tasks"
         ):
@@ -191,6 +197,13 @@ class NameFinder:
         yield _Occurrence(0, end, text, label, "title-name", True)
 
 
+#: words that end the noun phrase after a name
+_CLAUSE_WORDS = frozenset(
+    """on in of for to with by from at as than that which who is are was were be been has have
+    had can could will would may might should achieves achieved achieve outperforms outperform
+    outperformed shows show showed demonstrates demonstrate reaches reached uses use used using
+    provides provide including includes include while whereas but not also only""".split()
+)
 _CLAUSE_ENDS = frozenset({".", ";", ":", ")", "!", "?"})
 #: after these a capitalised word is the paper's own new thing: "we introduce Hippo, a …"
 _INTRO_FOLLOWERS = frozenset({",", "(", ":", ".", ";"})
