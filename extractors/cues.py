@@ -102,3 +102,28 @@ def is_name_shaped(text: str) -> bool:
             parts[0].isupper()
         )
     return False
+
+
+_OUR = frozenset({"our", "proposed", "novel", "new"})
+_INTRO_FILLERS = frozenset({"a", "an", "the", "novel", "new", "our", "first", "simple"})
+
+
+def is_introduced(doc, span) -> bool:
+    """The paper introduces ``span``: ``our (proposed) X``, ``we propose (a novel) X``,
+    ``a benchmark called X``, or the title convention ``X: subtitle``."""
+    start = span.start
+    if start == 0 and span.end < len(doc) and doc[span.end].text == ":":
+        return True
+    k = start - 1
+    while k >= 0 and k >= start - 3 and doc[k].lower_ in _INTRO_FILLERS - {"our"}:
+        k -= 1
+    if k < 0:
+        return False
+    word = doc[k].lower_
+    if word == "our" or (word == "proposed" and k > 0 and doc[k - 1].lower_ in {"our", "the"}):
+        return True
+    if start - 1 >= 0 and doc[start - 1].lower_ == "our":
+        return True
+    if word in NAMING_WORDS:
+        return True
+    return word in PROPOSE_VERBS and k > 0 and doc[k - 1].lower_ in {"we", "here"}

@@ -22,6 +22,7 @@ from extractors.components.abbreviation_types import long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.candidates import Candidate, candidates, set_span_extensions
 from extractors.chunks import is_whole_name
+from extractors.cues import is_introduced
 from extractors.compounds import compound_tasks, in_metric_context, method_compounds
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
@@ -113,7 +114,7 @@ class EntityMatcher:
     def __call__(self, doc: Doc) -> Doc:
         found = candidates(doc)
         strings = doc.vocab.strings
-        for matcher in (self.exact, self.folded, self.tokens):
+        for matcher in (self.exact, self.folded, self.tokens) if len(self.tokens) else (self.exact, self.folded):
             for match_id, start, end in matcher(doc):
                 entry = self.lexicon.entries[strings[match_id]]
                 if not is_whole_name(doc[start:end]):
@@ -180,6 +181,7 @@ def _occurrences(doc: Doc, text: str) -> list[Span]:
 def resolve(doc: Doc, found: list[Candidate]) -> list[Span]:
     """Pick non-overlapping candidates: longest first, then lowest priority value, then earliest."""
     ordered = sorted(found, key=lambda c: (-(c.end - c.start), c.priority, c.start, c.label))
+    proposed = {(c.start, c.end) for c in found if c.proposed}
     taken = bytearray(len(doc))
     spans = []
     for cand in ordered:
@@ -188,6 +190,7 @@ def resolve(doc: Doc, found: list[Candidate]) -> list[Span]:
         taken[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
         span = Span(doc, cand.start, cand.end, label=cand.label, kb_id=cand.kb_id)
         span._.rule = cand.rule
-        span._.proposed = cand.proposed
+        # whichever rule named the span, the paper may be the one introducing it
+        span._.proposed = (cand.start, cand.end) in proposed or is_introduced(doc, span)
         spans.append(span)
     return sorted(spans, key=lambda s: s.start)

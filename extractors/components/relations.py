@@ -84,6 +84,7 @@ class RelationFinder:
         for index, sent_ents in sorted(by_sentence.items()):
             sent = sentence_span(doc, index)
             found.extend(_cue_relations(doc, sent, sent_ents, own))
+        found.extend(_own_datasets(doc, ents))
         found.extend(_composition(ents))
         doc._.set(EXTENSION, _unique(found))
         return doc
@@ -132,7 +133,8 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
         window = _words(doc[max(sent.start, obj.start - 8) : obj.start])
         if obj.label_ == "Model":
             cue = next((c for c in BASED_ON_CUES if _has_cue(window, c)), None)
-            subject = models_before[0] if models_before else (own if own_here else None)
+            # the model named right before the cue: "Med-PaLM, built on Flan-PaLM"
+            subject = models_before[-1] if models_before else (own if own_here else None)
             if cue is not None and subject is not None and subject.label_ == "Model":
                 yield subject, "based_on", obj, "cue:" + " ".join(cue)
             if is_eval and not _same(obj, own):
@@ -147,12 +149,18 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
             if train > evals and subject.label_ == "Model":
                 yield subject, "trained_on", obj, "cue:trained on"
             elif evals >= 0 or (is_eval and _on_phrase(doc, obj)):
-                yield subject, "evaluated_on", obj, "cue:evaluated on"
+                # every model compared in the sentence is evaluated on the dataset
+                for model in models_before or [subject]:
+                    yield model, "evaluated_on", obj, "cue:evaluated on"
         elif obj.label_ == "Method":
+            models = [e for e in ents if e.label_ == "Model" and not _same(e, own)]
             if own_here and own is not None and own.label_ == "Model" and not _same(obj, own):
                 yield own, "uses_method", obj, "paper:uses method"
             elif models_before and words & USE_WORDS:
                 yield models_before[-1], "uses_method", obj, "cue:using"
+            elif len(models) == 1 and words & TRAIN_WORDS and not obj._.proposed:
+                # "… baselines (e.g. LoRA) in fine-tuning models such as LLaMA"
+                yield models[0], "uses_method", obj, "cue:fine-tuning with"
 
 
 def _same(a: Span, b: Span | None) -> bool:
@@ -166,17 +174,44 @@ def _on_phrase(doc: Doc, obj: Span) -> bool:
 
 
 def _composition(ents: list[Span]) -> list[Triple]:
-    """A proposed model whose name contains a known model's name is based on it."""
+    """A model the paper proposes, whose name is built from another model's name, is based on it.
+
+    ``Med-Gemini`` on ``Gemini`` (a hyphen-separated part) or, for names no lexicon knows, by
+    prefix or suffix: ``MedSAM`` on ``SAM``, ``BioMistral`` on ``Mistral``.  Both must be named
+    in the paper.
+    """
     found = []
     models = [e for e in ents if e.label_ == "Model"]
     for ent in models:
-        if not ent._.proposed or ent.kb_id_:
+        if not ent._.proposed:
             continue
         name = name_key(ent.text)
+        parts = {name_key(p) for p in ent.text.replace("/", "-").split("-")}
         for base in models:
             key = name_key(base.text)
-            if base.kb_id_ and len(key) >= 3 and key != name and (
-                name.startswith(key) or name.endswith(key) or key in name.split("-")
-            ):
+            if len(key) < 3 or key == name or not (base.kb_id_ or base.text.isupper()):
+                continue
+            if key in parts or (not ent.kb_id_ and (name.startswith(key) or name.endswith(key))):
                 found.append((ent, "based_on", base, "name:composition"))
+    return found
+
+
+def _own_datasets(doc: Doc, ents: list[Span]) -> list[Triple]:
+    """The paper's proposed model is trained on the data it proposes, evaluated on its benchmark.
+
+    A proposed dataset is a benchmark when it is called one (or is named ``…Bench``).
+    """
+    models = [e for e in ents if e.label_ == "Model" and e._.proposed]
+    if not models:
+        return []
+    model = models[0]
+    found = []
+    for ent in ents:
+        if ent.label_ != "Dataset" or not ent._.proposed:
+            continue
+        context = {t.lower_ for t in doc[max(ent.start - 3, 0) : ent.end + 3]}
+        if "bench" in ent.text.lower() or context & {"benchmark", "benchmarks", "test", "evaluation"}:
+            found.append((model, "evaluated_on", ent, "paper:own benchmark"))
+        else:
+            found.append((model, "trained_on", ent, "paper:own data"))
     return found
