@@ -37,15 +37,24 @@ def predictions(path: Path, nlp, title_to_id: dict[str, str] | None = None) -> d
 
 def table(label: str, scores: Scores) -> list[str]:
     rows = [f"{label}"]
-    for name, counts in [*scores.by_type.items(), ("core", scores.core), ("all", scores.all_types),
-                         ("relations", scores.relations)]:
-        rows.append(f"  {name:<10} P {counts.precision:.3f}  R {counts.recall:.3f}  "
-                    f"F1 {counts.f1:.3f}   (tp {counts.tp}, fp {counts.fp}, fn {counts.fn})")
+    for name, counts in [
+        *scores.by_type.items(),
+        ("core", scores.core),
+        ("all", scores.all_types),
+        ("relations", scores.relations),
+    ]:
+        rows.append(
+            f"  {name:<10} P {counts.precision:.3f}  R {counts.recall:.3f}  "
+            f"F1 {counts.f1:.3f}   (tp {counts.tp}, fp {counts.fp}, fn {counts.fn})"
+        )
     for pred, counts in sorted(scores.by_predicate.items()):
-        rows.append(f"    {pred:<13} P {counts.precision:.3f}  R {counts.recall:.3f}  "
-                    f"F1 {counts.f1:.3f}")
-    rows.append(f"  proposed accuracy {scores.proposed_accuracy:.3f} "
-                f"over {scores.proposed_total} matched entities")
+        rows.append(
+            f"    {pred:<13} P {counts.precision:.3f}  R {counts.recall:.3f}  F1 {counts.f1:.3f}"
+        )
+    rows.append(
+        f"  proposed accuracy {scores.proposed_accuracy:.3f} "
+        f"over {scores.proposed_total} matched entities"
+    )
     return rows
 
 
@@ -74,7 +83,9 @@ def main() -> None:
     pred = predictions(data / "corpus" / "medical-ai-dev.jsonl", nlp)
     seconds = time.perf_counter() - started
 
-    title_to_id = {name_key(p.title): p.id for p in read_papers([data / "corpus" / "medical-ai-dev.jsonl"])}
+    title_to_id = {
+        name_key(p.title): p.id for p in read_papers([data / "corpus" / "medical-ai-dev.jsonl"])
+    }
     pred_listing = predictions(data / "corpus" / "medical-ai-dev.listing.txt", nlp, title_to_id)
     scores = evaluate(gold, pred)
     listing_scores = evaluate(gold, pred_listing)
@@ -84,14 +95,23 @@ def main() -> None:
     same = listing_scores.to_json() == scores.to_json()
     lines.append(f"listing input gives the same scores: {'yes' if same else 'NO'}")
     for k, half in enumerate(halves):
-        lines.append(f"half {k}: core F1 {half.core.f1:.3f}, all F1 {half.all_types.f1:.3f}, "
-                     f"relations F1 {half.relations.f1:.3f}")
-    lines.append(f"gold entities with a lexicon form: {hit}/{total} ({hit / total:.1%}); "
-                 f"the rest must come from patterns")
+        lines.append(
+            f"half {k}: core F1 {half.core.f1:.3f}, all F1 {half.all_types.f1:.3f}, "
+            f"relations F1 {half.relations.f1:.3f}"
+        )
+    lines.append(
+        f"gold entities with a lexicon form: {hit}/{total} ({hit / total:.1%}); "
+        f"the rest must come from patterns"
+    )
     lines.append(f"extraction: {len(pred)} papers in {seconds:.2f} s")
     if args.by_paper:
         for paper in scores.papers:
-            if paper.missed or paper.false_alarms or paper.missed_relations or paper.false_relations:
+            if (
+                paper.missed
+                or paper.false_alarms
+                or paper.missed_relations
+                or paper.false_relations
+            ):
                 print(f"{paper.id}: missed {paper.missed} | false {paper.false_alarms}")
                 print(f"   rel missed {paper.missed_relations} | rel false {paper.false_relations}")
     print("\n".join(lines))

@@ -2,9 +2,9 @@
 
 ``volumetric medical image segmentation``, ``chest X-ray report generation`` and ``lung disease
 classification`` are tasks of their own, not mentions of ``image segmentation``.  A Task span
-is extended to the left over up to three modifier words (domain, organ, modality and
-setting words such as ``medical``, ``lung``, ``3D``, ``zero-shot``; not part of another entity); a bare generic head (``diagnosis``, ``classification``)
-with no modifier and no task cue is dropped.
+is extended to the left over up to three modifier words (domain, organ, modality and setting
+words such as ``medical``, ``lung``, ``3D``, ``zero-shot``; not part of another entity); a bare
+generic head (``diagnosis``, ``classification``) with no modifier and no task cue is dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 
 from extractors.chunks import JOINER_TEXTS
+from extractors.sentences import sentence_index, sentence_span
 
 MAX_MODIFIERS = 3
 #: words that make a task name more specific: domain, organ, modality, data and setting words
@@ -70,7 +71,9 @@ def compound_tasks(doc: Doc, spans: list[Span]) -> list[Span]:
         # never end inside a chunk: "zero-shot" is taken whole or not at all
         while start < span.start and (
             doc[start].text in JOINER_TEXTS
-            or (start > 0 and doc[start - 1].text in JOINER_TEXTS and not doc[start - 1].whitespace_)
+            or (
+                start > 0 and doc[start - 1].text in JOINER_TEXTS and not doc[start - 1].whitespace_
+            )
         ):
             start += 1
         if start == span.start and _is_generic(span) and not _cued(doc, span):
@@ -146,8 +149,11 @@ def method_compounds(doc: Doc) -> list[tuple[int, int]]:
 def _word_start(doc: Doc, end_token: int) -> int:
     """Start of the chunk ending at token ``end_token`` (``self-supervised`` is one word)."""
     start = end_token
-    while start >= 2 and doc[start - 1].text in JOINER_TEXTS and not doc[start - 1].whitespace_ and (
-        not doc[start - 2].whitespace_
+    while (
+        start >= 2
+        and doc[start - 1].text in JOINER_TEXTS
+        and not doc[start - 1].whitespace_
+        and (not doc[start - 2].whitespace_)
     ):
         start -= 2
     return start
@@ -176,7 +182,9 @@ def in_metric_context(doc: Doc, span: Span, metric_spans: list[Span]) -> bool:
     evaluation word is near it in the same sentence, not in ``precision medicine``."""
     if span.text.lower() not in GENERIC_METRICS:
         return True
-    window = doc[max(span.start - 6, 0) : min(span.end + 6, len(doc))]
+    sent = sentence_span(doc, sentence_index(doc, span.start))
+    window = doc[max(span.start - 6, sent.start) : min(span.end + 6, sent.end)]
     if any(t.like_num or t.text == "%" or t.lower_ in _METRIC_CONTEXT for t in window):
         return True
-    return any(o is not span and abs(o.start - span.start) <= 12 for o in metric_spans)
+    # a list of metrics: "precision, recall and F1"
+    return any(o is not span and abs(o.start - span.start) <= 4 for o in metric_spans)

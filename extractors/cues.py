@@ -43,8 +43,9 @@ NAMING_WORDS = frozenset("called named dubbed termed coined entitled".split())
 GENERIC_NAMES = frozenset(
     """llm llms vlm vlms lvlm lvlms mllm mllms lmm lmms mlm slm slms lm lms plm plms ai ml dl nlp
     cv gpu gpus cpu tpu api apis sota ehr ehrs emr emrs icu ct mri pet us usa uk eu who fda nih
-    x-ray x-rays covid covid-19 sars-cov-2 dna rna 2d 3d 4d rgb id ood iid qa faq url html pdf json gpt-like
-    cnn cnns nn nns rnn rnns gnn gnns mlp mlps lstm vlp ecg eeg os ft pt note it ir hci iot ui ux ar vr fm fms gai genai agi ok github arxiv pubmed? llm-based
+    x-ray x-rays covid covid-19 sars-cov-2 dna rna 2d 3d 4d rgb id ood iid qa faq url html pdf
+    json gpt-like cnn cnns nn nns rnn rnns gnn gnns mlp mlps lstm vlp ecg eeg os ft pt note it
+    ir hci iot ui ux ar vr fm fms gai genai agi ok github arxiv llm-based
     i ii iii iv v vi vii viii ix x xi xii xiii xiv xv""".split()
 )
 
@@ -57,8 +58,9 @@ _MODEL_SHAPE = re.compile(
     r"mistral|gemma|qwen|phi|mamba|dino|unet|gan|doctor|coder)(\d+(\.\d+)?)?$",
     re.IGNORECASE,
 )
-_METHOD_SHAPE = re.compile(r"(rag|tuning|lora|adapter|adapt|prompt|prompting|cot|kd|po)$",
-                           re.IGNORECASE)
+_METHOD_SHAPE = re.compile(
+    r"(rag|tuning|lora|adapter|adapt|prompt|prompting|cot|kd|po)$", re.IGNORECASE
+)
 
 
 def type_from_shape(name: str) -> str | None:
@@ -96,21 +98,25 @@ def is_name_shaped(text: str) -> bool:
         return True
     # hyphenated names whose parts are capitalised and whose form gives a type: "Zebra-Llama",
     # "μ-Bench", "Aquila-Med"; or a one- or two-letter capital prefix: "R-Path", "I-MedSAM"
-    if len(parts) > 1 and all(p[:1].isupper() or (p[:1].isalpha() and not p[:1].isascii())
-                              for p in parts if p):
-        return type_from_shape(text) in ("Model", "Dataset") or len(parts[0]) <= 2 and (
-            parts[0].isupper()
+    if len(parts) > 1 and all(
+        p[:1].isupper() or (p[:1].isalpha() and not p[:1].isascii()) for p in parts if p
+    ):
+        return (
+            type_from_shape(text) in ("Model", "Dataset")
+            or len(parts[0]) <= 2
+            and (parts[0].isupper())
         )
     return False
 
 
 _OUR = frozenset({"our", "proposed", "novel", "new"})
+_ADVERBS = frozenset("also further then additionally now first finally thus therefore".split())
 _INTRO_FILLERS = frozenset({"a", "an", "the", "novel", "new", "our", "first", "simple"})
 
 
 def is_introduced(doc, span) -> bool:
     """The paper introduces ``span``: ``our (proposed) X``, ``we propose (a novel) X``,
-    ``a benchmark called X``, or the title convention ``X: subtitle``."""
+    ``we present a new framework, X``, ``a benchmark called X``, or the title ``X: subtitle``."""
     start = span.start
     if start == 0 and span.end < len(doc) and doc[span.end].text == ":":
         return True
@@ -122,8 +128,32 @@ def is_introduced(doc, span) -> bool:
     word = doc[k].lower_
     if word == "our" or (word == "proposed" and k > 0 and doc[k - 1].lower_ in {"our", "the"}):
         return True
-    if start - 1 >= 0 and doc[start - 1].lower_ == "our":
+    if doc[start - 1].lower_ == "our" or word in NAMING_WORDS:
         return True
-    if word in NAMING_WORDS:
+    if word in PROPOSE_VERBS:
+        return _has_author_subject(doc, k)
+    # "we present a new framework, X" / "this paper introduces a benchmark: X"
+    if doc[start - 1].text in {",", ":"}:
+        for j in range(start - 2, max(start - 9, -1), -1):
+            if doc[j].text in {".", ";", "\n"}:
+                break
+            if doc[j].lower_ in PROPOSE_VERBS and j + 1 < start - 1:
+                return _has_author_subject(doc, j)
+    return False
+
+
+#: who introduces things in an abstract: "we propose", "this paper presents"
+_AUTHORS = frozenset({"we", "here", "paper", "work", "study", "article"})
+
+
+def _has_author_subject(doc, verb: int) -> bool:
+    """The verb at ``verb`` has the authors as subject: ``we (also) propose``, ``this paper
+    presents``, or ``we present X and curate Y``."""
+    k = verb - 1
+    while k >= 0 and doc[k].lower_ in _ADVERBS:
+        k -= 1
+    if k >= 0 and doc[k].lower_ in _AUTHORS:
         return True
-    return word in PROPOSE_VERBS and k > 0 and doc[k - 1].lower_ in {"we", "here"}
+    if k >= 0 and doc[k].lower_ == "and":  # a coordinated verb: look for "we" earlier
+        return any(t.lower_ == "we" for t in doc[max(k - 15, 0) : k] if t.text != ".")
+    return False

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from extractors.normalize import slugify
 from kg.errors import InputError
 from kg.model import ENTITY_TYPES
-from extractors.normalize import slugify
 
 EXTERNAL_ID_KEYS = ("wikidata", "huggingface", "homepage")
 LEXICON_FILES = ("models", "datasets", "methods", "tasks", "metrics")
@@ -51,15 +51,18 @@ class Lexicon:
         for lineno, obj in lines:
             label, pattern = obj.get("label"), obj.get("pattern")
             if label not in ENTITY_TYPES:
-                raise InputError(source, f"label must be one of {', '.join(ENTITY_TYPES)}, "
-                                 f"not {label!r}", lineno)
+                raise InputError(
+                    source, f"label must be one of {', '.join(ENTITY_TYPES)}, not {label!r}", lineno
+                )
             if not isinstance(pattern, str | list) or not pattern:
                 raise InputError(source, "pattern must be a non-empty string or token list", lineno)
             text = pattern if isinstance(pattern, str) else None
             entry_id = obj.get("id") or f"{label.lower()}/{slugify(text or json.dumps(pattern))}"
             entry = self.entries.get(entry_id)
             if entry is None:
-                entry = LexiconEntry(id=entry_id, label=label, name=obj.get("name") or text or entry_id)
+                entry = LexiconEntry(
+                    id=entry_id, label=label, name=obj.get("name") or text or entry_id
+                )
                 self.entries[entry_id] = entry
             elif override and obj.get("name"):
                 entry.name, entry.label = obj["name"], label
@@ -75,8 +78,9 @@ class Lexicon:
 
     def _drop_patterns(self, lines: list[tuple[int, dict]]) -> None:
         """Remove built-in surface forms that a user file redefines."""
-        redefined = {obj["pattern"].casefold() for _, obj in lines
-                     if isinstance(obj.get("pattern"), str)}
+        redefined = {
+            obj["pattern"].casefold() for _, obj in lines if isinstance(obj.get("pattern"), str)
+        }
         for entry in self.entries.values():
             entry.patterns = [p for p in entry.patterns if p.casefold() not in redefined]
 

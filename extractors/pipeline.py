@@ -13,8 +13,13 @@ from extractors.components import abbreviations, entities, names, relations, tok
 
 TOKENIZER = "paperkg.tokenizer.v1"
 #: pipe names, in order
-PIPES = ("sentencizer", "paperkg_abbreviations", "paperkg_names", "paperkg_entities",
-         "paperkg_relations")
+PIPES = (
+    "sentencizer",
+    "paperkg_abbreviations",
+    "paperkg_names",
+    "paperkg_entities",
+    "paperkg_relations",
+)
 
 
 def build_nlp(patterns: Path | str | Iterable[Path | str] | None = None) -> Language:

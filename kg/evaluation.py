@@ -49,8 +49,14 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_json(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass(slots=True)
@@ -99,7 +105,9 @@ class Scores:
             "core": self.core.to_json(),
             "all": self.all_types.to_json(),
             "relations": self.relations.to_json(),
-            "relations_by_predicate": {p: c.to_json() for p, c in sorted(self.by_predicate.items())},
+            "relations_by_predicate": {
+                p: c.to_json() for p, c in sorted(self.by_predicate.items())
+            },
             "proposed_accuracy": round(self.proposed_accuracy, 4),
             "proposed_pairs": self.proposed_total,
         }
@@ -122,7 +130,9 @@ def match_entities(gold: list[Mapping], pred: list[Mapping]) -> dict[int, int]:
             if g.get("type") == p.get("type") and keys & gold_keys[j]:
                 graph.add_edge(("p", i), ("g", j))
     pred_nodes = {n for n in graph if n[0] == "p"}
-    matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=pred_nodes) if graph.edges else {}
+    matching = (
+        nx.bipartite.hopcroft_karp_matching(graph, top_nodes=pred_nodes) if graph.edges else {}
+    )
     return {n[1]: m[1] for n, m in matching.items() if n[0] == "p"}
 
 
@@ -141,8 +151,9 @@ def score_paper(gold: Mapping, pred: Mapping, scores: Scores) -> None:
         counts.fn += len(g_idx) - tp
     hit_gold = set(matched.values())
     paper.missed = [f"{g['type']}: {g['name']}" for j, g in enumerate(g_ents) if j not in hit_gold]
-    paper.false_alarms = [f"{p['type']}: {p['name']}" for i, p in enumerate(p_ents)
-                          if i not in matched]
+    paper.false_alarms = [
+        f"{p['type']}: {p['name']}" for i, p in enumerate(p_ents) if i not in matched
+    ]
     for i, j in matched.items():
         scores.proposed_total += 1
         scores.proposed_correct += bool(p_ents[i].get("proposed")) == bool(
@@ -151,7 +162,9 @@ def score_paper(gold: Mapping, pred: Mapping, scores: Scores) -> None:
     # relations: map predicted names to the gold names they matched
     pred_to_gold = {p_ents[i]["name"]: g_ents[j]["name"] for i, j in matched.items()}
     gold_rel = {(r["subject"], r["predicate"], r["object"]) for r in gold.get("relations", [])}
-    pred_rel = sorted({(r["subject"], r["predicate"], r["object"]) for r in pred.get("relations", [])})
+    pred_rel = sorted(
+        {(r["subject"], r["predicate"], r["object"]) for r in pred.get("relations", [])}
+    )
     credited: set[tuple] = set()
     for ps, p, po in pred_rel:
         counts = scores.by_predicate.setdefault(p, Counts())

@@ -145,10 +145,7 @@ def _relations(
             if subj and obj and subj != obj:
                 evidence[(subj, rel.predicate, obj)].add(rel.evidence)
     relations = [
-        Relation(s, p, o, tuple(sorted(ev)), weight=len(ev))
-        for (s, p, o), ev in evidence.items()
+        Relation(s, p, o, tuple(sorted(ev)), weight=len(ev)) for (s, p, o), ev in evidence.items()
     ]
-    relations += [
-        Relation(a, CO_OCCURS_WITH, b, (), weight=w) for (a, b), w in cooccur.items()
-    ]
+    relations += [Relation(a, CO_OCCURS_WITH, b, (), weight=w) for (a, b), w in cooccur.items()]
     return sorted(relations, key=lambda r: (r.predicate, r.subject, r.object))

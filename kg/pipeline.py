@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,14 +77,16 @@ def build_graph(
                 on_paper(paper)
             yield paper
 
-    from extractors import build_nlp, extract  # spaCy is slow to import: only when extracting
+    from extractors import build_nlp  # spaCy is slow to import: only when extracting
+    from extractors.learning import extract_corpus
 
     nlp = build_nlp(patterns=options.patterns)
-    extractions = list(extract(counted(papers), nlp))
+    extractions = extract_corpus(list(counted(papers)), nlp)
     graph = link(extractions, nlp.get_pipe("paperkg_entities").lexicon)
     report.papers = len(graph.papers)
     report.entities_by_type = dict(sorted(Counter(e.type for e in graph.entities.values()).items()))
-    report.relations_by_predicate = dict(sorted(Counter(r.predicate for r in graph.relations).items()))
+    predicates = Counter(r.predicate for r in graph.relations)
+    report.relations_by_predicate = dict(sorted(predicates.items()))
     return graph, extractions, report
 
 

@@ -100,7 +100,9 @@ class AbbreviationDetector:
                 return None
             long_start = sent_start + before.rfind(long_text)
             s_start = doc.text.find(short, open_pos)
-            long_span = doc.char_span(long_start, long_start + len(long_text), alignment_mode="expand")
+            long_span = doc.char_span(
+                long_start, long_start + len(long_text), alignment_mode="expand"
+            )
             short_span = doc.char_span(s_start, s_start + len(short), alignment_mode="expand")
         elif words and short_form_ok(words[-1].strip(",;:")) and len(inner_core.split()) >= 2:
             short = words[-1].strip(",;:")
@@ -114,8 +116,11 @@ class AbbreviationDetector:
             short_span = doc.char_span(s_start, s_start + len(short), alignment_mode="expand")
         else:
             return None
-        if long_span is None or short_span is None or long_span.start >= short_span.start and (
-            long_span.end <= short_span.end
+        if (
+            long_span is None
+            or short_span is None
+            or long_span.start >= short_span.start
+            and (long_span.end <= short_span.end)
         ):
             return None
         return long_span, short_span

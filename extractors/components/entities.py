@@ -18,12 +18,12 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from extractors.components.abbreviation_types import long_form_type
-from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.candidates import Candidate, candidates, set_span_extensions
 from extractors.chunks import is_whole_name
-from extractors.cues import is_introduced
+from extractors.components.abbreviation_types import long_form_type
+from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import compound_tasks, in_metric_context, method_compounds
+from extractors.cues import is_introduced
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
 
@@ -31,6 +31,7 @@ LEXICON_PRIORITY = 0
 ABBREVIATION_PRIORITY = 1
 DEFINITION_PRIORITY = -1
 COMPOUND_PRIORITY = 1
+LEARNED_PRIORITY = 3
 
 
 def is_case_sensitive(pattern: str, entry: LexiconEntry) -> bool:
@@ -51,7 +52,11 @@ def surface_variants(pattern: str, label: str) -> list[str]:
         glued = re.sub(r"(?<=[A-Za-z])[- ](?=\d)|(?<=\d)[- ](?=[A-Za-z])", "", pattern)
         if glued != pattern:
             variants.append(glued)
-    if label in ("Method", "Task", "Metric", "Model") and pattern.islower() and pattern[-1].isalpha():
+    if (
+        label in ("Method", "Task", "Metric", "Model")
+        and pattern.islower()
+        and pattern[-1].isalpha()
+    ):
         variants += [v + "s" for v in variants if not v.endswith("s")]
     return list(dict.fromkeys(variants))
 
@@ -85,6 +90,15 @@ class EntityMatcher:
         self.folded = PhraseMatcher(nlp.vocab, attr="NORM")
         self.tokens = Matcher(nlp.vocab)
         self._add_patterns(nlp, lexicon.entries.values())
+        self._make_doc = nlp.make_doc
+        self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
+
+    def learn(self, names: dict[str, str]) -> None:
+        """Recognise these names (surface form -> type) too; ``{}`` forgets what was learned."""
+        self.learned = PhraseMatcher(self.exact.vocab, attr="ORTH")
+        for label in sorted(set(names.values())):
+            forms = sorted(form for form, t in names.items() if t == label)
+            self.learned.add(label, [self._make_doc(form) for form in forms])
 
     def _add_patterns(self, nlp: Language, entries: Iterable[LexiconEntry]) -> None:
         exact: dict[str, list[Doc]] = {}
@@ -114,19 +128,29 @@ class EntityMatcher:
     def __call__(self, doc: Doc) -> Doc:
         found = candidates(doc)
         strings = doc.vocab.strings
-        for matcher in (self.exact, self.folded, self.tokens) if len(self.tokens) else (self.exact, self.folded):
+        for matcher in (
+            (self.exact, self.folded, self.tokens)
+            if len(self.tokens)
+            else (self.exact, self.folded)
+        ):
             for match_id, start, end in matcher(doc):
                 entry = self.lexicon.entries[strings[match_id]]
                 if not is_whole_name(doc[start:end]):
                     continue
                 found.append(
-                    Candidate(start, end, entry.label, f"lexicon:{entry.id}", entry.id,
-                              LEXICON_PRIORITY)
+                    Candidate(
+                        start, end, entry.label, f"lexicon:{entry.id}", entry.id, LEXICON_PRIORITY
+                    )
                 )
         found.extend(
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
             for start, end in method_compounds(doc)
         )
+        for match_id, start, end in self.learned(doc) if len(self.learned) else ():
+            if is_whole_name(doc[start:end]):
+                found.append(
+                    Candidate(start, end, strings[match_id], "learned", "", LEARNED_PRIORITY)
+                )
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
         for long_span, short_span in pairs or ():
             found.extend(abbreviation_candidates(doc, long_span, short_span, found))

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.sentences import sentence_index
 from extractors.candidates import Candidate, candidates
 from extractors.chunks import JOINER_TEXTS, chunk_bounds
 from extractors.cues import (
     HEAD_TYPES,
     NAMING_WORDS,
     PROPOSE_VERBS,
+    is_introduced,
     is_name_shaped,
     type_from_shape,
 )
@@ -71,15 +71,21 @@ class NameFinder:
                 continue
             label = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
             found.append(
-                Candidate(occ.start, occ.end, label, f"pattern:{occ.rule}", "", NAME_PRIORITY,
-                          occ.text in proposed)
+                Candidate(
+                    occ.start,
+                    occ.end,
+                    label,
+                    f"pattern:{occ.rule}",
+                    "",
+                    NAME_PRIORITY,
+                    occ.text in proposed,
+                )
             )
         return doc
 
     def _occurrences(self, doc: Doc):
         title_end = next((t.i for t in doc if t.text == "\n"), len(doc))
         yield from self._title_name(doc, title_end)
-        propose_from = self._proposal_starts(doc)
         i, n = 0, len(doc)
         while i < n:
             tok = doc[i]
@@ -101,11 +107,7 @@ class NameFinder:
                 ctx_type, rule = "Model", "cue-object"
             if ctx_type is None:
                 ctx_type, rule = type_from_shape(text), "morphology"
-            proposed = (
-                introduced
-                or propose_from.get(sentence_index(doc, start), n) <= start
-                or (start > 0 and doc[start - 1].lower_ == "our")
-            )
+            proposed = introduced or is_introduced(doc, doc[start:end])
             if ctx_type is None and introduced:
                 ctx_type, rule = own_type(doc), "proposal"
             yield _Occurrence(start, end, text, ctx_type, rule, proposed)
@@ -113,24 +115,16 @@ class NameFinder:
     @staticmethod
     def _with_version(doc: Doc, end: int) -> int:
         """Include a following one-digit version number: ``Med-PaLM 2``."""
-        if end < len(doc) and doc[end - 1].whitespace_ and len(doc[end].text) == 1 and doc[
-            end
-        ].text.isdigit():
+        if (
+            end < len(doc)
+            and doc[end - 1].whitespace_
+            and len(doc[end].text) == 1
+            and doc[end].text.isdigit()
+        ):
             nxt = doc[end + 1] if end + 1 < len(doc) else None
             if nxt is None or (nxt.is_punct and nxt.text != "%") or nxt.is_space or nxt.is_lower:
                 return end + 1
         return end
-
-    @staticmethod
-    def _proposal_starts(doc: Doc) -> dict[int, int]:
-        """Sentence index -> token index after which names are introduced by the paper."""
-        starts: dict[int, int] = {}
-        for tok in doc:
-            if tok.lower_ in PROPOSE_VERBS and tok.i > 0 and doc[tok.i - 1].lower_ in {
-                "we", "here", "paper", "study", "work", "this"
-            }:
-                starts.setdefault(sentence_index(doc, tok.i), tok.i)
-        return starts
 
     @staticmethod
     def _context_type(doc: Doc, start: int, end: int) -> tuple[str | None, str]:
@@ -152,13 +146,17 @@ class NameFinder:
         # left: "a benchmark called X", "our medical LLM X", "an ECG Foundation Model (X)"
         left = start - 1
         while left >= max(start - 8, 0) and (
-            doc[left].text in {"(", ","} or doc[left].lower_ in {"and", "or"}
+            doc[left].text in {"(", ","}
+            or doc[left].lower_ in {"and", "or"}
             or (not doc[left].is_lower and not doc[left].is_punct and left < start - 1)
             or doc[left].text in JOINER_TEXTS
         ):
             left -= 1  # "datasets R-RAD, R-SLAKE and R-Path", "Dataset, MedMD"
-        if left >= 0 and doc[left].lower_ in HEAD_TYPES and doc[left].lower_ not in (
-            "tuning", "fine-tuning", "prompting", "score", "task", "tasks"
+        if (
+            left >= 0
+            and doc[left].lower_ in HEAD_TYPES
+            and doc[left].lower_
+            not in ("tuning", "fine-tuning", "prompting", "score", "task", "tasks")
         ):
             return HEAD_TYPES[doc[left].lower_], "head-noun"
         if start >= 2 and doc[start - 1].lower_ in NAMING_WORDS:
@@ -166,9 +164,12 @@ class NameFinder:
                 if doc[k].lower_ in HEAD_TYPES:
                     return HEAD_TYPES[doc[k].lower_], "head-noun"
         # apposition: "X, a new benchmark for …", "X (a … model)"
-        if end < n and doc[end].text in {",", "("} and end + 1 < n and doc[end + 1].lower_ in {
-            "a", "an", "the"
-        }:
+        if (
+            end < n
+            and doc[end].text in {",", "("}
+            and end + 1 < n
+            and doc[end + 1].lower_ in {"a", "an", "the"}
+        ):
             for k in range(end + 2, min(end + 12, n)):
                 word = doc[k]
                 if word.text in _CLAUSE_ENDS or word.is_space:
@@ -191,9 +192,7 @@ class NameFinder:
         text = doc[:end].text
         if not is_name_shaped(text) and not (end == 1 and doc[0].is_title):
             return
-        label = (
-            type_from_shape(text) or subtitle_type(doc[sep + 1 : title_end]) or own_type(doc)
-        )
+        label = type_from_shape(text) or subtitle_type(doc[sep + 1 : title_end]) or own_type(doc)
         yield _Occurrence(0, end, text, label, "title-name", True)
 
 
@@ -222,7 +221,7 @@ def _introduced(doc: Doc, start: int, end: int) -> bool:
     prev = doc[start - 1].lower_
     if prev in NAMING_WORDS:
         return True
-    return prev in PROPOSE_VERBS and start >= 2 and doc[start - 2].lower_ in {"we", "here"}
+    return prev in PROPOSE_VERBS and is_introduced(doc, doc[start:end])
 
 
 def _after_based_on(doc: Doc, start: int) -> bool:
@@ -231,8 +230,14 @@ def _after_based_on(doc: Doc, start: int) -> bool:
         return False
     before = tuple(t.lower_ for t in doc[max(start - 2, 0) : start])
     if before[-1:] == ("from",):
-        return start >= 2 and doc[start - 2].lower_ in {"tuned", "initialized", "initialised",
-                                                        "adapted", "derived", "distilled"}
+        return start >= 2 and doc[start - 2].lower_ in {
+            "tuned",
+            "initialized",
+            "initialised",
+            "adapted",
+            "derived",
+            "distilled",
+        }
     return any(before[-len(c) :] == c for c in _BASED_ON if len(c) == 2 or c == ("upon",))
 
 
@@ -258,7 +263,9 @@ def own_type(doc: Doc) -> str:
 def _title_separator(doc: Doc, title_end: int) -> int | None:
     """Token index of the ``:`` (or spaced dash) after a title's leading name, if any."""
     for tok in doc[: min(title_end, 6)]:
-        if tok.text == ":" or (tok.text in JOINER_TEXTS and tok.i > 0 and doc[tok.i - 1].whitespace_):
+        if tok.text == ":" or (
+            tok.text in JOINER_TEXTS and tok.i > 0 and doc[tok.i - 1].whitespace_
+        ):
             return tok.i or None
     return None
 
@@ -295,11 +302,15 @@ def subtitle_type(subtitle) -> str | None:
 
 
 def _strip_suffixes(doc: Doc, start: int, end: int) -> int:
-    """Drop trailing joiners and lower-case suffixes from a chunk: ``GPT4-simulated`` -> ``GPT4``."""
+    """Drop trailing joiners and lower-case suffixes of a chunk: ``GPT4-simulated`` -> ``GPT4``."""
     while end > start and (
         doc[end - 1].text in JOINER_TEXTS
-        or (end - start > 2 and doc[end - 2].text in JOINER_TEXTS and doc[end - 1].is_lower
-            and doc[end - 1].is_alpha)
+        or (
+            end - start > 2
+            and doc[end - 2].text in JOINER_TEXTS
+            and doc[end - 1].is_lower
+            and doc[end - 1].is_alpha
+        )
     ):
         end -= 1
     return end

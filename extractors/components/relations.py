@@ -32,13 +32,33 @@ EXTENSION = "relations"
 Triple = tuple[Span, str, Span, str]
 
 BASED_ON_CUES = (
-    ("based", "on"), ("built", "on"), ("built", "upon"), ("builds", "on"), ("builds", "upon"),
-    ("building", "on"), ("building", "upon"), ("fine", "-", "tuned", "from"),
-    ("finetuned", "from"), ("fine", "-", "tuned", "on"), ("initialized", "from"),
-    ("initialised", "from"), ("initialized", "with"), ("initialised", "with"),
-    ("adapted", "from"), ("adapts",), ("adapting",), ("derived", "from"), ("on", "top", "of"),
-    ("variant", "of"), ("version", "of"), ("extends",), ("extending",), ("upon",), ("-", "based"),
-    ("continual", "pre", "-", "training", "of"), ("further", "pre", "-", "trained"),
+    ("based", "on"),
+    ("built", "on"),
+    ("built", "upon"),
+    ("builds", "on"),
+    ("builds", "upon"),
+    ("building", "on"),
+    ("building", "upon"),
+    ("fine", "-", "tuned", "from"),
+    ("finetuned", "from"),
+    ("fine", "-", "tuned", "on"),
+    ("initialized", "from"),
+    ("initialised", "from"),
+    ("initialized", "with"),
+    ("initialised", "with"),
+    ("adapted", "from"),
+    ("adapts",),
+    ("adapting",),
+    ("derived", "from"),
+    ("on", "top", "of"),
+    ("variant", "of"),
+    ("version", "of"),
+    ("extends",),
+    ("extending",),
+    ("upon",),
+    ("-", "based"),
+    ("continual", "pre", "-", "training", "of"),
+    ("further", "pre", "-", "trained"),
 )
 TRAIN_WORDS = frozenset(
     "trained train training pre pretrained pretrain pretraining tuned tune tuning finetuned "
@@ -58,7 +78,7 @@ USE_WORDS = frozenset(
     "integrated combine combines combining combined utilize utilizes utilizing utilized "
     "trained tuned fine finetuned pre pretrained".split()
 )
-WE_WORDS = frozenset({"we", "our", "ours", "us"})
+WE_WORDS = frozenset({"we", "our", "ours", "us", "it"})
 
 
 @Language.factory("paperkg_relations")
@@ -149,8 +169,10 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
             if train > evals and subject.label_ == "Model":
                 yield subject, "trained_on", obj, "cue:trained on"
             elif evals >= 0 or (is_eval and _on_phrase(doc, obj)):
-                # every model compared in the sentence is evaluated on the dataset
-                for model in models_before or [subject]:
+                # every model compared in the sentence is evaluated on the dataset, but not
+                # the base of "X, built on Y, is evaluated on D"
+                bases = {e.start for e in models_before if _based_on_cue_before(doc, sent, e)}
+                for model in [m for m in models_before if m.start not in bases] or [subject]:
                     yield model, "evaluated_on", obj, "cue:evaluated on"
         elif obj.label_ == "Method":
             models = [e for e in ents if e.label_ == "Model" and not _same(e, own)]
@@ -161,6 +183,11 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
             elif len(models) == 1 and words & TRAIN_WORDS and not obj._.proposed:
                 # "… baselines (e.g. LoRA) in fine-tuning models such as LLaMA"
                 yield models[0], "uses_method", obj, "cue:fine-tuning with"
+
+
+def _based_on_cue_before(doc: Doc, sent: Span, ent: Span) -> bool:
+    window = _words(doc[max(sent.start, ent.start - 8) : ent.start])
+    return any(_has_cue(window, c) for c in BASED_ON_CUES)
 
 
 def _same(a: Span, b: Span | None) -> bool:
@@ -210,7 +237,12 @@ def _own_datasets(doc: Doc, ents: list[Span]) -> list[Triple]:
         if ent.label_ != "Dataset" or not ent._.proposed:
             continue
         context = {t.lower_ for t in doc[max(ent.start - 3, 0) : ent.end + 3]}
-        if "bench" in ent.text.lower() or context & {"benchmark", "benchmarks", "test", "evaluation"}:
+        if "bench" in ent.text.lower() or context & {
+            "benchmark",
+            "benchmarks",
+            "test",
+            "evaluation",
+        }:
             found.append((model, "evaluated_on", ent, "paper:own benchmark"))
         else:
             found.append((model, "trained_on", ent, "paper:own data"))

@@ -1,0 +1,377 @@
+"""The spaCy extractor: each pattern family with sentences written for these tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+from extractors import build_nlp, extract
+from kg.errors import InputError
+from kg.model import Paper
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_nlp()
+
+
+def run(nlp, title: str, abstract: str = "Nothing else is said here."):
+    """Extract one paper; return {name: entity} and the set of relation triples."""
+    paper = Paper(id="t1", title=title, abstract=abstract)
+    (extraction,) = extract([paper], nlp)
+    entities = {e.name: e for e in extraction.entities}
+    relations = {(r.subject, r.predicate, r.object) for r in extraction.relations}
+    return entities, relations
+
+
+def types(entities) -> dict[str, str]:
+    return {name: e.type for name, e in entities.items()}
+
+
+# --- tokenizer -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Med-PaLM 2 and ViT-B/16 (e.g. GPT-4o) reach 91.2% on MIMIC\u2010III.",
+        "  leading spaces,\ttabs\n\nand  double  spaces ",
+        "URLs like https://example.org/a-b_c. stay whole; U.S. data, et al. too",
+        "",
+    ],
+)
+def test_tokenizer_keeps_text_exactly(nlp, text):
+    assert nlp.make_doc(text).text == text
+
+
+def test_tokenizer_splits_joiners_and_keeps_abbreviations(nlp):
+    words = [t.text for t in nlp.make_doc("Med-PaLM, ViT-B/16, e.g. GMAI-VL-5.5M")]
+    assert words == [
+        "Med",
+        "-",
+        "PaLM",
+        ",",
+        "ViT",
+        "-",
+        "B",
+        "/",
+        "16",
+        ",",
+        "e.g.",
+        "GMAI",
+        "-",
+        "VL",
+        "-",
+        "5.5M",
+    ]
+
+
+# --- lexicon matching ----------------------------------------------------------------------
+
+
+def test_lexicon_variants_link_to_one_entry(nlp):
+    entities, _ = run(
+        nlp,
+        "Comparing Llama 2, LLaMA-2 and Llama2",
+        "We test Llama\u20102 against Llama-3 and GPT-4 and GPT-4V.",
+    )
+    assert entities["Llama-2"].lexicon_id == "model/llama-2"
+    assert set(entities["Llama-2"].aliases) >= {"Llama 2", "LLaMA-2", "Llama2", "Llama\u20102"}
+    for other in ("Llama-3", "GPT-4", "GPT-4V"):
+        assert other in entities  # near names stay apart
+
+
+def test_short_names_match_case_sensitively(nlp):
+    entities, _ = run(nlp, "A note", "We adapt SAM to ultrasound. A sam of rice is not a model.")
+    sam = entities["SAM"]
+    assert [m.text for m in sam.mentions] == ["SAM"]
+
+
+def test_lexicon_match_inside_a_longer_name_is_not_that_entity(nlp):
+    entities, _ = run(nlp, "A note", "SAM-Med3D-Lite segments organs, unlike SAM.")
+    assert [m.text for m in entities["SAM"].mentions] == ["SAM"]
+
+
+def test_lexicon_entries_carry_external_ids(nlp):
+    lexicon = nlp.get_pipe("paperkg_entities").lexicon
+    assert any(e.external_ids.get("huggingface") for e in lexicon.entries.values())
+    assert len(lexicon) >= 1500
+
+
+# --- names no lexicon knows ----------------------------------------------------------------
+
+
+def test_title_name_is_proposed_and_typed_by_subtitle(nlp):
+    entities, _ = run(
+        nlp,
+        "RetinaTalk: A Benchmark for Fundus Question Answering",
+        "RetinaTalk holds 4,000 questions about fundus photographs.",
+    )
+    assert entities["RetinaTalk"].type == "Dataset"
+    assert entities["RetinaTalk"].proposed
+
+
+def test_title_with_verb_subtitle_takes_the_papers_own_word(nlp):
+    entities, _ = run(
+        nlp,
+        "KidneyFormer: Improving Renal Biopsy Reading",
+        "Our model reads whole-slide images of renal biopsies.",
+    )
+    assert entities["KidneyFormer"].type == "Model"
+
+
+@pytest.mark.parametrize(
+    "abstract, name, etype",
+    [
+        (
+            "We evaluate on the ThoraxScan-3D dataset and report results.",
+            "ThoraxScan-3D",
+            "Dataset",
+        ),
+        (
+            "We collected a new benchmark called DermQuest for skin questions.",
+            "DermQuest",
+            "Dataset",
+        ),
+        ("Results on the NephroNet and UroBench benchmarks are strong.", "NephroNet", "Dataset"),
+        ("We present CardioTalk, a conversational model for cardiology.", "CardioTalk", "Model"),
+        ("We introduce Perihelion, a framework that prunes adapters.", "Perihelion", "Method"),
+        ("Scores on PathoVQA and RenalQA were reported.", "RenalQA", "Dataset"),
+        ("OncoGPT answers questions about cancer drugs.", "OncoGPT", "Model"),
+    ],
+)
+def test_unseen_names_are_typed_from_context_and_morphology(nlp, abstract, name, etype):
+    entities, _ = run(nlp, "A study of clinical tools", abstract)
+    assert entities[name].type == etype
+
+
+def test_proposal_cues_set_the_proposed_flag(nlp):
+    entities, _ = run(
+        nlp,
+        "A study of clinical tools",
+        "We propose GlandNet, a segmentation network. It beats Swin UNETR.",
+    )
+    assert entities["GlandNet"].proposed
+    assert not entities["Swin UNETR"].proposed
+
+
+def test_version_number_belongs_to_the_name(nlp):
+    entities, _ = run(nlp, "A study", "We compare RadLlama 2 with GPT-4.")
+    assert "RadLlama 2" in entities
+
+
+# --- abbreviations -------------------------------------------------------------------------
+
+
+def test_abbreviation_definition_links_long_and_short_form(nlp):
+    entities, _ = run(
+        nlp, "A study", "We use Low-Rank Adaptation (LoRA). LoRA trains few parameters."
+    )
+    lora = entities["LoRA"]
+    assert lora.type == "Method" and "Low-Rank Adaptation" in lora.aliases
+    assert len(lora.mentions) == 3
+
+
+def test_unknown_abbreviation_is_typed_by_its_long_form(nlp):
+    entities, _ = run(
+        nlp, "A study", "We design Gradient Budget Tuning (GBT) and Kidney Stone Grading (KSG)."
+    )
+    assert entities["GBT"].type == "Method"
+    assert "Gradient Budget Tuning" in entities["GBT"].aliases
+
+
+def test_the_papers_definition_overrides_the_lexicon(nlp):
+    entities, _ = run(nlp, "A study", "We rely on semi-supervised learning (SSL). SSL helps.")
+    assert entities["semi-supervised learning"].aliases == ["SSL"]
+    assert "self-supervised learning" not in entities
+
+
+# --- what is not an entity -----------------------------------------------------------------
+
+
+def test_generic_phrases_are_not_entities(nlp):
+    entities, _ = run(
+        nlp,
+        "Deep learning for medicine",
+        "Large language models (LLMs) and deep learning need fine-tuning. A novel framework "
+        "of neural networks and CNNs improves training. Precision medicine matters. "
+        "We recall that diagnosis is hard.",
+    )
+    assert entities == {}
+
+
+# --- tasks and metrics ---------------------------------------------------------------------
+
+
+def test_task_names_keep_their_modifiers(nlp):
+    entities, _ = run(
+        nlp, "A study", "We target lung nodule segmentation and radiology report generation."
+    )
+    assert {"lung nodule segmentation", "radiology report generation"} <= set(entities)
+
+
+def test_metrics_in_an_evaluation_context(nlp):
+    entities, _ = run(
+        nlp,
+        "A study",
+        "The model reaches an accuracy of 81% and a Dice of 0.9, measured by AUROC as well.",
+    )
+    assert {"accuracy", "Dice", "AUROC"} <= set(entities)
+    assert all(entities[m].type == "Metric" for m in ("accuracy", "Dice", "AUROC"))
+
+
+# --- provenance ----------------------------------------------------------------------------
+
+
+def test_mentions_point_at_the_text_they_came_from(nlp):
+    paper = Paper(
+        id="p9",
+        title="FooNet: A Model for X-ray Reading",
+        abstract="First sentence. We fine-tune BioBERT on MIMIC-III with LoRA.",
+    )
+    (extraction,) = extract([paper], nlp)
+    assert extraction.entities
+    for entity in extraction.entities:
+        for mention in entity.mentions:
+            ev = mention.evidence
+            text = paper.title if ev.field == "title" else paper.abstract
+            assert text[ev.start : ev.end] == mention.text
+            assert mention.text in ev.sentence_text
+            assert ev.paper_id == "p9" and ev.rule
+    biobert = next(e for e in extraction.entities if e.name == "BioBERT")
+    assert biobert.mentions[0].evidence.sentence == 2  # title is sentence 0
+    assert biobert.mentions[0].evidence.rule == "lexicon:model/biobert"
+
+
+# --- relations -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "abstract, triple",
+    [
+        (
+            "We present DermaLlama, a model built on Llama-2 for dermatology.",
+            ("DermaLlama", "based_on", "Llama-2"),
+        ),
+        ("OrthoGPT is fine-tuned from Mistral 7B.", ("OrthoGPT", "based_on", "Mistral 7B")),
+        ("Our model is initialised from BioBERT weights.", ("RenalNet", "based_on", "BioBERT")),
+        ("We fine-tune our model on MIMIC-III notes.", ("RenalNet", "trained_on", "MIMIC-III")),
+        ("RenalNet is evaluated on MedQA and PubMedQA.", ("RenalNet", "evaluated_on", "MedQA")),
+        ("It achieves 71% accuracy on the MedQA benchmark.", ("RenalNet", "evaluated_on", "MedQA")),
+        ("We train RenalNet using LoRA.", ("RenalNet", "uses_method", "LoRA")),
+    ],
+)
+def test_relation_cues(nlp, abstract, triple):
+    _, relations = run(nlp, "RenalNet: A Foundation Model for Kidney Pathology", abstract)
+    assert triple in relations
+
+
+def test_compared_models_are_all_evaluated(nlp):
+    _, relations = run(nlp, "A study", "GPT-4 and Llama-2 were evaluated on MedQA.")
+    assert {("GPT-4", "evaluated_on", "MedQA"), ("Llama-2", "evaluated_on", "MedQA")} <= relations
+
+
+def test_name_composition_gives_based_on(nlp):
+    _, relations = run(
+        nlp, "MammoSAM: Segment Anything for Mammograms", "MammoSAM adapts SAM to breast imaging."
+    )
+    assert ("MammoSAM", "based_on", "SAM") in relations
+
+
+def test_own_data_and_benchmark(nlp):
+    _, relations = run(
+        nlp,
+        "A study",
+        "We present HepatoLM, a language model, and curate HepatoCorpus-2M, a corpus of notes. "
+        "We also release HepatoBench, a benchmark of liver questions.",
+    )
+    assert ("HepatoLM", "trained_on", "HepatoCorpus-2M") in relations
+    assert ("HepatoLM", "evaluated_on", "HepatoBench") in relations
+
+
+def test_no_relation_without_a_cue(nlp):
+    _, relations = run(nlp, "A study", "GPT-4 is large. MedQA is a dataset of exam questions.")
+    assert relations == set()
+
+
+# --- spaCy integration and user patterns ---------------------------------------------------
+
+
+def test_components_are_registered_factories():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("paperkg_abbreviations")
+    nlp.add_pipe("paperkg_names")
+    nlp.add_pipe("paperkg_entities")
+    nlp.add_pipe("paperkg_relations")
+    doc = nlp("We fine-tune Llama-2 with LoRA and evaluate it on MedQA.")
+    assert {(e.text, e.label_) for e in doc.ents} >= {
+        ("Llama-2", "Model"),
+        ("LoRA", "Method"),
+        ("MedQA", "Dataset"),
+    }
+
+
+def test_entity_component_alone_in_another_pipeline():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("paperkg_entities")
+    doc = nlp("BioBERT was evaluated on BLURB.")
+    assert [(e.text, e.kb_id_) for e in doc.ents] == [
+        ("BioBERT", "model/biobert"),
+        ("BLURB", "dataset/blurb"),
+    ]
+
+
+def test_user_patterns_add_and_override(tmp_path: Path):
+    patterns = tmp_path / "astro.jsonl"
+    patterns.write_text(
+        json.dumps(
+            {
+                "label": "Dataset",
+                "pattern": "Gaia DR3",
+                "id": "dataset/gaia-dr3",
+                "name": "Gaia DR3",
+                "homepage": "https://example.org/gaia",
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "label": "Method",
+                "pattern": "SAM",
+                "id": "method/sharpness-aware",
+                "name": "sharpness-aware minimization",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    nlp = build_nlp(patterns=patterns)
+    entities, _ = run(nlp, "A study", "We train with SAM on Gaia DR3 photometry.")
+    assert entities["Gaia DR3"].type == "Dataset"
+    assert entities["Gaia DR3"].lexicon_id == "dataset/gaia-dr3"
+    assert entities["sharpness-aware minimization"].type == "Method"
+    lexicon = nlp.get_pipe("paperkg_entities").lexicon
+    assert lexicon.entries["dataset/gaia-dr3"].external_ids == {
+        "homepage": "https://example.org/gaia"
+    }
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ('{"label": "Model", "pattern": "X"}\n{not json}\n', "malformed JSON"),
+        ('{"label": "Gadget", "pattern": "X"}\n', "label must be one of"),
+        ('{"label": "Model"}\n', "pattern must be"),
+    ],
+)
+def test_bad_user_patterns_name_file_and_line(tmp_path: Path, content, problem):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        build_nlp(patterns=path)
+    assert str(path) in str(err.value) and problem in str(err.value)
+    assert f"{path}:{content.count(chr(10))}" in str(err.value)
