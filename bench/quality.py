@@ -2,10 +2,12 @@
 
 Usage: python bench/quality.py [--shared DIR] [--json FILE] [--by-paper]
 
-Reads ../shared/data/corpus in both formats (JSON Lines and the listing dump), extracts, and scores
-against ../shared/data/gold/medical-ai-dev.gold.jsonl with the rule of ``paperkg eval``.  Also
-prints the scores of the two halves of the dev set (odd/even papers) as a stability check, how
-much of the gold the bundled lexicons know, and the merge check of canonicalisation.
+Reads ../shared/data/corpus in both formats (JSON Lines and the listing dump), extracts the way
+``paperkg build`` does, and scores against ../shared/data/gold/medical-ai-dev.gold.jsonl with the
+rule of ``paperkg eval``.  Also prints the scores of the two halves of the dev set (odd and even
+papers) as a stability check, how much of the gold the bundled lexicons know, extraction speed,
+and the merge check of canonicalisation: every canonical entity of the linked graph that matches
+two gold entities of different names.
 """
 
 from __future__ import annotations
@@ -14,60 +16,85 @@ import argparse
 import json
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors import build_nlp, extract  # noqa: E402
+from extractors import build_nlp  # noqa: E402
+from extractors.learning import extract_corpus  # noqa: E402
 from extractors.normalize import name_key  # noqa: E402
-from kg.evaluation import Scores, entity_keys, evaluate, read_annotations  # noqa: E402
+from kg.evaluation import (  # noqa: E402
+    Counts,
+    Scores,
+    entity_keys,
+    evaluate,
+    match_entities,
+    read_annotations,
+)
 from kg.ingest import read_papers  # noqa: E402
-
-
-def predictions(path: Path, nlp, title_to_id: dict[str, str] | None = None) -> dict[str, dict]:
-    out = {}
-    for x in extract(read_papers([path]), nlp):
-        record = x.to_json()
-        if title_to_id is not None:
-            record["id"] = title_to_id.get(name_key(x.paper.title), record["id"])
-        out[record["id"]] = record
-    return out
+from kg.linking import link_with_index  # noqa: E402
 
 
 def table(label: str, scores: Scores) -> list[str]:
-    rows = [f"{label}"]
-    for name, counts in [
-        *scores.by_type.items(),
-        ("core", scores.core),
-        ("all", scores.all_types),
-        ("relations", scores.relations),
-    ]:
-        rows.append(
-            f"  {name:<10} P {counts.precision:.3f}  R {counts.recall:.3f}  "
-            f"F1 {counts.f1:.3f}   (tp {counts.tp}, fp {counts.fp}, fn {counts.fn})"
-        )
-    for pred, counts in sorted(scores.by_predicate.items()):
-        rows.append(
-            f"    {pred:<13} P {counts.precision:.3f}  R {counts.recall:.3f}  F1 {counts.f1:.3f}"
-        )
-    rows.append(
-        f"  proposed accuracy {scores.proposed_accuracy:.3f} "
-        f"over {scores.proposed_total} matched entities"
-    )
+    def row(name: str, c: Counts, indent: str = "  ") -> str:
+        return (f"{indent}{name:<13} P {c.precision:.3f}  R {c.recall:.3f}  F1 {c.f1:.3f}"
+                f"   (tp {c.tp}, fp {c.fp}, fn {c.fn})")
+
+    rows = [label]
+    rows += [row(name, c) for name, c in scores.by_type.items()]
+    rows += [row("core", scores.core), row("all types", scores.all_types),
+             row("relations", scores.relations)]
+    rows += [row(p, c, "    ") for p, c in sorted(scores.by_predicate.items())]
+    rows.append(f"  proposed accuracy {scores.proposed_accuracy:.3f} "
+                f"over {scores.proposed_total} matched entities")
     return rows
 
 
-def lexicon_coverage(gold: list[dict], nlp) -> tuple[int, int]:
-    """How many gold entities have a form the bundled lexicons know (what patterns must find)."""
-    lexicon = nlp.get_pipe("paperkg_entities").lexicon
-    known = {name_key(p) for e in lexicon.entries.values() for p in e.patterns}
-    total = hit = 0
+def merge_errors(gold: list[dict], extractions, lexicon) -> list[str]:
+    """Canonical entities that stand for two gold entities of different names."""
+    _, entity_of = link_with_index(extractions, lexicon)
+    gold_by_id = {g["id"]: g for g in gold}
+    matched: dict[str, set[str]] = defaultdict(set)
+    for x in extractions:
+        g = gold_by_id.get(x.paper.id)
+        if g is None:
+            continue
+        pred = [e.to_json() for e in x.entities]
+        for i, j in match_entities(g["entities"], pred).items():
+            matched[entity_of[(x.paper.id, pred[i]["name"])]].add(g["entities"][j]["name"])
+    same = gold_synonyms(gold)
+    errors = []
+    for entity_id, names in sorted(matched.items()):
+        if len({same(n) for n in names}) > 1:
+            errors.append(f"{entity_id}: {sorted(names)}")
+    return errors
+
+
+def gold_synonyms(gold: list[dict]):
+    """Gold names are one thing when some gold entity lists them as name and alias: returns a
+    function from a gold name to the representative of its synonym class."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
     for record in gold:
-        for ent in record["entities"]:
-            total += 1
-            hit += bool(entity_keys(ent) & known)
-    return hit, total
+        for entity in record["entities"]:
+            keys = sorted(entity_keys(entity))
+            for key in keys[1:]:
+                parent[find(key)] = find(keys[0])
+    return lambda name: find(name_key(name))
+
+
+def lexicon_coverage(gold: list[dict], lexicon) -> tuple[int, int]:
+    """How many gold entities have a form the bundled lexicons know (the rest need patterns)."""
+    known = {name_key(p) for e in lexicon.entries.values() for p in e.patterns}
+    forms = [entity_keys(e) for record in gold for e in record["entities"]]
+    return sum(bool(f & known) for f in forms), len(forms)
 
 
 def main() -> None:
@@ -79,44 +106,48 @@ def main() -> None:
     data = args.shared / "data"
     gold = read_annotations(data / "gold" / "medical-ai-dev.gold.jsonl")
     nlp = build_nlp()
-    started = time.perf_counter()
-    pred = predictions(data / "corpus" / "medical-ai-dev.jsonl", nlp)
-    seconds = time.perf_counter() - started
+    lexicon = nlp.get_pipe("paperkg_entities").lexicon
 
-    title_to_id = {
-        name_key(p.title): p.id for p in read_papers([data / "corpus" / "medical-ai-dev.jsonl"])
-    }
-    pred_listing = predictions(data / "corpus" / "medical-ai-dev.listing.txt", nlp, title_to_id)
+    papers = list(read_papers([data / "corpus" / "medical-ai-dev.jsonl"]))
+    started = time.perf_counter()
+    extractions = extract_corpus(papers, nlp)
+    seconds = time.perf_counter() - started
+    pred = {x.paper.id: x.to_json() for x in extractions}
+
+    title_to_id = {name_key(p.title): p.id for p in papers}
+    listing = list(read_papers([data / "corpus" / "medical-ai-dev.listing.txt"]))
+    pred_listing = {}
+    for x in extract_corpus(listing, nlp):
+        record = x.to_json()
+        record["id"] = title_to_id.get(name_key(x.paper.title), record["id"])
+        pred_listing[record["id"]] = record
+
     scores = evaluate(gold, pred)
-    listing_scores = evaluate(gold, pred_listing)
-    halves = [evaluate(gold[k::2], pred) for k in (0, 1)]
-    hit, total = lexicon_coverage(gold, nlp)
-    lines = table(f"dev set ({len(gold)} papers, JSONL input)", scores)
-    same = listing_scores.to_json() == scores.to_json()
+    same = evaluate(gold, pred_listing).to_json() == scores.to_json()
+    lines = table(f"dev set: {len(gold)} papers (JSONL input)", scores)
     lines.append(f"listing input gives the same scores: {'yes' if same else 'NO'}")
-    for k, half in enumerate(halves):
-        lines.append(
-            f"half {k}: core F1 {half.core.f1:.3f}, all F1 {half.all_types.f1:.3f}, "
-            f"relations F1 {half.relations.f1:.3f}"
-        )
-    lines.append(
-        f"gold entities with a lexicon form: {hit}/{total} ({hit / total:.1%}); "
-        f"the rest must come from patterns"
-    )
-    lines.append(f"extraction: {len(pred)} papers in {seconds:.2f} s")
+    for k in (0, 1):
+        half = evaluate(gold[k::2], pred)
+        lines.append(f"half {k} ({len(gold[k::2])} papers): core F1 {half.core.f1:.3f}, "
+                     f"all F1 {half.all_types.f1:.3f}, relations F1 {half.relations.f1:.3f}")
+    hit, total = lexicon_coverage(gold, lexicon)
+    lines.append(f"gold entities with a form in the bundled lexicons: {hit}/{total} "
+                 f"({hit / total:.1%}); the rest must come from patterns")
+    errors = merge_errors(gold, extractions, lexicon)
+    lines.append(f"merge check: {len(errors)} canonical entities match two different gold "
+                 "entities" + ("".join(f"\n    {e}" for e in errors)))
+    lines.append(f"extraction (two passes, one core): {len(papers)} papers in {seconds:.2f} s")
     if args.by_paper:
         for paper in scores.papers:
-            if (
-                paper.missed
-                or paper.false_alarms
-                or paper.missed_relations
-                or paper.false_relations
+            if paper.missed or paper.false_alarms or paper.missed_relations or (
+                paper.false_relations
             ):
                 print(f"{paper.id}: missed {paper.missed} | false {paper.false_alarms}")
-                print(f"   rel missed {paper.missed_relations} | rel false {paper.false_relations}")
+                print(f"   relations missed {paper.missed_relations} | false "
+                      f"{paper.false_relations}")
     print("\n".join(lines))
     if args.json:
-        args.json.write_text(json.dumps(scores.to_json(), indent=2) + "\n")
+        args.json.write_text(json.dumps(scores.to_json(), indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -119,7 +119,9 @@ def _abbreviation_links(doc: Doc) -> dict[tuple[str, str], tuple[str, str]]:
     links: dict[tuple[str, str], tuple[str, str]] = {}
     for long_span, short_span in doc._.get(ABBREVIATIONS) or ():
         long_ent = ents.get((long_span.start, long_span.end)) or next(
-            (e for e in doc.ents if e.end == long_span.end and e.start >= long_span.start), None
+            (e for e in doc.ents if e.end == long_span.end and e.start >= long_span.start
+             and all(t.is_lower for t in doc[long_span.start : e.start])),
+            None,
         )
         short_ent = ents.get((short_span.start, short_span.end))
         if long_ent is None or short_ent is None or long_ent.label_ != short_ent.label_:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import networkx as nx
+import numpy
+from scipy.optimize import linear_sum_assignment
 
 from extractors.normalize import name_key
 from kg.errors import InputError
@@ -120,20 +121,22 @@ def entity_keys(entity: Mapping) -> set[str]:
 
 
 def match_entities(gold: list[Mapping], pred: list[Mapping]) -> dict[int, int]:
-    """One-to-one matching (pred index -> gold index) of entities of equal type sharing a form."""
-    graph = nx.Graph()
+    """One-to-one matching (pred index -> gold index) of entities of equal type sharing a form.
+
+    The largest matching (scipy's assignment solver); among equally large ones, the one that
+    pairs most entities of equal names, so relations are credited to the obvious partner.
+    """
+    if not gold or not pred:
+        return {}
     gold_keys = [entity_keys(g) for g in gold]
+    weights = numpy.zeros((len(pred), len(gold)))
     for i, p in enumerate(pred):
-        graph.add_node(("p", i))
         keys = entity_keys(p)
         for j, g in enumerate(gold):
             if g.get("type") == p.get("type") and keys & gold_keys[j]:
-                graph.add_edge(("p", i), ("g", j))
-    pred_nodes = {n for n in graph if n[0] == "p"}
-    matching = (
-        nx.bipartite.hopcroft_karp_matching(graph, top_nodes=pred_nodes) if graph.edges else {}
-    )
-    return {n[1]: m[1] for n, m in matching.items() if n[0] == "p"}
+                weights[i, j] = 1000 + (name_key(p["name"]) == name_key(g["name"]))
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    return {int(i): int(j) for i, j in zip(rows, cols, strict=True) if weights[i, j] > 0}
 
 
 def score_paper(gold: Mapping, pred: Mapping, scores: Scores) -> None:

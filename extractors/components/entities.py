@@ -168,8 +168,11 @@ def abbreviation_candidates(
     The short form's other occurrences in the doc get the same type.
     """
     lexical = [c for c in found if c.priority == LEXICON_PRIORITY]
+    long_start = long_span.start
+    while long_start < long_span.end - 1 and doc[long_start].is_lower:
+        long_start += 1  # "a Parameter-Efficient …": leading words are not part of the name
     by_long = next(
-        (c for c in lexical if long_span.start <= c.start and c.end == long_span.end), None
+        (c for c in lexical if c.start == long_start and c.end == long_span.end), None
     )
     by_short = next(
         (c for c in lexical if c.start == short_span.start and c.end == short_span.end), None

@@ -16,6 +16,7 @@ context gave.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -302,15 +303,21 @@ def subtitle_type(subtitle) -> str | None:
 
 
 def _strip_suffixes(doc: Doc, start: int, end: int) -> int:
-    """Drop trailing joiners and lower-case suffixes of a chunk: ``GPT4-simulated`` -> ``GPT4``."""
+    """Drop trailing joiners, lower-case suffixes and parameter counts of a chunk:
+    ``GPT4-simulated`` -> ``GPT4``, ``LlaMA2-13B`` -> ``LlaMA2`` (sizes merge into the model)."""
     while end > start and (
         doc[end - 1].text in JOINER_TEXTS
         or (
             end - start > 2
             and doc[end - 2].text in JOINER_TEXTS
-            and doc[end - 1].is_lower
-            and doc[end - 1].is_alpha
+            and (
+                (doc[end - 1].is_lower and doc[end - 1].is_alpha)
+                or _PARAMETER_COUNT.match(doc[end - 1].text)
+            )
         )
     ):
         end -= 1
     return end
+
+
+_PARAMETER_COUNT = re.compile(r"^\d+(\.\d+)?[bB]$")
