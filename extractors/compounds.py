@@ -9,6 +9,7 @@ generic head (``diagnosis``, ``classification``) with no modifier and no task cu
 
 from __future__ import annotations
 
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extractors.chunks import JOINER_TEXTS
@@ -124,26 +125,29 @@ METHOD_MODIFIERS = frozenset(
 )
 
 
-def method_compounds(doc: Doc) -> list[tuple[int, int]]:
-    """Token spans of ``<modifier…> <method head>`` compounds (``continual pre-training``)."""
-    found = []
-    i, n = 0, len(doc)
-    while i < n:
-        head_end = _head_at(doc, i)
-        if head_end is None:
-            i += 1
-            continue
-        start = i
-        while start > 0:
-            word_start = _word_start(doc, start - 1)
-            word = "".join(t.lower_ for t in doc[word_start:start])
-            if word not in METHOD_MODIFIERS or doc[word_start:start].text.count(" "):
-                break
-            start = word_start
-        if start < i:
-            found.append((start, head_end))
-        i = head_end
-    return found
+class MethodCompounds:
+    """Finds ``<modifier…> <method head>`` compounds (``continual pre-training``).
+
+    Heads are found with a PhraseMatcher; only at a head are the words before it looked at.
+    """
+
+    def __init__(self, nlp) -> None:
+        self.heads = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.heads.add("METHOD_HEAD", [nlp.make_doc(h) for h in sorted(METHOD_HEADS)])
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int]]:
+        found = []
+        for _, head_start, head_end in self.heads(doc):
+            start = head_start
+            while start > 0:
+                word_start = _word_start(doc, start - 1)
+                words = doc[word_start:start]
+                if words.text.lower() not in METHOD_MODIFIERS:
+                    break
+                start = word_start
+            if start < head_start:
+                found.append((start, head_end))
+        return found
 
 
 def _word_start(doc: Doc, end_token: int) -> int:
@@ -153,20 +157,10 @@ def _word_start(doc: Doc, end_token: int) -> int:
         start >= 2
         and doc[start - 1].text in JOINER_TEXTS
         and not doc[start - 1].whitespace_
-        and (not doc[start - 2].whitespace_)
+        and not doc[start - 2].whitespace_
     ):
         start -= 2
     return start
-
-
-def _head_at(doc: Doc, i: int) -> int | None:
-    """End token of a method head starting at token ``i`` (heads may be hyphenated)."""
-    for length in (3, 1):
-        if i + length <= len(doc):
-            span = doc[i : i + length]
-            if " " not in span.text and span.text.lower() in METHOD_HEADS:
-                return i + length
-    return None
 
 
 #: metric names that are also everyday words: kept only in an evaluation context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: head nouns that follow (or precede) a name and give its type
 HEAD_TYPES: dict[str, str] = {
@@ -63,6 +64,7 @@ _METHOD_SHAPE = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def type_from_shape(name: str) -> str | None:
     """A type guessed from the form of a name alone (``-QA`` Dataset, ``-GPT`` Model …)."""
     last = re.split(r"[-\s/]", name.strip())[-1] or name
@@ -79,6 +81,7 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}")
 _ALNUM_MIX = re.compile(r"[A-Za-z].*\d|\d.*[A-Za-z]")
 
 
+@lru_cache(maxsize=65536)
 def is_name_shaped(text: str) -> bool:
     """A chunk that looks like a proper name: internal capitals, an acronym or letters+digits.
 

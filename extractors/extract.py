@@ -60,9 +60,10 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
     """Group a doc's entity spans into paper entities (abbreviation pairs merged)."""
     sentences = _Sentences(doc, paper)
     lexicon = nlp.get_pipe("paperkg_entities").lexicon
-    alias_of = _abbreviation_links(doc)
+    ents = list(doc.ents)  # Doc.ents rebuilds its spans on every access
+    alias_of = _abbreviation_links(doc, ents)
     groups: dict[tuple[str, str], list[Span]] = {}
-    for span in doc.ents:
+    for span in ents:
         key = span_key(span)
         groups.setdefault(alias_of.get(key, key), []).append(span)
 
@@ -111,19 +112,19 @@ def _preferred_name(spans: list[Span], surfaces: list[str]) -> str:
     return max(surfaces, key=lambda s: (counts[s], -surfaces.index(s)))
 
 
-def _abbreviation_links(doc: Doc) -> dict[tuple[str, str], tuple[str, str]]:
+def _abbreviation_links(doc: Doc, ents: list[Span]) -> dict[tuple[str, str], tuple[str, str]]:
     """Map the key of a long form to the key of its short form (same label only)."""
     if not Doc.has_extension(ABBREVIATIONS):
         return {}
-    ents = {(e.start, e.end): e for e in doc.ents}
+    by_bounds = {(e.start, e.end): e for e in ents}
     links: dict[tuple[str, str], tuple[str, str]] = {}
     for long_span, short_span in doc._.get(ABBREVIATIONS) or ():
-        long_ent = ents.get((long_span.start, long_span.end)) or next(
-            (e for e in doc.ents if e.end == long_span.end and e.start >= long_span.start
+        long_ent = by_bounds.get((long_span.start, long_span.end)) or next(
+            (e for e in ents if e.end == long_span.end and e.start >= long_span.start
              and all(t.is_lower for t in doc[long_span.start : e.start])),
             None,
         )
-        short_ent = ents.get((short_span.start, short_span.end))
+        short_ent = by_bounds.get((short_span.start, short_span.end))
         if long_ent is None or short_ent is None or long_ent.label_ != short_ent.label_:
             continue
         long_key, short_key = span_key(long_ent), span_key(short_ent)

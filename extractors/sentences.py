@@ -15,11 +15,8 @@ def sentence_starts(doc: Doc) -> list[int]:
     """Token index of the first token of every sentence (``[0]`` for an unsegmented doc)."""
     starts = doc.user_data.get(_KEY)
     if starts is None:
-        if len(doc) and doc.has_annotation("SENT_START"):
-            flags = doc.to_array(SENT_START)
-            starts = [0, *(int(i) for i in numpy.flatnonzero(flags == 1) if i)]
-        else:
-            starts = [0]
+        flags = doc.to_array(SENT_START) if len(doc) else numpy.zeros(0)
+        starts = [0, *(int(i) for i in numpy.flatnonzero(flags == 1) if i)]
         doc.user_data[_KEY] = starts
     return starts
 

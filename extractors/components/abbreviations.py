@@ -71,7 +71,7 @@ class AbbreviationDetector:
             close = text.find(")", pos)
             if close == -1:
                 break
-            pair = self._definition(doc, pos, close)
+            pair = self._definition(doc, text, pos, close)
             if pair is not None:
                 pairs.append(pair)
             pos = text.find("(", pos + 1)
@@ -79,14 +79,16 @@ class AbbreviationDetector:
         return doc
 
     @staticmethod
-    def _definition(doc: Doc, open_pos: int, close_pos: int) -> tuple[Span, Span] | None:
-        inner = doc.text[open_pos + 1 : close_pos]
+    def _definition(
+        doc: Doc, text: str, open_pos: int, close_pos: int
+    ) -> tuple[Span, Span] | None:
+        inner = text[open_pos + 1 : close_pos]
         inner_core = inner.split(";")[0].split(",")[0].strip()
         open_tok = doc.char_span(open_pos, open_pos + 1, alignment_mode="expand")
         if open_tok is None:
             return None
         sent_start = sentence_span(doc, sentence_index(doc, open_tok.start)).start_char
-        before = doc.text[sent_start:open_pos].rstrip()
+        before = text[sent_start:open_pos].rstrip()
         words = before.split()
         if short_form_ok(inner_core):
             short = inner_core
@@ -99,7 +101,7 @@ class AbbreviationDetector:
             if len(long_text) <= len(short) or short.lower() == long_text.lower():
                 return None
             long_start = sent_start + before.rfind(long_text)
-            s_start = doc.text.find(short, open_pos)
+            s_start = text.find(short, open_pos)
             long_span = doc.char_span(
                 long_start, long_start + len(long_text), alignment_mode="expand"
             )
@@ -110,8 +112,8 @@ class AbbreviationDetector:
             if start is None:
                 return None
             long_text = inner_core[start:]
-            l_start = doc.text.find(long_text, open_pos)
-            s_start = doc.text.rfind(short, 0, open_pos)
+            l_start = text.find(long_text, open_pos)
+            s_start = text.rfind(short, 0, open_pos)
             long_span = doc.char_span(l_start, l_start + len(long_text), alignment_mode="expand")
             short_span = doc.char_span(s_start, s_start + len(short), alignment_mode="expand")
         else:

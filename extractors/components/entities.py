@@ -22,7 +22,7 @@ from extractors.candidates import Candidate, candidates, set_span_extensions
 from extractors.chunks import is_whole_name
 from extractors.components.abbreviation_types import long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
-from extractors.compounds import compound_tasks, in_metric_context, method_compounds
+from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
 from extractors.cues import is_introduced
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
@@ -91,6 +91,7 @@ class EntityMatcher:
         self.tokens = Matcher(nlp.vocab)
         self._add_patterns(nlp, lexicon.entries.values())
         self._make_doc = nlp.make_doc
+        self.method_compounds = MethodCompounds(nlp)
         self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
 
     def learn(self, names: dict[str, str]) -> None:
@@ -144,7 +145,7 @@ class EntityMatcher:
                 )
         found.extend(
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
-            for start, end in method_compounds(doc)
+            for start, end in self.method_compounds(doc)
         )
         for match_id, start, end in self.learned(doc) if len(self.learned) else ():
             if is_whole_name(doc[start:end]):
@@ -196,12 +197,13 @@ def abbreviation_candidates(
 def _occurrences(doc: Doc, text: str) -> list[Span]:
     """Every token-aligned occurrence of ``text`` in ``doc``."""
     spans = []
-    pos = doc.text.find(text)
+    full = doc.text  # Doc.text joins every token: read it once
+    pos = full.find(text)
     while pos != -1:
         span = doc.char_span(pos, pos + len(text))
         if span is not None:
             spans.append(span)
-        pos = doc.text.find(text, pos + 1)
+        pos = full.find(text, pos + 1)
     return spans
 
 
