@@ -31,8 +31,11 @@ MAX_MENTION_EVIDENCE = 3
 
 
 class _UnionFind:
+    """Union-find over name keys that never joins two different lexicon entries."""
+
     def __init__(self) -> None:
         self.parent: dict = {}
+        self.lexicon_id: dict = {}  # root -> the lexicon id its group is anchored to
 
     def find(self, x):
         parent = self.parent.setdefault(x, x)
@@ -42,11 +45,17 @@ class _UnionFind:
 
     def union(self, a, b) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            # the smaller root wins, so the result does not depend on input order
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
+        if ra == rb:
+            return
+        la, lb = self.lexicon_id.get(ra), self.lexicon_id.get(rb)
+        if la and lb and la != lb:
+            return  # a shared alias must not merge two known, different entities
+        # the smaller root wins, so the result does not depend on input order
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        if la or lb:
+            self.lexicon_id[ra] = la or lb
 
 
 def _forms(entity: PaperEntity) -> list[str]:
@@ -55,14 +64,23 @@ def _forms(entity: PaperEntity) -> list[str]:
 
 def link(extractions: Sequence[PaperExtraction], lexicon: Lexicon | None = None) -> KnowledgeGraph:
     """Merge per-paper extractions into one :class:`KnowledgeGraph` (deterministic order)."""
+    return link_with_index(extractions, lexicon)[0]
+
+
+def link_with_index(
+    extractions: Sequence[PaperExtraction], lexicon: Lexicon | None = None
+) -> tuple[KnowledgeGraph, dict[tuple[str, str], str]]:
+    """:func:`link`, plus the map ``(paper id, paper-level entity name) -> entity id``."""
     groups = _UnionFind()
     occurrences: list[tuple[PaperExtraction, PaperEntity, tuple]] = []
     for extraction in extractions:
         for entity in extraction.entities:
             anchor = ("lexicon", entity.lexicon_id) if entity.lexicon_id else None
-            keys = [(entity.type, k) for k in {name_key(f) for f in _forms(entity)} if k]
+            keys = sorted({(entity.type, k) for k in map(name_key, _forms(entity)) if k})
             if anchor is None:
-                anchor = min(keys)
+                anchor = keys[0]
+            else:
+                groups.lexicon_id[groups.find(anchor)] = entity.lexicon_id
             for key in keys:
                 groups.union(anchor, key)
             occurrences.append((extraction, entity, anchor))
@@ -81,7 +99,7 @@ def link(extractions: Sequence[PaperExtraction], lexicon: Lexicon | None = None)
             entity_of[(paper_id, member.name)] = entity.id
     graph.entities = dict(sorted(graph.entities.items()))
     graph.relations = _relations(extractions, entity_of)
-    return graph
+    return graph, entity_of
 
 
 def _sort_key(members: dict):

@@ -375,3 +375,18 @@ def test_bad_user_patterns_name_file_and_line(tmp_path: Path, content, problem):
         build_nlp(patterns=path)
     assert str(path) in str(err.value) and problem in str(err.value)
     assert f"{path}:{content.count(chr(10))}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "abstract, label",
+    [
+        ("We pre-train with MAE on ImageNet.", "Method"),
+        ("The model reaches an MAE of 3.2 years.", "Metric"),
+        ("We report mean absolute error (MAE). MAE drops.", "Metric"),
+    ],
+)
+def test_a_form_in_two_lexicons_is_read_from_context(nlp, abstract, label):
+    entities, _ = run(nlp, "A study", abstract)
+    (mae,) = [e for e in entities.values() if "MAE" in {e.name, *e.aliases}]
+    assert mae.type == label
+    assert all(m.type == label for m in mae.mentions)

@@ -147,6 +147,7 @@ class EntityMatcher:
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
             for start, end in self.method_compounds(doc)
         )
+        found[:] = disambiguate(doc, found)
         for match_id, start, end in self.learned(doc) if len(self.learned) else ():
             if is_whole_name(doc[start:end]):
                 found.append(
@@ -169,11 +170,13 @@ def abbreviation_candidates(
     The short form's other occurrences in the doc get the same type.
     """
     lexical = [c for c in found if c.priority == LEXICON_PRIORITY]
-    long_start = long_span.start
-    while long_start < long_span.end - 1 and doc[long_start].is_lower:
-        long_start += 1  # "a Parameter-Efficient …": leading words are not part of the name
+    # the lexicon entry of the whole long form, or of it without leading lower-case words
+    # ("innovative Parameter-Efficient Fine-Tuning"), never of a part ("… embedded LoRA")
+    starts = [long_span.start]
+    while starts[-1] < long_span.end - 1 and doc[starts[-1]].is_lower:
+        starts.append(starts[-1] + 1)
     by_long = next(
-        (c for c in lexical if c.start == long_start and c.end == long_span.end), None
+        (c for c in lexical if c.start in starts and c.end == long_span.end), None
     )
     by_short = next(
         (c for c in lexical if c.start == short_span.start and c.end == short_span.end), None
@@ -186,7 +189,7 @@ def abbreviation_candidates(
     # the paper's own definition wins over the lexicon's reading of the short form
     # ("semi-supervised learning (SSL)" is not the lexicon's self-supervised SSL)
     priority = DEFINITION_PRIORITY if by_long else ABBREVIATION_PRIORITY
-    covered = {(c.start, c.end) for c in lexical if c.kb_id == kb_id}
+    covered = set() if by_long else {(c.start, c.end) for c in lexical if c.kb_id == kb_id}
     return [
         Candidate(s.start, s.end, label, "abbreviation", kb_id, priority)
         for s in [long_span, *_occurrences(doc, short_span.text)]
@@ -205,6 +208,26 @@ def _occurrences(doc: Doc, text: str) -> list[Span]:
             spans.append(span)
         pos = full.find(text, pos + 1)
     return spans
+
+
+def disambiguate(doc: Doc, found: list[Candidate]) -> list[Candidate]:
+    """One lexicon reading per span: a surface form in two lexicons (``MAE``: masked autoencoder
+    or mean absolute error) is the Metric next to a number or score word, else the other one."""
+    by_span: dict[tuple[int, int], list[Candidate]] = {}
+    for cand in found:
+        by_span.setdefault((cand.start, cand.end), []).append(cand)
+    kept = []
+    for (start, end), cands in by_span.items():
+        labels = {c.label for c in cands}
+        if len(labels) > 1 and "Metric" in labels:
+            window = doc[max(start - 4, 0) : min(end + 4, len(doc))]
+            numeric = any(t.like_num or t.text == "%" or t.lower_ in METRIC_WORDS for t in window)
+            cands = [c for c in cands if (c.label == "Metric") == numeric] or cands
+        kept.extend(cands)
+    return kept
+
+
+METRIC_WORDS = frozenset({"score", "scores", "metric", "metrics", "error", "lower", "higher"})
 
 
 def resolve(doc: Doc, found: list[Candidate]) -> list[Span]:
