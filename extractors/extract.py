@@ -94,12 +94,20 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
             name_of[alias_of.get(span_key(subj), span_key(subj))],
             predicate,
             name_of[alias_of.get(span_key(obj), span_key(obj))],
-            sentences.evidence(doc[min(subj.start, obj.start) : max(subj.end, obj.end)], rule),
+            sentences.evidence(_relation_span(doc, subj, obj), rule),
         )
         for subj, predicate, obj, rule in (doc._.get(RELATIONS) or ())
     ]
     relations = list({(r.subject, r.predicate, r.object): r for r in relations}.values())
     return PaperExtraction(paper=paper, entities=entities, relations=relations)
+
+
+def _relation_span(doc: Doc, subj: Span, obj: Span) -> Span:
+    """What a relation's evidence points at: subject to object when one sentence holds both,
+    else the object's mention (the sentence with the cue; the subject is the paper's own)."""
+    if sentence_index(doc, subj.start) == sentence_index(doc, obj.start):
+        return doc[min(subj.start, obj.start) : max(subj.end, obj.end)]
+    return obj
 
 
 def _preferred_name(spans: list[Span], surfaces: list[str]) -> str:

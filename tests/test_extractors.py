@@ -390,3 +390,13 @@ def test_a_form_in_two_lexicons_is_read_from_context(nlp, abstract, label):
     (mae,) = [e for e in entities.values() if "MAE" in {e.name, *e.aliases}]
     assert mae.type == label
     assert all(m.type == label for m in mae.mentions)
+
+
+def test_relation_evidence_stays_inside_one_field_and_sentence(nlp):
+    paper = Paper(id="p1", title="RenalNet: A Foundation Model for Kidney Pathology",
+                  abstract="Background first. We fine-tune our model on MIMIC-III notes.")
+    (extraction,) = extract([paper], nlp)
+    (relation,) = [r for r in extraction.relations if r.predicate == "trained_on"]
+    ev = relation.evidence
+    assert ev.field == "abstract" and paper.abstract[ev.start : ev.end] == "MIMIC-III"
+    assert ev.sentence_text == "We fine-tune our model on MIMIC-III notes."
