@@ -139,9 +139,7 @@ def main() -> None:
     lines.append(f"extraction (two passes, one core): {len(papers)} papers in {seconds:.2f} s")
     if args.by_paper:
         for paper in scores.papers:
-            if paper.missed or paper.false_alarms or paper.missed_relations or (
-                paper.false_relations
-            ):
+            if paper.has_errors:
                 print(f"{paper.id}: missed {paper.missed} | false {paper.false_alarms}")
                 print(f"   relations missed {paper.missed_relations} | false "
                       f"{paper.false_relations}")

@@ -70,6 +70,11 @@ class PaperScore:
     missed_relations: list[str] = field(default_factory=list)
     false_relations: list[str] = field(default_factory=list)
 
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.missed or self.false_alarms or self.missed_relations
+                    or self.false_relations)
+
 
 @dataclass(slots=True)
 class Scores:

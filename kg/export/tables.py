@@ -1,4 +1,4 @@
-"""``entities.csv`` and ``relations.csv``: the graph as two flat tables (pandas, RFC 4180 quoting)."""
+"""``entities.csv`` and ``relations.csv``: the graph as two flat tables (pandas; RFC 4180)."""
 
 from __future__ import annotations
 
