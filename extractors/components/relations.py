@@ -161,18 +161,29 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
                 for bench in proposed_benchmarks:
                     yield obj, "evaluated_on", bench, "paper:benchmark"
         elif obj.label_ == "Dataset":
+            models_after = [e for e in ents if e.label_ == "Model" and e.start >= obj.end]
             subject = models_before[0] if models_before else (own if own_here else None)
-            if subject is None:
+            if subject is None and not models_after:
                 continue
             train = max((i for i, w in enumerate(window) if w in TRAIN_WORDS), default=-1)
             evals = max((i for i, w in enumerate(window) if w in EVAL_WORDS), default=-1)
-            if train > evals and subject.label_ == "Model":
+            if subject is None:
+                # "Using MedReview, we fine-tuned PRIMERA and LongT5": the data comes first
+                after = _words(doc[obj.end : models_after[0].start])
+                if set(after) & TRAIN_WORDS and not set(after) & EVAL_WORDS:
+                    for model in models_after:
+                        yield model, "trained_on", obj, "cue:trained on"
+                elif is_eval:
+                    for model in models_after:
+                        yield model, "evaluated_on", obj, "cue:evaluated on"
+            elif train > evals and subject.label_ == "Model":
                 yield subject, "trained_on", obj, "cue:trained on"
             elif evals >= 0 or (is_eval and _on_phrase(doc, obj)):
                 # every model compared in the sentence is evaluated on the dataset, but not
                 # the base of "X, built on Y, is evaluated on D"
                 bases = {e.start for e in models_before if _based_on_cue_before(doc, sent, e)}
-                for model in [m for m in models_before if m.start not in bases] or [subject]:
+                compared = [m for m in models_before + models_after if m.start not in bases]
+                for model in compared or [subject]:
                     yield model, "evaluated_on", obj, "cue:evaluated on"
         elif obj.label_ == "Method":
             models = [e for e in ents if e.label_ == "Model" and not _same(e, own)]
