@@ -16,7 +16,9 @@ JOINER_TEXTS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/+=")
 FREE_SUFFIXES = frozenset(
     "based like style specific derived driven powered guided enhanced tuned finetuned "
     "only free level scale aware assisted informed augmented pretrained trained generated "
-    "initialized initialised inspired built centric friendly compatible sized".split()
+    "initialized initialised inspired built centric friendly compatible sized "
+    # size variants merge into their model: "BART-Large", "BERT-base"
+    "base large small tiny medium xl xxl huge".split()
 )
 SIZE = re.compile(r"^\d+(\.\d+)?[kKmMbBtT]$|^[xX]?\d+[bB]$|^v\d+(\.\d+)?$")
 

@@ -31,8 +31,9 @@ def name_key(name: str) -> str:
 
 
 def slugify(name: str) -> str:
-    """A readable, IRI-safe slug: lowercase ASCII letters, digits, ``.`` and single hyphens."""
-    text = unicodedata.normalize("NFKD", fold_dashes(name)).encode("ascii", "ignore").decode()
-    text = re.sub(r"\+", "-plus", text.lower())
-    text = re.sub(r"[^a-z0-9.]+", "-", text).strip("-.")
-    return re.sub(r"-{2,}", "-", text) or "x"
+    """A readable, IRI-safe slug: lowercase ASCII letters and digits joined by single hyphens;
+    ``+`` is spelt ``plus`` (``Grad-CAM++`` -> ``grad-cam-plus-plus``, ``GPT-3.5`` ->
+    ``gpt-3-5``).  The lexicons' ids follow the same rule."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text.replace("+", " plus "))
+    return text.strip("-") or "x"

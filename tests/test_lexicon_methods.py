@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from extractors.components.entities import is_case_sensitive, surface_variants
-from extractors.lexicon import LexiconEntry
 from extractors.pipeline import build_nlp
 
 LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
@@ -210,16 +208,6 @@ def test_checker_warns_about_derived_aliases_and_cross_entry_collisions(tmp_path
     assert report.errors == []
     assert sum("already derives" in w for w in report.warnings) == 2
     assert any("folds to the same form" in w and "S.A.M." in w for w in report.warnings)
-
-
-def test_checker_mirrors_the_extractor_variant_rules():
-    labels = {"Method", "Task", "Metric", "Model", "Dataset"}
-    patterns = [(o["label"], o["pattern"]) for p in LEXICONS.glob("*.jsonl") for o in _lines(p)]
-    assert len(patterns) > 1000
-    for label, pattern in patterns + [(lb, "Llama 2") for lb in labels]:
-        assert CHECK.surface_variants(pattern, label) == surface_variants(pattern, label)
-        entry = LexiconEntry(id="x/x", label=label, name=pattern)
-        assert CHECK.is_case_sensitive(pattern) == is_case_sensitive(pattern, entry)
 
 
 # --- matching in running text -----------------------------------------------------------------

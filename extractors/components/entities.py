@@ -58,6 +58,8 @@ def surface_variants(pattern: str, label: str) -> list[str]:
         and pattern[-1].isalpha()
     ):
         variants += [v + "s" for v in variants if not v.endswith("s")]
+    elif pattern[-1:].isupper() and sum(c.isupper() for c in pattern) >= 2:
+        variants.append(pattern + "s")  # "ViTs", "GANs"
     return list(dict.fromkeys(variants))
 
 

@@ -24,7 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.candidates import Candidate, candidates
-from extractors.chunks import JOINER_TEXTS, chunk_bounds
+from extractors.chunks import FREE_SUFFIXES, JOINER_TEXTS, chunk_bounds
 from extractors.cues import (
     HEAD_TYPES,
     NAMING_WORDS,
@@ -311,7 +311,7 @@ def _strip_suffixes(doc: Doc, start: int, end: int) -> int:
             end - start > 2
             and doc[end - 2].text in JOINER_TEXTS
             and (
-                (doc[end - 1].is_lower and doc[end - 1].is_alpha)
+                (doc[end - 1].is_lower and _is_free_suffix(doc[end - 1].text))
                 or _PARAMETER_COUNT.match(doc[end - 1].text)
             )
         )
@@ -321,3 +321,11 @@ def _strip_suffixes(doc: Doc, start: int, end: int) -> int:
 
 
 _PARAMETER_COUNT = re.compile(r"^\d+(\.\d+)?[bB]$")
+
+
+def _is_free_suffix(word: str) -> bool:
+    """``-based``, ``-simulated``, ``-driven``: a suffix that is not part of the name
+    (``MIMIC-III-full`` and ``DoctorFLAN-test`` keep theirs)."""
+    return word in FREE_SUFFIXES or (
+        word.isalpha() and len(word) > 4 and word.endswith(("ed", "ing"))
+    )

@@ -11,7 +11,8 @@ aliases; ids are unique across all files; lines are sorted by id; no pattern is 
 label; external identifiers are well-formed.  Warnings: patterns of *different* ids that collide
 once case, hyphens and spaces are folded (the matcher may not tell them apart) and aliases that
 the extractor would derive anyway from another form of the same entry (see
-:func:`surface_variants`; case and unicode dashes are folded except for short acronyms).
+:func:`extractors.components.entities.surface_variants`; case and unicode dashes are folded
+except for short acronyms).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from extractors.components.entities import is_case_sensitive as matches_case_sensitively
+from extractors.components.entities import surface_variants
+from extractors.lexicon import LexiconEntry
+from extractors.normalize import DASHES, slugify
 
 LABELS = ("Model", "Dataset", "Method", "Task", "Metric")
 CANONICAL_KEYS = {
@@ -41,47 +47,17 @@ _HF_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?$")
 _URL_RE = re.compile(r"^https?://[^\s\"<>]+$")
 
 
-def slugify(name: str) -> str:
-    """Lowercase ``name`` and turn every run of non-alphanumerics into one ``-``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
 def fold(pattern: str) -> str:
     """A loose key for spotting ambiguity: casefolded, without spaces, hyphens and dots."""
     return re.sub(r"[\s\-_.]+", "", pattern.casefold())
 
 
-DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _DASH_TABLE = str.maketrans({c: "-" for c in DASHES})
 
 
 def is_case_sensitive(pattern: str) -> bool:
-    """Short names with two or more capitals match only as written (as the extractor does)."""
-    return sum(c.isupper() for c in pattern) >= 2 and len(pattern) <= 6
-
-
-def surface_variants(pattern: str, label: str) -> list[str]:
-    """The spellings the extractor derives from ``pattern`` itself.
-
-    Mirrors ``extractors.components.entities.surface_variants`` (a test keeps them equal) so that
-    this script runs without the package: hyphen/space swaps, letter-digit gluing (``Llama-2`` ->
-    ``Llama2``) and the plural of lower-case terms.
-    """
-    variants = [pattern]
-    if len(pattern.split()) <= 3:
-        for old, new in (("-", " "), (" ", "-")):
-            if old in pattern:
-                variants.append(pattern.replace(old, new))
-        glued = re.sub(r"(?<=[A-Za-z])[- ](?=\d)|(?<=\d)[- ](?=[A-Za-z])", "", pattern)
-        if glued != pattern:
-            variants.append(glued)
-    if (
-        label in ("Method", "Task", "Metric", "Model")
-        and pattern.islower()
-        and pattern[-1].isalpha()
-    ):
-        variants += [v + "s" for v in variants if not v.endswith("s")]
-    return list(dict.fromkeys(variants))
+    """Whether the extractor matches ``pattern`` only as written (entries with no setting)."""
+    return matches_case_sensitively(pattern, LexiconEntry(id="x/x", label="Model", name=pattern))
 
 
 def match_key(pattern: str, case_sensitive: bool | None = None) -> str:
