@@ -400,3 +400,11 @@ def test_relation_evidence_stays_inside_one_field_and_sentence(nlp):
     ev = relation.evidence
     assert ev.field == "abstract" and paper.abstract[ev.start : ev.end] == "MIMIC-III"
     assert ev.sentence_text == "We fine-tune our model on MIMIC-III notes."
+
+
+def test_based_on_skips_a_base_named_in_between(nlp):
+    _, relations = run(nlp, "LumenX: Contrastive Pre-training for Radiology",
+                       "We present LumenX, a dual-encoder model based on CLIP whose text encoder "
+                       "is initialised from ClinicalBERT.")
+    assert ("LumenX", "based_on", "CLIP") in relations
+    assert ("CLIP", "based_on", "ClinicalBERT") not in relations

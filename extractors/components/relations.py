@@ -153,8 +153,10 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
         window = _words(doc[max(sent.start, obj.start - 8) : obj.start])
         if obj.label_ == "Model":
             cue = next((c for c in BASED_ON_CUES if _has_cue(window, c)), None)
-            # the model named right before the cue: "Med-PaLM, built on Flan-PaLM"
-            subject = models_before[-1] if models_before else (own if own_here else None)
+            # the model named right before the cue ("Med-PaLM, built on Flan-PaLM"), skipping
+            # bases ("X, based on CLIP whose encoder is initialised from ClinicalBERT")
+            heads = [m for m in models_before if not _based_on_cue_before(doc, sent, m)]
+            subject = heads[-1] if heads else (own if own_here else None)
             if cue is not None and subject is not None and subject.label_ == "Model":
                 yield subject, "based_on", obj, "cue:" + " ".join(cue)
             if is_eval and not _same(obj, own):
