@@ -123,6 +123,9 @@ def is_introduced(doc, span) -> bool:
     start = span.start
     if start == 0 and span.end < len(doc) and doc[span.end].text == ":":
         return True
+    after = [t.lower_ for t in doc[span.end : span.end + 3]]
+    if any(w in NAMING_WORDS for w in after[:2]):
+        return False  # "a new fine-tuning method termed SSF": SSF is the new thing
     k = start - 1
     while k >= 0 and k >= start - 3 and doc[k].lower_ in _INTRO_FILLERS - {"our"}:
         k -= 1

@@ -78,6 +78,7 @@ USE_WORDS = frozenset(
     "integrated combine combines combining combined utilize utilizes utilizing utilized "
     "trained tuned fine finetuned pre pretrained".split()
 )
+APPLY_WORDS = frozenset("apply applied applying applies experiments experiment".split())
 WE_WORDS = frozenset({"we", "our", "ours", "us", "it"})
 
 
@@ -196,6 +197,12 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
             elif len(models) == 1 and words & TRAIN_WORDS and not obj._.proposed:
                 # "… baselines (e.g. LoRA) in fine-tuning models such as LLaMA"
                 yield models[0], "uses_method", obj, "cue:fine-tuning with"
+            elif own is not None and own.label_ == "Method" and _same(obj, own) and (
+                words & (USE_WORDS | TRAIN_WORDS | APPLY_WORDS)
+            ):
+                # the paper's own method applied to the models it is tried on
+                for model in models:
+                    yield model, "uses_method", obj, "paper:method applied to"
 
 
 def _based_on_cue_before(doc: Doc, sent: Span, ent: Span) -> bool:
