@@ -62,6 +62,11 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
     lexicon = nlp.get_pipe("paperkg_entities").lexicon
     ents = list(doc.ents)  # Doc.ents rebuilds its spans on every access
     alias_of = _abbreviation_links(doc, ents)
+    # a name no lexicon rule matched ("Path-VQA") that spells a lexicon entity of the paper
+    # ("PathVQA") is that entity
+    for span in ents:
+        if span.kb_id_:
+            alias_of.setdefault((span.label_, name_key(span.text)), span_key(span))
     groups: dict[tuple[str, str], list[Span]] = {}
     for span in ents:
         key = span_key(span)

@@ -408,3 +408,13 @@ def test_based_on_skips_a_base_named_in_between(nlp):
                        "is initialised from ClinicalBERT.")
     assert ("LumenX", "based_on", "CLIP") in relations
     assert ("CLIP", "based_on", "ClinicalBERT") not in relations
+
+
+def test_evaluation_lists_and_spelling_variants_of_one_entity(nlp):
+    entities, relations = run(
+        nlp, "TinyRad: Small Models for Radiology Questions",
+        "In evaluations on the VQA-RAD, SLAKE, and Path-VQA datasets, TinyRad outperformed "
+        "LLaVA-Med. On the popular PathVQA benchmark, our TinyRad model achieves 91% accuracy.")
+    assert {("TinyRad", "evaluated_on", d) for d in ("VQA-RAD", "SLAKE", "PathVQA")} <= relations
+    assert ("LLaVA-Med", "evaluated_on", "SLAKE") in relations
+    assert "Path-VQA" in entities["PathVQA"].aliases  # one entity, not two

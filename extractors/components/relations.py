@@ -215,9 +215,23 @@ def _same(a: Span, b: Span | None) -> bool:
 
 
 def _on_phrase(doc: Doc, obj: Span) -> bool:
-    """``on (the) X``, ``across X``."""
-    prev = [doc[i].lower_ for i in range(max(obj.start - 2, 0), obj.start)]
-    return "on" in prev or "across" in prev
+    """``on (the popular) X``, ``across X``, also for a later item of a list: ``on the VQA-RAD,
+    SLAKE and Path-VQA datasets``."""
+    k = obj.start - 1
+    steps = 0
+    while k >= 0 and steps < 12:
+        word = doc[k]
+        if word.lower_ in ("on", "across"):
+            return True
+        if word.is_space or word.text in {".", ";", ":", "(", ")"} or word.lower_ in _CLAUSE:
+            return False
+        k -= 1
+        steps += 1
+    return False
+
+
+#: words that end the noun phrase before a dataset name
+_CLAUSE = frozenset("we our is are was were has have to for with by from using than".split())
 
 
 def _composition(ents: list[Span]) -> list[Triple]:
