@@ -9,12 +9,19 @@ import spacy
 from spacy.language import Language
 
 # importing the component modules registers their factories
-from extractors.components import abbreviations, entities, names, relations, tokenizer  # noqa: F401
+from extractors.components import (  # noqa: F401
+    abbreviations,
+    entities,
+    names,
+    relations,
+    sentences,
+    tokenizer,
+)
 
 TOKENIZER = "paperkg.tokenizer.v1"
 #: pipe names, in order
 PIPES = (
-    "sentencizer",
+    "paperkg_sentences",
     "paperkg_abbreviations",
     "paperkg_names",
     "paperkg_entities",
@@ -23,7 +30,7 @@ PIPES = (
 
 
 def build_nlp(patterns: Path | str | Iterable[Path | str] | None = None) -> Language:
-    """A blank English pipeline with a sentencizer and the paperkg components.
+    """A blank English pipeline with the paperkg components.
 
     ``patterns``: user EntityRuler JSONL files that add to or override the bundled lexicons.
     The title of a paper (the text before the first newline) is always its own sentence.
@@ -35,10 +42,6 @@ def build_nlp(patterns: Path | str | Iterable[Path | str] | None = None) -> Lang
     else:
         paths = [str(p) for p in patterns]
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
-    punct = [*spacy.pipeline.Sentencizer.default_punct_chars, "\n"]
-    nlp.add_pipe("sentencizer", config={"punct_chars": punct})
-    nlp.add_pipe("paperkg_abbreviations")
-    nlp.add_pipe("paperkg_names")
-    nlp.add_pipe("paperkg_entities", config={"patterns": paths})
-    nlp.add_pipe("paperkg_relations")
+    for name in PIPES:
+        nlp.add_pipe(name, config={"patterns": paths} if name == "paperkg_entities" else {})
     return nlp

@@ -418,3 +418,11 @@ def test_evaluation_lists_and_spelling_variants_of_one_entity(nlp):
     assert {("TinyRad", "evaluated_on", d) for d in ("VQA-RAD", "SLAKE", "PathVQA")} <= relations
     assert ("LLaVA-Med", "evaluated_on", "SLAKE") in relations
     assert "Path-VQA" in entities["PathVQA"].aliases  # one entity, not two
+
+
+def test_sentences_do_not_break_before_a_lower_case_word(nlp):
+    doc = nlp("A Title\nFirst sentence. Results w.r.t. accuracy on tasks such as MedQA are good. "
+              "Next one.")
+    sentences = [s.text.strip() for s in doc.sents]
+    assert sentences == ["A Title", "First sentence.",
+                         "Results w.r.t. accuracy on tasks such as MedQA are good.", "Next one."]
