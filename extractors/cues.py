@@ -47,6 +47,8 @@ GENERIC_NAMES = frozenset(
     x-ray x-rays covid covid-19 sars-cov-2 dna rna 2d 3d 4d rgb id ood iid qa faq url html pdf
     json gpt-like cnn cnns nn nns rnn rnns gnn gnns mlp mlps lstm vlp ecg eeg os ft pt note it
     ir hci iot ui ux ar vr fm fms gai genai agi ok github arxiv llm-based
+    openai google meta microsoft deepmind anthropic nvidia ibm amazon apple baidu alibaba
+    tencent huawei stanford mit
     i ii iii iv v vi vii viii ix x xi xii xiii xiv xv""".split()
 )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import product
 from pathlib import Path
 
 from spacy.language import Language
@@ -44,10 +45,13 @@ def is_case_sensitive(pattern: str, entry: LexiconEntry) -> bool:
 def surface_variants(pattern: str, label: str) -> list[str]:
     """Spelling variants of a pattern: hyphen/space/no-space forms, plural of lower-case terms."""
     variants = [pattern]
-    if len(pattern.split()) <= 3:
-        for old, new in (("-", " "), (" ", "-")):
-            if old in pattern:
-                variants.append(pattern.replace(old, new))
+    separators = re.findall(r"[- ]", pattern)
+    if 0 < len(separators) <= 3:
+        # every mix of hyphens and spaces: "GPT-4o-mini" -> "GPT-4o mini", "GPT 4o-mini" …
+        parts = re.split(r"[- ]", pattern)
+        for joiners in product("- ", repeat=len(separators)):
+            rest = "".join(j + p for j, p in zip(joiners, parts[1:], strict=True))
+            variants.append(parts[0] + rest)
         # "Llama-2" -> "Llama2" only where a digit meets the joiner ("MultiPL-E" is no "multiple")
         glued = re.sub(r"(?<=[A-Za-z])[- ](?=\d)|(?<=\d)[- ](?=[A-Za-z])", "", pattern)
         if glued != pattern:

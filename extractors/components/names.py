@@ -140,7 +140,7 @@ class NameFinder:
             if low in _SKIPPABLE or word.like_num or (not word.is_lower and not word.is_punct):
                 j += 1
                 continue
-            if word.is_alpha and low not in _CLAUSE_WORDS and j < end + 4:
+            if word.is_alpha and low not in _CLAUSE_WORDS and j < end + 4 and _adjective(low):
                 j += 1  # adjectives before the head: "the X multilingual medical dataset"
                 continue
             break
@@ -195,6 +195,16 @@ class NameFinder:
             return
         label = type_from_shape(text) or subtitle_type(doc[sep + 1 : title_end]) or own_type(doc)
         yield _Occurrence(0, end, text, label, "title-name", True)
+
+
+_ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ary", "lingual", "modal", "scale", "source",
+                      "domain", "purpose", "level", "based")
+
+
+def _adjective(word: str) -> bool:
+    """A word that can stand between a name and its head noun (by its ending: ``medical``,
+    ``multilingual``, ``large-scale``); verbs and nouns end the phrase."""
+    return word.endswith(_ADJECTIVE_ENDINGS) or word in {"large", "new", "open", "public"}
 
 
 #: words that end the noun phrase after a name
