@@ -426,3 +426,11 @@ def test_sentences_do_not_break_before_a_lower_case_word(nlp):
     sentences = [s.text.strip() for s in doc.sents]
     assert sentences == ["A Title", "First sentence.",
                          "Results w.r.t. accuracy on tasks such as MedQA are good.", "Next one."]
+
+
+def test_product_variants_are_models_of_their_own(nlp):
+    entities, _ = run(nlp, "A study",
+                      "We fine-tune GPT-3.5 Turbo and GPT-4o mini and compare them with GPT-4o.")
+    assert {"GPT-3.5 Turbo", "GPT-4o", "GPT-4o-mini"} <= set(entities)
+    assert entities["GPT-3.5 Turbo"].lexicon_id is None
+    assert "GPT-3.5" not in entities

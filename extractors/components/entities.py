@@ -33,6 +33,7 @@ ABBREVIATION_PRIORITY = 1
 DEFINITION_PRIORITY = -1
 COMPOUND_PRIORITY = 1
 LEARNED_PRIORITY = 3
+VARIANT_PRIORITY = 1  # below the lexicon entry of the same span: "GPT-4o mini"
 
 
 def is_case_sensitive(pattern: str, entry: LexiconEntry) -> bool:
@@ -149,6 +150,10 @@ class EntityMatcher:
                         start, end, entry.label, f"lexicon:{entry.id}", entry.id, LEXICON_PRIORITY
                     )
                 )
+                variant_end = product_variant_end(doc, end) if entry.label == "Model" else end
+                if variant_end > end:  # "GPT-3.5 Turbo", "Gemini 1.5 Flash": another model
+                    found.append(Candidate(start, variant_end, "Model",
+                                           f"lexicon-variant:{entry.id}", "", VARIANT_PRIORITY))
         found.extend(
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
             for start, end in self.method_compounds(doc)
@@ -214,6 +219,18 @@ def _occurrences(doc: Doc, text: str) -> list[Span]:
             spans.append(span)
         pos = full.find(text, pos + 1)
     return spans
+
+
+#: product names that make another model of a known one: "GPT-4o mini", "GPT-3.5 Turbo"
+PRODUCT_WORDS = frozenset("turbo mini pro flash ultra nano plus max lite omni".split())
+
+
+def product_variant_end(doc: Doc, end: int) -> int:
+    """End of ``<model> <product word>`` (spaced or hyphenated), or ``end`` if there is none."""
+    k = end + 1 if end < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ else end
+    if k < len(doc) and doc[k].lower_ in PRODUCT_WORDS and not doc[k].is_upper:
+        return k + 1
+    return end
 
 
 def disambiguate(doc: Doc, found: list[Candidate]) -> list[Candidate]:
