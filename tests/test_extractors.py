@@ -430,7 +430,7 @@ def test_sentences_do_not_break_before_a_lower_case_word(nlp):
 
 def test_product_variants_are_models_of_their_own(nlp):
     entities, _ = run(nlp, "A study",
-                      "We fine-tune GPT-3.5 Turbo and GPT-4o mini and compare them with GPT-4o.")
-    assert {"GPT-3.5 Turbo", "GPT-4o", "GPT-4o-mini"} <= set(entities)
-    assert entities["GPT-3.5 Turbo"].lexicon_id is None
-    assert "GPT-3.5" not in entities
+                      "We fine-tune Mistral 7B Lite and GPT-4o mini and compare them with GPT-4o.")
+    assert {"Mistral 7B Lite", "GPT-4o", "GPT-4o-mini"} <= set(entities)
+    assert entities["Mistral 7B Lite"].lexicon_id is None
+    assert "Mistral 7B" not in entities
