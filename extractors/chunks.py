@@ -18,7 +18,7 @@ FREE_SUFFIXES = frozenset(
     "only free level scale aware assisted informed augmented pretrained trained generated "
     "initialized initialised inspired built centric friendly compatible sized "
     # size variants merge into their model: "BART-Large", "BERT-base"
-    "base large small tiny medium xl xxl huge".split()
+    "base large small tiny medium xl xxl huge family series".split()
 )
 SIZE = re.compile(r"^\d+(\.\d+)?[kKmMbBtT]$|^[xX]?\d+[bB]$|^v\d+(\.\d+)?$")
 

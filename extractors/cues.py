@@ -48,7 +48,7 @@ GENERIC_NAMES = frozenset(
     json gpt-like cnn cnns nn nns rnn rnns gnn gnns mlp mlps lstm vlp ecg eeg os ft pt note it
     ir hci iot ui ux ar vr fm fms gai genai agi ok github arxiv llm-based
     openai google meta microsoft deepmind anthropic nvidia ibm amazon apple baidu alibaba
-    tencent huawei stanford mit
+    tencent huawei stanford mit dnn dnns mcq mcqs lmm
     i ii iii iv v vi vii viii ix x xi xii xiii xiv xv""".split()
 )
 
@@ -96,10 +96,12 @@ def is_name_shaped(text: str) -> bool:
         return False
     if re.fullmatch(r"\d+(\.\d+)?[kKmMbBtT]?|[xX]\d+|v\d+(\.\d+)?", text):
         return False
-    parts = re.split(r"[-/+=]", text)
-    if any(_CAMEL.search(p) for p in parts):
+    parts = re.split(r"[-/+=\s]", text)
+    # what makes a name a name must not be a generic word: "Med-LVLMs", "pre-LLM" are not names
+    distinctive = [p for p in parts if p.casefold().rstrip("s") not in GENERIC_NAMES]
+    if any(_CAMEL.search(p) for p in distinctive):
         return True
-    if any(_ALNUM_MIX.search(p) and p[0].isupper() for p in parts if p):
+    if any(_ALNUM_MIX.search(p) and p[0].isupper() for p in distinctive if p):
         return True
     # hyphenated names whose parts are capitalised and whose form gives a type: "Zebra-Llama",
     # "μ-Bench", "Aquila-Med"; or a one- or two-letter capital prefix: "R-Path", "I-MedSAM"

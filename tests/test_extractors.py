@@ -434,3 +434,12 @@ def test_product_variants_are_models_of_their_own(nlp):
     assert {"Mistral 7B Lite", "GPT-4o", "GPT-4o-mini"} <= set(entities)
     assert entities["Mistral 7B Lite"].lexicon_id is None
     assert "Mistral 7B" not in entities
+
+
+def test_generic_classes_are_not_names(nlp):
+    entities, _ = run(
+        nlp, "A study",
+        "Medical Large Vision-Language Models (Med-LVLMs) and conventional machine learning "
+        "(CML) are compared with pre-LLM systems and clinician-VLM pairs. On 7 benchmarks, "
+        "ChatGPT-family models do well.")
+    assert set(entities) == {"ChatGPT"}

@@ -31,13 +31,29 @@ LONG_FORM_HEADS: dict[str, str] = {
 }
 
 
+#: words of generic class names: "Medical Large Vision-Language Models", "conventional machine
+#: learning", "deep neural networks" name no particular thing
+GENERIC_CLASS_WORDS = frozenset(
+    """medical clinical biomedical health healthcare large small multimodal multi-modal vision
+    language vision-language visual foundation pretrained pre-trained deep neural network
+    networks model models machine learning generative ai artificial intelligence convolutional
+    recurrent transformer transformers conventional traditional classical general-purpose
+    general open-source proprietary based""".split()
+)
+
+
+def is_generic_class(words: list[str]) -> bool:
+    """True when every word of a long form is a word of generic class names."""
+    return all(w.lower().strip("()") in GENERIC_CLASS_WORDS for w in words)
+
+
 def long_form_type(long_form: str, short_form: str) -> str | None:
     """The type a long form's head word gives, or None (generic or unknown)."""
     short = short_form.casefold()
     if short in GENERIC_NAMES or short.rstrip("s") in GENERIC_NAMES:
         return None
     words = long_form.replace("\u2010", "-").strip("~*^:;,.").split()
-    if not words:
+    if not words or is_generic_class(words):
         return None
     if "augmented" in long_form.casefold() and words[-1].lower() == "generation":
         return "Method"
