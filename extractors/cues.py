@@ -130,6 +130,8 @@ def is_introduced(doc, span) -> bool:
     after = [t.lower_ for t in doc[span.end : span.end + 3]]
     if any(w in NAMING_WORDS for w in after[:2]):
         return False  # "a new fine-tuning method termed SSF": SSF is the new thing
+    if after and after[0].isalpha() and after[0] not in HEAD_TYPES and doc[span.end].is_lower:
+        return False  # "we release the LoRA adapters": LoRA only describes what is released
     k = start - 1
     while k >= 0 and k >= start - 3 and doc[k].lower_ in _INTRO_FILLERS - {"our"}:
         k -= 1

@@ -20,6 +20,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy
+from spacy.attrs import IS_LOWER, IS_PUNCT, IS_SPACE, LIKE_NUM, LIKE_URL
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -33,6 +35,7 @@ from extractors.cues import (
     is_name_shaped,
     type_from_shape,
 )
+from extractors.sentences import sentence_starts
 
 NAME_PRIORITY = 2
 _SKIPPABLE = frozenset({",", "and", "or", "&", "the", "new", "novel", "-"})
@@ -85,23 +88,27 @@ class NameFinder:
         return doc
 
     def _occurrences(self, doc: Doc):
-        title_end = next((t.i for t in doc if t.text == "\n"), len(doc))
+        starts = sentence_starts(doc)
+        title_end = starts[1] - 1 if len(starts) > 1 else len(doc)
         yield from self._title_name(doc, title_end)
-        i, n = 0, len(doc)
-        while i < n:
-            tok = doc[i]
-            if tok.is_space or tok.is_punct or tok.like_num or tok.is_lower or tok.like_url:
-                i += 1
+        # only tokens that can start a name: not lower-case, punctuation, numbers, space, URLs
+        flags = doc.to_array([IS_SPACE, IS_PUNCT, LIKE_NUM, IS_LOWER, LIKE_URL])
+        i = 0
+        for candidate in numpy.flatnonzero(~flags.any(axis=1)) if len(doc) else ():
+            if candidate < i:
                 continue
-            start, end = chunk_bounds(doc, i, i + 1)
+            start, end = chunk_bounds(doc, int(candidate), int(candidate) + 1)
             end = _strip_suffixes(doc, start, end)
             end = self._with_version(doc, end)
             text = doc[start:end].text
-            i = max(end, i + 1)
+            i = max(end, int(candidate) + 1)
             in_title = start < title_end  # everything is capitalised in a title
+            shaped = is_name_shaped(text)
+            if not shaped and (in_title or doc[start].is_sent_start or not doc[start].is_title):
+                continue  # a plain capitalised word is a name only after a cue, mid-sentence
             introduced = not in_title and _introduced(doc, start, end)
             cue_object = not in_title and _after_based_on(doc, start)
-            if not (is_name_shaped(text) or introduced or cue_object):
+            if not (shaped or introduced or cue_object):
                 continue
             ctx_type, rule = self._context_type(doc, start, end)
             if ctx_type is None and cue_object:
@@ -261,6 +268,9 @@ def own_type(doc: Doc) -> str:
     Counts the head nouns within three words after ``our``/``proposed``/``new``/``novel``;
     ``Method`` when there are none.
     """
+    cached = doc.user_data.get(_OWN_TYPE)
+    if cached is not None:
+        return cached
     counts: Counter = Counter()
     for tok in doc:
         if tok.lower_ in _OWN_WORDS:
@@ -268,7 +278,12 @@ def own_type(doc: Doc) -> str:
                 if nxt.lower_ in HEAD_TYPES:
                     counts[HEAD_TYPES[nxt.lower_]] += 1
                     break
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if counts else "Method"
+    found = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if counts else "Method"
+    doc.user_data[_OWN_TYPE] = found
+    return found
+
+
+_OWN_TYPE = "paperkg_own_type"
 
 
 def _title_separator(doc: Doc, title_end: int) -> int | None:

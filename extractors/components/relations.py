@@ -159,7 +159,7 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
             heads = [m for m in models_before if not _based_on_cue_before(doc, sent, m)]
             subject = heads[-1] if heads else (own if own_here else None)
             if cue is not None and subject is not None and subject.label_ == "Model":
-                yield subject, "based_on", obj, "cue:" + " ".join(cue)
+                yield subject, "based_on", obj, "cue:" + " ".join(cue).replace(" - ", "-")
             if is_eval and not _same(obj, own):
                 for bench in proposed_benchmarks:
                     yield obj, "evaluated_on", bench, "paper:benchmark"
