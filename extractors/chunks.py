@@ -21,6 +21,9 @@ FREE_SUFFIXES = frozenset(
     "base large small tiny medium xl xxl huge family series".split()
 )
 SIZE = re.compile(r"^\d+(\.\d+)?[kKmMbBtT]$|^[xX]?\d+[bB]$|^v\d+(\.\d+)?$")
+#: a chunk grows at most this many tokens each way: names are far shorter, and an unbounded
+#: chunk (``7B-7B-7B-…`` thousands of times) made name finding quadratic in the text length
+MAX_CHUNK_REACH = 24
 
 
 def _is_word(token_text: str) -> bool:
@@ -28,11 +31,13 @@ def _is_word(token_text: str) -> bool:
 
 
 def chunk_bounds(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Token bounds of the chunk around ``doc[start:end]``."""
-    while start > 1 and _glued(doc, start - 2, start - 1) and _glued(doc, start - 1, start):
+    """Token bounds of the chunk around ``doc[start:end]`` (at most :data:`MAX_CHUNK_REACH` tokens
+    beyond it on either side)."""
+    floor, ceiling = max(1, start - MAX_CHUNK_REACH), end + MAX_CHUNK_REACH
+    while start > floor and _glued(doc, start - 2, start - 1) and _glued(doc, start - 1, start):
         start -= 2
     n = len(doc)
-    while end + 1 < n and _glued(doc, end - 1, end) and _glued(doc, end, end + 1):
+    while end + 1 < n and end < ceiling and _glued(doc, end - 1, end) and _glued(doc, end, end + 1):
         end += 2
     return start, end
 

@@ -13,7 +13,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extractors.chunks import JOINER_TEXTS
-from extractors.sentences import sentence_index, sentence_span
+from extractors.sentence_index import sentence_index, sentence_span
 
 MAX_MODIFIERS = 3
 #: words that make a task name more specific: domain, organ, modality, data and setting words

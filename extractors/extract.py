@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.normalize import name_key
-from extractors.sentences import sentence_index, sentence_span
+from extractors.sentence_index import sentence_index, sentence_span
 from kg.model import Evidence, Mention, Paper, PaperEntity, PaperExtraction, PaperRelation
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.sentences import sentence_index, sentence_span
+from extractors.sentence_index import sentence_index, sentence_span
 
 EXTENSION = "abbreviations"
 

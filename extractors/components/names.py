@@ -35,7 +35,7 @@ from extractors.cues import (
     is_name_shaped,
     type_from_shape,
 )
-from extractors.sentences import sentence_starts
+from extractors.sentence_index import sentence_starts
 
 NAME_PRIORITY = 2
 _SKIPPABLE = frozenset({",", "and", "or", "&", "the", "new", "novel", "-"})

@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.normalize import name_key
-from extractors.sentences import sentence_index, sentence_span
+from extractors.sentence_index import sentence_index, sentence_span
 
 EXTENSION = "relations"
 Triple = tuple[Span, str, Span, str]
