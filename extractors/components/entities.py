@@ -165,8 +165,9 @@ class EntityMatcher:
                     Candidate(start, end, strings[match_id], "learned", "", LEARNED_PRIORITY)
                 )
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
+        text = doc.text if pairs else ""  # Doc.text joins every token: read it once
         for long_span, short_span in pairs or ():
-            found.extend(abbreviation_candidates(doc, long_span, short_span, found))
+            found.extend(abbreviation_candidates(doc, text, long_span, short_span, found))
         spans = compound_tasks(doc, resolve(doc, found))
         metrics = [s for s in spans if s.label_ == "Metric"]
         doc.ents = [s for s in spans if s.label_ != "Metric" or in_metric_context(doc, s, metrics)]
@@ -174,7 +175,7 @@ class EntityMatcher:
 
 
 def abbreviation_candidates(
-    doc: Doc, long_span: Span, short_span: Span, found: list[Candidate]
+    doc: Doc, text: str, long_span: Span, short_span: Span, found: list[Candidate]
 ) -> list[Candidate]:
     """Candidates for an abbreviation pair, typed by the lexicon or by the long form's head word.
 
@@ -203,21 +204,20 @@ def abbreviation_candidates(
     covered = set() if by_long else {(c.start, c.end) for c in lexical if c.kb_id == kb_id}
     return [
         Candidate(s.start, s.end, label, "abbreviation", kb_id, priority)
-        for s in [long_span, *_occurrences(doc, short_span.text)]
+        for s in [long_span, *_occurrences(doc, text, short_span.text)]
         if (s.start, s.end) not in covered
     ]
 
 
-def _occurrences(doc: Doc, text: str) -> list[Span]:
-    """Every token-aligned occurrence of ``text`` in ``doc``."""
+def _occurrences(doc: Doc, text: str, form: str) -> list[Span]:
+    """Every token-aligned occurrence of ``form`` in ``doc`` (whose text is ``text``)."""
     spans = []
-    full = doc.text  # Doc.text joins every token: read it once
-    pos = full.find(text)
+    pos = text.find(form)
     while pos != -1:
-        span = doc.char_span(pos, pos + len(text))
+        span = doc.char_span(pos, pos + len(form))
         if span is not None:
             spans.append(span)
-        pos = full.find(text, pos + 1)
+        pos = text.find(form, pos + 1)
     return spans
 
 
