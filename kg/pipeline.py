@@ -1,19 +1,32 @@
-"""The build: read papers -> extract -> link -> write every output."""
+"""The build: read papers -> extract -> link -> write every output.
+
+:func:`build` streams (the CLI's build); :func:`build_graph` + :func:`write_outputs` do the same
+in two steps with the extractions in memory.  ``--store`` builds live in :mod:`kg.store`.
+"""
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.atomic import staged_directory
-from kg.export import ExportOptions, export_all
+from kg.engines import CorpusExtraction, EngineOptions
+from kg.export import EXPORTERS, ExportOptions, export_all
 from kg.ingest import ReadReport, read_papers
 from kg.linking import link
 from kg.model import KnowledgeGraph, Paper, PaperExtraction
+
+if TYPE_CHECKING:
+    from extractors.lexicon import Lexicon
+
+#: The per-paper extraction records every build writes (and ``paperkg view`` reads back).
+EXTRACTIONS = "extractions.jsonl"
 
 
 def demo_corpus_path() -> Path:
@@ -31,6 +44,7 @@ class BuildOptions:
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
     export: ExportOptions = field(default_factory=ExportOptions)
     outputs: Sequence[str] | None = None  #: exporter names; None = all
+    engine: EngineOptions = field(default_factory=EngineOptions)  #: where extraction runs
 
 
 @dataclass(slots=True)
@@ -61,9 +75,50 @@ def build_graph(
     options: BuildOptions,
     on_paper: Callable[[Paper], None] | None = None,
 ) -> tuple[KnowledgeGraph, list[PaperExtraction], BuildReport]:
-    """Read ``inputs``, extract and link them into one graph."""
+    """Read ``inputs``, extract and link them into one graph (extractions kept in memory).
+
+    :func:`build` is the streaming form that writes the outputs as it goes.
+    """
     report = BuildReport(read=ReadReport())
-    papers = read_papers(
+    with tempfile.TemporaryDirectory(prefix="paperkg-") as tmp:
+        corpus, lexicon = extract_inputs(inputs, options, report, Path(tmp) / EXTRACTIONS,
+                                         on_paper)
+    graph = link(corpus.extractions, lexicon)
+    count_graph(report, graph)
+    return graph, corpus.extractions, report
+
+
+def build(
+    inputs: Sequence[str | Path],
+    out_dir: Path,
+    options: BuildOptions,
+    on_paper: Callable[[Paper], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Read, extract, link and write every output into ``out_dir`` (atomically), streaming.
+
+    Papers flow from the readers through the engine (``options.engine``: this process, N
+    processes or a Dask cluster) in partitions; each paper's ``extractions.jsonl`` line goes to
+    disk as it comes, and only what linking needs stays in memory.  ``on_stage`` hears
+    ``"linking"``, then ``"writing <exporter>"`` for each exporter.
+    """
+    report = BuildReport(read=ReadReport())
+    with staged_directory(out_dir) as stage:
+        corpus, lexicon = extract_inputs(inputs, options, report, stage / EXTRACTIONS, on_paper)
+        if on_stage is not None:
+            on_stage("linking")
+        graph = link(corpus.extractions, lexicon)
+        del corpus
+        count_graph(report, graph)
+        finish_outputs(graph, report, stage, options, on_stage)
+    return report
+
+
+def read_inputs(
+    inputs: Sequence[str | Path], options: BuildOptions, report: BuildReport
+) -> Iterator[Paper]:
+    """The papers of ``inputs`` (the demo corpus when there are none), streamed."""
+    return read_papers(
         inputs or [demo_corpus_path()],
         fmt=options.fmt,
         on_error=options.on_error,  # type: ignore[arg-type]
@@ -71,23 +126,52 @@ def build_graph(
         report=report.read,
     )
 
-    def counted(stream: Iterable[Paper]) -> Iterator[Paper]:
-        for paper in stream:
-            if on_paper is not None:
-                on_paper(paper)
-            yield paper
 
-    from extractors import build_nlp  # spaCy is slow to import: only when extracting
-    from extractors.learning import extract_corpus
+def extract_inputs(
+    inputs: Sequence[str | Path] | Iterable[Paper],
+    options: BuildOptions,
+    report: BuildReport,
+    lines_path: Path,
+    on_paper: Callable[[Paper], None] | None = None,
+) -> tuple[CorpusExtraction, Lexicon]:
+    """Extract the papers of ``inputs`` (paths, or papers already read) with the engine.
 
-    nlp = build_nlp(patterns=options.patterns)
-    extractions = extract_corpus(list(counted(papers)), nlp)
-    graph = link(extractions, nlp.get_pipe("paperkg_entities").lexicon)
+    Writes the ``extractions.jsonl`` lines to ``lines_path``; returns the corpus extraction and
+    the lexicon linking needs.
+    """
+    from kg.engines import extract_corpus_stream, open_runner
+    from kg.engines.worker import get_nlp, pattern_spec
+
+    papers: Iterable[Paper]
+    if isinstance(inputs, Sequence) and all(isinstance(i, str | Path) for i in inputs):
+        papers = read_inputs(inputs, options, report)  # type: ignore[arg-type]
+    else:
+        papers = inputs  # type: ignore[assignment]
+    spec = pattern_spec(options.patterns)
+    lexicon = get_nlp(spec).get_pipe("paperkg_entities").lexicon
+    runner = open_runner(options.engine, spec)
+    try:
+        corpus = extract_corpus_stream(_counted(papers, on_paper), runner, lines_path,
+                                       options.engine.partition_size)
+    finally:
+        runner.close()
+    return corpus, lexicon
+
+
+def _counted(papers: Iterable[Paper], on_paper: Callable[[Paper], None] | None
+             ) -> Iterator[Paper]:
+    for paper in papers:
+        if on_paper is not None:
+            on_paper(paper)
+        yield paper
+
+
+def count_graph(report: BuildReport, graph: KnowledgeGraph) -> None:
+    """Fill the report's paper, entity and relation counts from ``graph``."""
     report.papers = len(graph.papers)
     report.entities_by_type = dict(sorted(Counter(e.type for e in graph.entities.values()).items()))
     predicates = Counter(r.predicate for r in graph.relations)
     report.relations_by_predicate = dict(sorted(predicates.items()))
-    return graph, extractions, report
 
 
 def write_outputs(
@@ -99,22 +183,37 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output into ``out_dir`` atomically; return the files written (sorted)."""
     with staged_directory(out_dir) as stage:
-        export_all(graph, stage, options.export, options.outputs)
-        write_jsonl(stage / "extractions.jsonl", (x.to_json() for x in extractions))
-        if report.read.skipped:
-            write_jsonl(
-                stage / "skipped.jsonl",
-                (
-                    {"source": s.source, "record": s.record, "problem": s.problem, "raw": s.raw}
-                    for s in report.read.skipped
-                ),
-            )
-        written = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
-        report.files = [str(p) for p in written] + ["report.json"]
-        (stage / "report.json").write_text(
-            json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_jsonl(stage / EXTRACTIONS, (x.to_json() for x in extractions))
+        finish_outputs(graph, report, stage, options)
     return [out_dir / f for f in report.files]
+
+
+def finish_outputs(
+    graph: KnowledgeGraph,
+    report: BuildReport,
+    stage: Path,
+    options: BuildOptions,
+    on_stage: Callable[[str], None] | None = None,
+) -> None:
+    """Every exporter, ``skipped.jsonl`` and ``report.json`` into ``stage`` (which already holds
+    ``extractions.jsonl``); ``on_stage`` hears ``"writing <exporter>"`` before each."""
+    for name in options.outputs if options.outputs is not None else list(EXPORTERS):
+        if on_stage is not None:
+            on_stage(f"writing {name}")
+        export_all(graph, stage, options.export, [name])
+    if report.read.skipped:
+        write_jsonl(
+            stage / "skipped.jsonl",
+            (
+                {"source": s.source, "record": s.record, "problem": s.problem, "raw": s.raw}
+                for s in report.read.skipped
+            ),
+        )
+    written = sorted(p.relative_to(stage) for p in stage.rglob("*") if p.is_file())
+    report.files = [str(p) for p in written] + ["report.json"]
+    (stage / "report.json").write_text(
+        json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def write_jsonl(path: Path, records: Iterable[dict]) -> None:

@@ -19,3 +19,21 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph
     out_dir = tmp_path_factory.mktemp("demo-build")
     write_outputs(graph, extractions, report, out_dir, options)
     return graph, out_dir
+
+
+SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def medical_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph, Path]:
+    """The shared 142-paper corpus (``../shared``) built once per session with every exporter."""
+    from kg.pipeline import BuildOptions, build_graph, write_outputs
+
+    corpus = SHARED_CORPUS / "medical-ai-dev.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"the shared corpus is not at {corpus}")
+    options = BuildOptions()
+    graph, extractions, report = build_graph([corpus], options)
+    out_dir = tmp_path_factory.mktemp("medical-build")
+    write_outputs(graph, extractions, report, out_dir, options)
+    return graph, out_dir

@@ -25,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_SCRIPT = ROOT / ".ci" / "falkordb.sh"
-CACHE = Path(os.environ.get("PAPERKG_FALKORDB_DIR", ROOT / ".cache" / "falkordb"))
+CACHE = ROOT / os.environ.get("PAPERKG_FALKORDB_DIR", ".cache/falkordb")  # as the script
 SERVER = CACHE / "redis-server"
 MODULE = CACHE / "falkordb.so"
 
@@ -39,8 +39,6 @@ def ensure_built() -> str | None:
     """Build FalkorDB if needed; return why it cannot be had, or None when it is there."""
     if SERVER.is_file() and MODULE.is_file():
         return None
-    if "PAPERKG_FALKORDB_DIR" in os.environ:
-        return f"no FalkorDB build in PAPERKG_FALKORDB_DIR={CACHE}"
     done = subprocess.run(["bash", str(BUILD_SCRIPT)], cwd=ROOT, capture_output=True, text=True,
                           timeout=1800)
     if done.returncode != 0 or not (SERVER.is_file() and MODULE.is_file()):

@@ -30,6 +30,13 @@ Exporter = Callable[[KnowledgeGraph, Path, ExportOptions], None]
 #: name -> "module:function"; the order is the order of the build's file list.
 EXPORTERS: dict[str, str] = {
     "entities": "kg.export.tables:write",
+    "html": "kg.export.html:write",
+    "rdf": "kg.export.rdf:write",
+    "stats": "kg.export.stats:write",
+    "neo4j": "kg.export.neo4j:write",
+    "graphml": "kg.export.gephi:write_graphml",
+    "gexf": "kg.export.gephi:write_gexf",
+    "owl": "kg.export.owl:write",
 }
 
 

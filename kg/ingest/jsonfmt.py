@@ -1,15 +1,33 @@
-"""JSON Lines (one paper object per line) and JSON arrays of paper objects."""
+"""JSON Lines (one paper object per line) and JSON arrays of paper objects.
+
+Both stream: a JSON array is decoded one element at a time from a bounded buffer, so a large
+array needs no more memory than its largest element (at most
+:data:`~kg.ingest.records.MAX_RECORD_BYTES`).
+"""
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from kg.errors import InputError
-from kg.ingest.records import Candidate, Problem, map_fields, read_lines, read_text, truncate
+from kg.ingest.records import (
+    HEAD_BYTES,
+    MAX_RECORD_BYTES,
+    RAW_LIMIT,
+    Candidate,
+    Problem,
+    check_text_head,
+    map_fields,
+    read_lines,
+    truncate,
+)
 
 _WHITESPACE = " \t\r\n"
+_DECODER = json.JSONDecoder()
 
 
 def read_jsonl(
@@ -28,11 +46,114 @@ def read_jsonl(
             yield Problem(line.number, f"malformed JSON: {exc.msg} (column {exc.colno})",
                           truncate(line.text))
             continue
+        except RecursionError:
+            yield Problem(line.number, "JSON nested too deeply to be a paper record",
+                          truncate(line.text))
+            continue
         if not isinstance(obj, dict):
             yield Problem(line.number, f"expected a JSON object, got {_kind(obj)}",
                           truncate(line.text))
             continue
         yield Candidate(line.number, map_fields(obj, columns), truncate(line.text))
+
+
+class _Text:
+    """The decoded text of a file, read in chunks into a buffer that forgets what was consumed.
+
+    ``buf[pos:]`` is the unread text; :meth:`line_at` gives the 1-based line of a buffer index.
+    """
+
+    def __init__(self, path: Path, source: str) -> None:
+        check_text_head(path, source)
+        self.source = source
+        try:
+            self._fh = path.open("rb")
+        except OSError as exc:
+            raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self._mark, self._mark_line = 0, 1  #: a buffer index and its line (counted up to it)
+        self._first = True
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def line_at(self, index: int) -> int:
+        """The line of ``buf[index]`` (counting forward from the last index asked: linear)."""
+        if index >= self._mark:
+            self._mark_line += self.buf.count("\n", self._mark, index)
+            self._mark = index
+            return self._mark_line
+        return self._mark_line - self.buf.count("\n", index, self._mark)
+
+    def fill(self) -> bool:
+        """Read one more chunk into the buffer; False at the end of the file."""
+        if self.eof:
+            return False
+        if self.pos > HEAD_BYTES:  # forget the consumed text
+            self.line_at(self.pos)
+            self.buf, self._mark, self.pos = self.buf[self.pos:], self._mark - self.pos, 0
+        data = self._fh.read(HEAD_BYTES)
+        try:
+            text = self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            line = self.line_at(len(self.buf)) + data.count(b"\n", 0, max(0, exc.start))
+            raise InputError(self.source, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})"
+                             ": save the file as UTF-8", line) from None
+        if self._first and text:
+            text, self._first = text.removeprefix("\ufeff"), False
+        if "\x00" in text:
+            raise InputError(self.source, "binary file (NUL bytes), not a text input",
+                             self.line_at(len(self.buf)) + text.count("\n", 0, text.find("\x00")))
+        self.buf += text
+        self.eof = not data
+        return bool(data)
+
+    def skip_space(self) -> str | None:
+        """Move past whitespace; the next character, or None at the end of the file."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in _WHITESPACE:
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return None
+
+    def decode_value(self) -> tuple[Any, int]:
+        """Decode the JSON value at ``pos``; return it and its end index (``pos`` unchanged).
+
+        The buffer grows until the value is complete; a value longer than
+        :data:`MAX_RECORD_BYTES` characters, or malformed, raises :class:`InputError`.
+        """
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                error: json.JSONDecodeError | None = exc
+            except RecursionError:
+                raise InputError(self.source, "JSON nested too deeply to be a paper record",
+                                 self.line_at(self.pos)) from None
+            else:
+                error = None
+                if end < len(self.buf) or self.eof:  # "12" may be the start of "123"
+                    return value, end
+            if len(self.buf) - self.pos > MAX_RECORD_BYTES:
+                if error is not None and error.pos < len(self.buf) - 1 and \
+                        not error.msg.startswith("Unterminated"):
+                    raise self.syntax_error(error)
+                raise InputError(self.source, f"an array element longer than "
+                                 f"{MAX_RECORD_BYTES:,} characters (not a paper record)",
+                                 self.line_at(self.pos))
+            if not self.fill():
+                if error is not None:
+                    raise self.syntax_error(error)
+
+    def syntax_error(self, exc: json.JSONDecodeError) -> InputError:
+        column = exc.pos - self.buf.rfind("\n", 0, exc.pos)
+        return InputError(self.source, f"malformed JSON: {exc.msg} (column {column})",
+                          self.line_at(exc.pos))
 
 
 def read_json(
@@ -42,56 +163,52 @@ def read_json(
 
     A syntax error leaves the rest of the array unreadable, so it is a file-level error.
     """
-    text = read_text(path, source)
-    decoder = json.JSONDecoder()
-    line = 1
-    pos = 0
+    text = _Text(path, source)
+    try:
+        yield from _elements(text, columns)
+    finally:
+        text.close()
 
-    def skip(i: int) -> int:
-        nonlocal line
-        j = i
-        while j < len(text) and text[j] in _WHITESPACE:
-            j += 1
-        line += text.count("\n", i, j)
-        return j
+
+def _elements(text: _Text, columns: Mapping[str, str] | None) -> Iterator[Candidate | Problem]:
+    source = text.source
 
     def syntax_error(problem: str) -> InputError:
-        return InputError(source, f"malformed JSON: {problem}", line)
+        return InputError(source, f"malformed JSON: {problem}", text.line_at(text.pos))
 
-    pos = skip(pos)
-    if pos >= len(text):
+    first = text.skip_space()
+    if first is None:
         raise syntax_error("the file is empty")
-    if text[pos] != "[":
-        kind = "an object" if text[pos] == "{" else "no array"
+    if first != "[":
+        kind = "an object" if first == "{" else "no array"
         raise InputError(source, f"expected a JSON array of paper objects, found {kind} "
-                         "(one object per line is JSON Lines: use --format jsonl)", line)
-    pos = skip(pos + 1)
-    if pos < len(text) and text[pos] == "]":
-        pos = skip(pos + 1)
+                         "(one object per line is JSON Lines: use --format jsonl)",
+                         text.line_at(text.pos))
+    text.pos += 1
+    if text.skip_space() == "]":
+        text.pos += 1
     else:
         while True:
-            start_line = line
-            try:
-                obj, end = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                raise InputError(source, f"malformed JSON: {exc.msg} (column {exc.colno})",
-                                 exc.lineno) from None
-            raw = truncate(text[pos:end])
-            line += text.count("\n", pos, end)
+            if text.skip_space() is None:
+                raise syntax_error("the array is not closed with ']'")
+            start_line = text.line_at(text.pos)
+            obj, end = text.decode_value()
+            raw = truncate(text.buf[text.pos:min(end, text.pos + RAW_LIMIT)])
+            text.pos = end
             if isinstance(obj, dict):
                 yield Candidate(start_line, map_fields(obj, columns), raw)
             else:
                 yield Problem(start_line, f"expected a JSON object, got {_kind(obj)}", raw)
-            pos = skip(end)
-            if pos < len(text) and text[pos] == ",":
-                pos = skip(pos + 1)
+            after = text.skip_space()
+            if after == ",":
+                text.pos += 1
                 continue
-            if pos < len(text) and text[pos] == "]":
-                pos = skip(pos + 1)
+            if after == "]":
+                text.pos += 1
                 break
             raise syntax_error("expected ',' or ']' after an array element"
-                               if pos < len(text) else "the array is not closed with ']'")
-    if pos < len(text):
+                               if after is not None else "the array is not closed with ']'")
+    if text.skip_space() is not None:
         raise syntax_error("extra data after the array")
 
 

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kg.errors import InputError
 from kg.model import Paper
@@ -38,6 +38,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 RAW_LIMIT = 1000  #: characters of the offending text kept in a SkippedRecord
+
+# Limits on one record: real titles and abstracts are far shorter; text beyond these is a full
+# text or hostile input, and would make extraction slow (its work grows faster than the length).
+MAX_TITLE_CHARS = 2_000  #: longest title
+MAX_ABSTRACT_CHARS = 20_000  #: longest abstract
+MAX_RECORD_BYTES = 1 << 20  #: longest line of a text input, and longest record of any input
 
 
 @dataclass(slots=True)
@@ -158,6 +164,17 @@ def parse_authors(value: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(value: str | None, field: str) -> None:
+    """Raise ValueError if ``value`` holds a lone surrogate (a JSON ``\\ud800`` escape that is not
+    half of a pair): no UTF-8 output can hold it."""
+    if value is not None and (match := _SURROGATE.search(value)):
+        raise ValueError(f"{field} holds an invalid character (lone surrogate "
+                         f"U+{ord(match.group()):04X} at character {match.start() + 1})")
+
+
 def _text(value: Any, field: str) -> str | None:
     """An optional text field: None/blank -> None; numbers become text; others are errors."""
     if value is None:
@@ -194,6 +211,16 @@ def build_paper(candidate: Candidate, source: str) -> Paper:
         authors = parse_authors(fields.get("authors"))
         url = _text(fields.get("url"), "url")
         venue = _text(fields.get("venue"), "venue")
+        for name, value in (("title", title), ("abstract", abstract), ("id", own_id),
+                            ("doi", doi), ("url", url), ("venue", venue),
+                            *(("authors", a) for a in authors)):
+            check_unicode(value, name)
+        if len(title) > MAX_TITLE_CHARS:
+            raise ValueError(f"title is {len(title):,} characters long; the limit is "
+                             f"{MAX_TITLE_CHARS:,}")
+        if len(abstract) > MAX_ABSTRACT_CHARS:
+            raise ValueError(f"abstract is {len(abstract):,} characters long; the limit is "
+                             f"{MAX_ABSTRACT_CHARS:,} (give the abstract, not the full text)")
     except ValueError as exc:
         raise fail(str(exc)) from None
     title = collapse(title)
@@ -253,14 +280,30 @@ def truncate(raw: str) -> str:
 
 HEAD_BYTES = 65536
 
+#: Leading bytes of archives and other binary formats people pass by mistake, and their names.
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"\xfd7zXZ\x00", "an xz file"),
+    (b"(\xb5/\xfd", "a Zstandard file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"%PDF-", "a PDF document"),
+)
+
 
 def check_text_head(path: Path, source: str) -> bytes:
-    """Read the start of ``path``; refuse binary (NUL bytes) and UTF-16/32 files clearly."""
+    """Read the start of ``path``; refuse archives, binary (NUL bytes) and UTF-16/32 files."""
     try:
         with path.open("rb") as fh:
             head = fh.read(HEAD_BYTES)
     except OSError as exc:
         raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+    kind = next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
+    if kind is None and head[:3] == b"BZh" and head[4:10] == b"1AY&SY":
+        kind = "a bzip2 file"
+    if kind is not None:
+        raise InputError(source, f"{kind}, not a text input: unpack or convert it first", 1)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(source, "UTF-16 text, not UTF-8: save the file as UTF-8", 1)
     nul = head.find(b"\x00")
@@ -280,10 +323,11 @@ class Line:
 
 
 def read_lines(path: Path, source: str) -> Iterator[Line]:
-    """Stream the lines of a UTF-8 text file (BOM dropped).
+    """Stream the lines of a UTF-8 text file (BOM dropped), in bounded memory.
 
-    A line that is not valid UTF-8 or holds a NUL byte comes with ``error`` set and its text
-    decoded with replacement characters, so a reader can report it and go on.
+    A line that is not valid UTF-8, holds a NUL byte or is longer than
+    :data:`MAX_RECORD_BYTES` comes with ``error`` set (the text of a long line is only its
+    start, decoded with replacement characters), so a reader can report it and go on.
     """
     check_text_head(path, source)
     try:
@@ -291,7 +335,13 @@ def read_lines(path: Path, source: str) -> Iterator[Line]:
     except OSError as exc:
         raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
     with fh:
-        for number, data in enumerate(fh, start=1):
+        number = 0
+        while data := fh.readline(MAX_RECORD_BYTES + 1):
+            number += 1
+            if len(data) > MAX_RECORD_BYTES and not data.endswith(b"\n"):
+                yield Line(number, data[: 4 * RAW_LIMIT].decode("utf-8", errors="replace"),
+                           _skip_long_line(fh, len(data)))
+                continue
             data = data.rstrip(b"\n").rstrip(b"\r")
             if number == 1 and data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
@@ -308,26 +358,11 @@ def read_lines(path: Path, source: str) -> Iterator[Line]:
             yield Line(number, text, error)
 
 
-def read_text(path: Path, source: str) -> str:
-    """The whole file as UTF-8 text (BOM dropped); a decoding error names its line."""
-    check_text_head(path, source)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            source,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the file as UTF-8",
-            line,
-        ) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise InputError(source, "binary file (NUL bytes), not a text input",
-                         text.count("\n", 0, nul) + 1)
-    return text
+def _skip_long_line(fh: BinaryIO, size: int) -> str:
+    """Read past the rest of an over-long line in bounded chunks; the error that names it."""
+    while chunk := fh.readline(HEAD_BYTES):
+        size += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return (f"line of {size:,} bytes, longer than the limit of {MAX_RECORD_BYTES:,} bytes "
+            "(one record per line?)")

@@ -3,7 +3,9 @@
 Entity declarations (billion laughs, quadratic blow-up) and external entities are refused by
 :class:`defusedxml.ElementTree.DefusedXMLParser`; a DOCTYPE naming an external DTD (as PubMed's
 does) is allowed but never fetched.  Only the record elements are built as trees, one at a
-time, so memory stays flat however long the file is.
+time, so memory stays flat however long the file is; a record nested deeper than
+:data:`MAX_DEPTH` elements or holding more than :data:`~kg.ingest.records.MAX_RECORD_BYTES`
+characters of text is refused.
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from kg.errors import InputError
-from kg.ingest.records import check_text_head, show
+from kg.ingest.records import MAX_RECORD_BYTES, check_text_head, show
 
 CHUNK_BYTES = 1 << 16
+MAX_DEPTH = 100  #: deepest element nesting in a record (PubMed records nest about 8 deep)
+
+
+class _TooBig(Exception):
+    """A record over the limits (raised from the parser's callbacks)."""
 
 
 def local_name(tag: str) -> str:
@@ -37,6 +44,7 @@ class _Collector:
         self._builder: TreeBuilder | None = None
         self._depth = 0
         self._line = 0
+        self._chars = 0
 
     def _current_line(self) -> int:
         assert self.parser is not None
@@ -47,10 +55,13 @@ class _Collector:
             self.root = tag
         if self._builder is None and tag in self.record_tags:
             self._builder = TreeBuilder()
-            self._depth = 0
+            self._depth = self._chars = 0
             self._line = self._current_line()
         if self._builder is not None:
             self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _TooBig(f"the record starting on line {self._line} nests elements "
+                              f"deeper than {MAX_DEPTH} levels")
             self._builder.start(tag, attrib)
 
     def end(self, tag: str) -> None:
@@ -63,6 +74,10 @@ class _Collector:
 
     def data(self, data: str) -> None:
         if self._builder is not None:
+            self._chars += len(data)
+            if self._chars > MAX_RECORD_BYTES:
+                raise _TooBig(f"the record starting on line {self._line} holds more than "
+                              f"{MAX_RECORD_BYTES:,} characters of text")
             self._builder.data(data)
 
     def close(self) -> None:
@@ -99,6 +114,8 @@ def iter_records(
                 if column is not None:
                     message += f" (column {column + 1})"
                 raise InputError(source, f"malformed XML: {message}", line) from None
+            except _TooBig as exc:
+                raise InputError(source, str(exc), collector._current_line()) from None
             except DefusedXmlException as exc:
                 raise InputError(
                     source,

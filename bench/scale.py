@@ -1,0 +1,434 @@
+"""Scale benchmark: synthetic corpora of 1k, 10k and 100k papers, built end to end.
+
+Usage: python bench/scale.py [--sizes 1000,10000,100000] [--workers 2] [--corpus FILE]
+                             [--workdir DIR] [--json bench/results.json] [--no-rdflib]
+
+Papers are made by recombining the titles and abstract sentences of ``--corpus`` (default:
+``../shared/data/corpus/medical-ai-dev.jsonl``; the synthetic files go to ``--workdir``, never
+into the repository).  For each size, one child process runs ``paperkg build`` (all outputs,
+``--workers N``) and reports extraction papers/s, end-to-end seconds, peak RSS (the child and
+its workers, sampled), triples and output sizes.  On the largest size it also builds the
+on-disk store, times every named SPARQL query on it and the incremental addition of 1k new
+papers.  On the 10k corpus it compares writing the graph as Turtle with pyoxigraph (what the
+build does) and with a plain rdflib ``Graph`` + ``serialize(format="turtle")``.
+
+Prints a table and writes ``bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from itertools import pairwise
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "corpus" / "medical-ai-dev.jsonl"
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+INCREMENT = 1000
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def load_parts(corpus: Path) -> tuple[list[str], list[str], list[int]]:
+    """Titles, abstract sentences and sentences-per-abstract of ``corpus`` (JSON Lines)."""
+    titles, sentences, lengths = [], [], []
+    with corpus.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            titles.append(" ".join(record["title"].split()))
+            parts = [s for s in SENTENCE_END.split(" ".join(record.get("abstract", "").split()))
+                     if s]
+            sentences += parts
+            lengths.append(len(parts))
+    return titles, sentences, lengths
+
+
+def synthesize(corpus: Path, n: int, seed: int = 0, first: int = 0):
+    """``n`` synthetic papers: a corpus title and as many sentences as a corpus abstract has,
+    drawn at random (seeded) from all abstracts.  Ids ``syn:<number>``; titles carry the number
+    so that the readers do not take papers for duplicates."""
+    titles, sentences, lengths = load_parts(corpus)
+    rng = random.Random(seed)
+    for i in range(first, first + n):
+        k = max(1, rng.choice(lengths))
+        yield {
+            "id": f"syn:{i:07d}",
+            "title": f"{rng.choice(titles)} ({i})",
+            "abstract": " ".join(rng.sample(sentences, min(k, len(sentences)))),
+            "year": 2015 + rng.randrange(11),
+        }
+
+
+def write_corpus(corpus: Path, n: int, path: Path, seed: int = 0, first: int = 0) -> Path:
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for record in synthesize(corpus, n, seed, first):
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    return path
+
+
+# --------------------------------------------------------------------------- child side
+
+
+def _options(workers: int):
+    from kg.engines import EngineOptions
+    from kg.pipeline import BuildOptions
+
+    return BuildOptions(engine=EngineOptions(workers=workers))
+
+
+def _rss_mb() -> dict[str, float]:
+    return {
+        "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "largest_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+def child_build(spec: dict) -> dict:
+    """``paperkg build`` of one corpus, timed by stage."""
+    from kg.pipeline import build
+
+    marks = {"start": time.perf_counter()}
+    marks_file = Path(spec["marks"])
+
+    def on_stage(stage: str) -> None:
+        marks.setdefault(stage, time.perf_counter())
+        marks_file.write_text(json.dumps({k: v - marks["start"] for k, v in marks.items()}))
+
+    report = build([spec["input"]], Path(spec["out"]), _options(spec["workers"]),
+                   on_stage=on_stage)
+    marks["end"] = time.perf_counter()
+    out = Path(spec["out"])
+    sizes = {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*"))
+             if p.is_file()}
+    with (out / "graph.nt").open("rb") as fh:
+        triples = sum(1 for _ in fh)
+    result = {
+        "papers": report.papers,
+        "entities": sum(report.entities_by_type.values()),
+        "relations": sum(report.relations_by_predicate.values()),
+        **stage_seconds(marks),
+        "build_seconds": marks["end"] - marks["start"],
+        "triples": triples,
+        "output_bytes": sum(sizes.values()),
+        "files": sizes,
+        **_rss_mb(),
+    }
+    result["extract_papers_per_s"] = report.papers / result["extract_seconds"]
+    if spec.get("rdflib"):
+        result["rdflib"] = rdflib_comparison(out)
+    return result
+
+
+def stage_seconds(marks: dict[str, float]) -> dict:
+    """Seconds of extraction, linking, all writing and each exporter, from stage marks."""
+    names = list(marks)
+    times = {}
+    for here, after in pairwise(names):
+        times[here] = marks[after] - marks[here]
+    writing = [n for n in names if n.startswith("writing ")]
+    out = {"extract_seconds": times.get("start"), "link_seconds": times.get("linking"),
+           "exporter_seconds": {n.removeprefix("writing "): times.get(n) for n in writing}}
+    if writing and "end" in marks:
+        out["write_seconds"] = marks["end"] - marks[writing[0]]
+    return out
+
+
+def rdflib_comparison(out: Path) -> dict:
+    """Graph -> Turtle: pyoxigraph (the build's way) against rdflib Graph + serialize."""
+    import pyoxigraph as ox
+
+    from kg.export import DEFAULT_BASE_IRI
+    from kg.graph.load import load_build
+    from kg.graph.rdf import iter_triples, prefixes, to_rdf
+
+    graph = load_build(out)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        ox.serialize(iter_triples(graph, DEFAULT_BASE_IRI), str(Path(tmp) / "ours.ttl"),
+                     ox.RdfFormat.TURTLE, prefixes=prefixes(DEFAULT_BASE_IRI))
+        ours = time.perf_counter() - started
+        started = time.perf_counter()
+        to_rdf(graph, DEFAULT_BASE_IRI).serialize(destination=str(Path(tmp) / "rdflib.ttl"),
+                                                  format="turtle")
+        theirs = time.perf_counter() - started
+    return {"paperkg_seconds": ours, "rdflib_seconds": theirs, "ratio": theirs / ours}
+
+
+def child_store(spec: dict) -> dict:
+    """Build the store, time the named queries on it, add ``INCREMENT`` papers."""
+    from kg.query.sparql import named_query_info, run_query
+    from kg.store import GraphStore, build_store
+
+    store_dir = Path(spec["store"])
+    options = _options(spec["workers"])
+    begin = started = time.perf_counter()
+    marks: dict[str, float] = {"start": 0.0}
+
+    def mark(stage: str) -> None:
+        marks[stage] = time.perf_counter() - begin
+        Path(spec["marks"]).write_text(json.dumps(marks))
+
+    first = build_store([spec["input"]], store_dir, options)
+    mark("queries")
+    result = {"store_build_seconds": time.perf_counter() - started, "triples": first.triples}
+    store = GraphStore(store_dir)
+    queries = {}
+    for name, query in sorted(named_query_info().items()):
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            frame = run_query(store.store, query.text)
+            times.append(time.perf_counter() - started)
+        queries[name] = {"seconds": sorted(times)[1], "first_seconds": times[0],
+                         "rows": len(frame)}
+    store.close()
+    result["queries"] = queries
+    mark("increment")
+    started = time.perf_counter()
+    added = build_store([spec["increment"]], store_dir, options)
+    result["increment"] = {
+        "papers": added.added, "seconds": time.perf_counter() - started,
+        "reextracted": added.reextracted, "triples_removed": added.triples_removed,
+        "triples_added": added.triples_added, "triples": added.triples,
+        "rewritten": added.rewritten,
+    }
+    started = time.perf_counter()
+    again = build_store([spec["increment"]], store_dir, options)
+    result["increment_again_seconds"] = time.perf_counter() - started
+    result["increment_again_added"] = again.added
+    result.update(_rss_mb())
+    return result
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def run_child(kind: str, spec: dict, limit_mb: float) -> dict:
+    """Run one measurement in a fresh process; sample the RSS of it and its workers.
+
+    A child whose processes together pass ``limit_mb`` is stopped (the machine is shared);
+    the result then says so, with the stages it got through.
+    """
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, __file__, "--child", kind, json.dumps(spec)],
+                            stdout=subprocess.PIPE, text=True)
+    peak, done, killed = 0, threading.Event(), []
+
+    def sample() -> None:
+        nonlocal peak
+        parent = psutil.Process(proc.pid)
+        while not done.wait(0.2):
+            try:
+                procs = [parent, *parent.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak = max(peak, total)
+                if total > limit_mb * 2**20:
+                    killed.append(total)
+                    for p in reversed(procs):
+                        try:
+                            p.kill()
+                        except psutil.Error:
+                            pass
+                    return
+            except psutil.Error:
+                return
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    stdout, _ = proc.communicate()
+    done.set()
+    thread.join()
+    if killed or proc.returncode != 0:
+        marks = Path(spec["marks"])
+        reached = json.loads(marks.read_text()) if marks.is_file() else {}
+        return {"failed": f"stopped at {killed[0] / 2**20:.0f} MB (limit {limit_mb:.0f} MB)"
+                if killed else f"exit code {proc.returncode}",
+                **stage_seconds({**reached}), "stages_reached": reached,
+                "peak_rss_tree_mb": peak / 2**20}
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_rss_tree_mb"] = peak / 2**20
+    return result
+
+
+def machine() -> dict:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        memory = f"{psutil.virtual_memory().total / 2**30:.0f} GiB"
+    except ImportError:
+        memory = "?"
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory,
+            "python": platform.python_version(), "system": platform.platform(),
+            "commit": commit, "date": time.strftime("%Y-%m-%d")}
+
+
+def human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def table(results: dict) -> str:
+    rows = [f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+            f"{results['machine']['memory']}, Python {results['machine']['python']}; "
+            f"--workers {results['workers']}", ""]
+    head = ("papers", "extract p/s", "build s", "peak RSS", "triples", "outputs",
+            "graph.nt")
+    rows.append("| " + " | ".join(head) + " |")
+    rows.append("|" + "|".join("---:" for _ in head) + "|")
+    for size, r in results["builds"].items():
+        if "failed" in r:
+            done = ", ".join(f"{k} {v:.0f} s" for k, v in r["stages_reached"].items())
+            rows.append(f"| {int(size):,} | failed: {r['failed']}; stages reached at: {done} |")
+            continue
+        rows.append("| " + " | ".join([
+            f"{int(size):,}", f"{r['extract_papers_per_s']:.0f}", f"{r['build_seconds']:.1f}",
+            f"{r['peak_rss_tree_mb']:.0f} MB", f"{r['triples']:,}", human(r["output_bytes"]),
+            human(r["files"].get("graph.nt", 0))]) + " |")
+    sizes = sorted(results["builds"], key=int)
+    if len(sizes) >= 2 and not any("failed" in results["builds"][n] for n in sizes[-2:]):
+        a, b = results["builds"][sizes[-2]], results["builds"][sizes[-1]]
+        rows.append("")
+        rows.append(f"{int(sizes[-2]):,} -> {int(sizes[-1]):,} papers: build time x"
+                    f"{b['build_seconds'] / a['build_seconds']:.1f} "
+                    f"(papers x{int(sizes[-1]) / int(sizes[-2]):.0f})")
+    if "rdflib" in results:
+        r = results["rdflib"]
+        rows.append(f"graph -> Turtle on {int(results['rdflib_size']):,} papers: paperkg "
+                    f"(pyoxigraph) {r['paperkg_seconds']:.1f} s, rdflib Graph + serialize "
+                    f"{r['rdflib_seconds']:.1f} s: x{r['ratio']:.1f}")
+    rows.append("")
+    rows.append("seconds by stage: " + "; ".join(
+        f"{int(n):,}: extract {r['extract_seconds']:.0f}, link {r['link_seconds'] or 0:.0f}, "
+        + ", ".join(f"{k} {v:.0f}" for k, v in r["exporter_seconds"].items() if v is not None)
+        for n, r in results["builds"].items() if r.get("extract_seconds") is not None))
+    if "store" in results and "failed" in results["store"]:
+        rows.append(f"store: failed: {results['store']['failed']}")
+    elif "store" in results:
+        s = results["store"]
+        rows.append("")
+        rows.append(f"store of {int(results['store_size']):,} papers: built in "
+                    f"{s['store_build_seconds']:.1f} s, {s['triples']:,} triples")
+        inc = s["increment"]
+        rows.append(f"incremental add of {inc['papers']:,} papers: {inc['seconds']:.1f} s "
+                    f"({inc['reextracted']} stored papers extracted again, "
+                    f"-{inc['triples_removed']:,}/+{inc['triples_added']:,} triples); the "
+                    f"same add again: {s['increment_again_seconds']:.1f} s, "
+                    f"{s['increment_again_added']} added")
+        rows.append("")
+        rows.append("| named query | seconds | rows |")
+        rows.append("|---|---:|---:|")
+        for name, q in s["queries"].items():
+            rows.append(f"| {name} | {q['seconds']:.3f} | {q['rows']:,} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where synthetic corpora and outputs go (default: a temporary "
+                        "directory, removed at the end)")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--no-rdflib", action="store_true", help="skip the rdflib comparison")
+    parser.add_argument("--no-store", action="store_true", help="skip the store and queries")
+    parser.add_argument("--memory-limit", type=float, default=14000,
+                        help="MB the build and its workers may use together before it is "
+                        "stopped (default: 14000)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, spec = args.child
+        result = (child_build if kind == "build" else child_store)(json.loads(spec))
+        print(json.dumps(result))
+        return
+
+    if not args.corpus.is_file():
+        raise SystemExit(f"{args.corpus}: no such corpus (give --corpus FILE.jsonl)")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    holder = None
+    if args.workdir is None:
+        holder = tempfile.TemporaryDirectory(prefix="paperkg-scale-")
+        workdir = Path(holder.name)
+    else:
+        workdir = args.workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": machine(), "workers": args.workers, "builds": {},
+                     "load_average_at_start": os.getloadavg()}
+    rdflib_size = 10000 if 10000 in sizes else sorted(sizes)[len(sizes) // 2]
+    for size in sizes:
+        corpus = write_corpus(args.corpus, size, workdir / f"papers-{size}.jsonl")
+        print(f"building {size:,} papers ...", file=sys.stderr, flush=True)
+        results["builds"][str(size)] = run_child("build", {
+            "input": str(corpus), "out": str(workdir / f"out-{size}"), "workers": args.workers,
+            "rdflib": size == rdflib_size and not args.no_rdflib,
+            "marks": str(workdir / f"marks-{size}.json"),
+        }, args.memory_limit)
+        if "rdflib" in results["builds"][str(size)]:
+            results["rdflib"] = results["builds"][str(size)].pop("rdflib")
+            results["rdflib_size"] = size
+    if not args.no_store:
+        size = max(sizes)
+        increment = write_corpus(args.corpus, INCREMENT, workdir / f"increment-{size}.jsonl",
+                                 seed=1, first=size)
+        print(f"store of {size:,} papers, queries, +{INCREMENT:,} ...", file=sys.stderr,
+              flush=True)
+        results["store"] = run_child("store", {
+            "input": str(workdir / f"papers-{size}.jsonl"), "increment": str(increment),
+            "store": str(workdir / f"store-{size}"), "workers": args.workers,
+            "marks": str(workdir / f"marks-store-{size}.json"),
+        }, args.memory_limit)
+        results["store_size"] = size
+    results["load_average_at_end"] = os.getloadavg()
+    text = table(results)
+    print(text)
+    results["table"] = text
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if holder is not None:
+        holder.cleanup()
+
+
+if __name__ == "__main__":
+    main()
