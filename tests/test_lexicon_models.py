@@ -140,7 +140,7 @@ def _models(nlp, text: str) -> list[tuple[str, str]]:
     [
         ("We compare GPT-4V, GPT-4o and GPT-3.5-turbo with ChatGPT.",
          [("GPT-4V", "model/gpt-4v"), ("GPT-4o", "model/gpt-4o"),
-          ("GPT-3.5-turbo", "model/gpt-3-5"), ("ChatGPT", "model/chatgpt")]),
+          ("GPT-3.5-turbo", "model/gpt-3-5-turbo"), ("ChatGPT", "model/chatgpt")]),
         ("MedSAM adapts the Segment Anything Model (SAM); SAM2 is newer.",
          [("MedSAM", "model/medsam"), ("Segment Anything Model", "model/sam"),
           ("SAM", "model/sam"), ("SAM2", "model/sam-2")]),
