@@ -199,10 +199,10 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         ("LoRA", "Method", None, None, "https://arxiv.org/abs/2106.09685"),
     ],
     ("paper-entities", (("paper", "demo:001"),)): [
-        ("demo:001", "proposes", "Method", "LoRA"),
         ("demo:001", "proposes", "Model", "Corvid-Med"),
         ("demo:001", "uses", "Dataset", "MedQA"),
         ("demo:001", "uses", "Dataset", "PubMedQA"),
+        ("demo:001", "uses", "Method", "LoRA"),
         ("demo:001", "uses", "Metric", "accuracy"),
         ("demo:001", "uses", "Model", "GPT-4"),
         ("demo:001", "uses", "Model", "Llama-2"),
