@@ -281,32 +281,22 @@ def extract(
 
         paperkg extract listing.txt --patterns my_field.jsonl -o pred.jsonl
     """
-    from extractors import build_nlp
-    from extractors import extract as run_extract
     from kg.atomic import atomic_path
-    from kg.ingest import ReadReport, read_papers
-    from kg.pipeline import demo_corpus_path, write_jsonl
+    from kg.ingest import ReadReport
+    from kg.pipeline import BuildOptions, BuildReport, extract_inputs
 
-    report = ReadReport()
-    papers = read_papers(
-        [str(p) for p in inputs] if inputs else [demo_corpus_path()],
-        fmt=fmt,
-        on_error=_check_on_error(on_error),  # type: ignore[arg-type]
-        columns=_columns(columns),
-        report=report,
+    options = BuildOptions(
+        fmt=fmt, on_error=_check_on_error(on_error), columns=_columns(columns), patterns=patterns
     )
-    nlp = build_nlp(patterns=patterns)
+    report = BuildReport(read=ReadReport())
+    # the same two-pass corpus extraction as a build: names learned in one paper apply in all
     with progress_bar() as progress, atomic_path(out) as tmp:
         task = progress.add_task("extracting", total=None)
-
-        def records():
-            for extraction in run_extract(papers, nlp):
-                progress.advance(task)
-                yield extraction.to_json()
-
-        write_jsonl(tmp, records())
-    console.print(f"Wrote {report.papers} papers to [bold]{out}[/]"
-                  + (f" ({len(report.skipped)} skipped)" if report.skipped else ""))
+        extract_inputs([str(p) for p in inputs or []], options, report, tmp,
+                       on_paper=lambda _p: progress.advance(task))
+    skipped = report.read.skipped
+    console.print(f"Wrote {report.read.papers} papers to [bold]{out}[/]"
+                  + (f" ({len(skipped)} skipped)" if skipped else ""))
 
 
 @app.command("eval")

@@ -119,3 +119,11 @@ def test_eval_reports_bad_files(tmp_path: Path):
     assert f"{gold}:2: malformed JSON" in result.output
     result = CliRunner().invoke(app, ["eval", str(tmp_path / "none.jsonl"), str(gold)])
     assert result.exit_code == 1 and "file not found" in result.output
+
+
+def test_extract_command_writes_what_a_build_writes(tmp_path: Path, demo_build):
+    out = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(app, ["extract", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    _, build_dir = demo_build
+    assert out.read_bytes() == (build_dir / "extractions.jsonl").read_bytes()
