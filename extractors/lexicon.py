@@ -16,6 +16,7 @@ from pathlib import Path
 
 from extractors.normalize import slugify
 from kg.errors import InputError
+from kg.jsonlines import read_objects
 from kg.model import ENTITY_TYPES
 
 EXTERNAL_ID_KEYS = ("wikidata", "huggingface", "homepage")
@@ -87,26 +88,7 @@ class Lexicon:
 
 def read_jsonl(path: Path | str, text: str | None = None) -> list[tuple[int, dict]]:
     """Parse a JSONL pattern file into ``(line_number, object)`` pairs; errors name the line."""
-    source = str(path)
-    if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(source, "file not found") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(source, f"not UTF-8 text ({exc.reason})") from None
-    lines = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(source, f"malformed JSON: {exc.msg}", lineno) from None
-        if not isinstance(obj, dict):
-            raise InputError(source, "expected a JSON object", lineno)
-        lines.append((lineno, obj))
-    return lines
+    return list(read_objects(path, text))
 
 
 def load_lexicon(extra: Iterable[Path | str] = ()) -> Lexicon:

@@ -8,7 +8,6 @@ and object match gold entities and the predicate is equal.  "core" = Model + Dat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 from extractors.normalize import name_key
 from kg.errors import InputError
+from kg.jsonlines import read_objects
 from kg.model import ENTITY_TYPES
 
 CORE_TYPES = ("Model", "Dataset", "Method")
@@ -203,20 +203,8 @@ def evaluate(gold: Iterable[Mapping], pred: Mapping[str, Mapping]) -> Scores:
 def read_annotations(path: Path) -> list[dict]:
     """Read a gold/prediction JSONL file; errors name the file and line."""
     records = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(str(path), "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not UTF-8 text ({exc.reason})") from None
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(str(path), f"malformed JSON: {exc.msg}", lineno) from None
-        if not isinstance(record, dict) or "id" not in record:
+    for lineno, record in read_objects(path):
+        if "id" not in record:
             raise InputError(str(path), "expected an object with an 'id'", lineno)
         if not isinstance(record.get("entities", []), list):
             raise InputError(str(path), "'entities' must be a list", lineno)

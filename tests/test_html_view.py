@@ -378,7 +378,7 @@ def test_load_build_without_inputs(demo_build, tmp_path):
 
 @pytest.mark.parametrize("text, problem", [
     ('{"id": "a"}\nnot json\n', ":2: malformed JSON"),
-    ('[1]\n', ":1: expected an object"),
+    ('[1]\n', ":1: expected a JSON object"),
     ('{"id": "a", "entities": [{"name": "X", "type": "Gadget"}]}\n', ":1: entity 'X': type"),
     ('{"id": "a", "entities": [{"name": "X", "type": "Model", "mentions": [{"text": "X"}]}]}\n',
      ":1: evidence without 'paper'"),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from lexicon_checker import load_checker
 
 from extractors.pipeline import build_nlp
 
@@ -15,21 +14,12 @@ LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
 DATASETS = LEXICONS / "datasets.jsonl"
 
 
-def _checker():
-    spec = importlib.util.spec_from_file_location("check_lexicons", LEXICONS / "check_lexicons.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
 def _lines() -> list[dict]:
     return [json.loads(line) for line in DATASETS.read_text(encoding="utf-8").splitlines()]
 
 
 def test_datasets_lexicon_passes_the_checker_without_warnings():
-    report = _checker().check_files([DATASETS])
+    report = load_checker().check_files([DATASETS])
     assert report.errors == []
     assert report.warnings == []
     assert report.stats[str(DATASETS)]["entries"] >= 350

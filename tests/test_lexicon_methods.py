@@ -8,12 +8,11 @@ equals the extractor's; and the entries are found by the real pipeline in runnin
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from lexicon_checker import load_checker
 
 from extractors.pipeline import build_nlp
 
@@ -25,16 +24,7 @@ FILES = {
 }
 
 
-def _checker():
-    spec = importlib.util.spec_from_file_location("check_lexicons", LEXICONS / "check_lexicons.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-CHECK = _checker()
+CHECK = load_checker()
 
 
 def _lines(path: Path) -> list[dict]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import InputError, PaperkgError
+from kg.jsonlines import read_objects
 from kg.model import (
     ENTITY_TYPES,
     Evidence,
@@ -97,39 +98,23 @@ def read_extractions(path: Path) -> Iterator[PaperExtraction]:
     Papers carry only their id (and a title recovered from title evidence, if any).
     """
     source = str(path)
-    try:
-        fh = path.open(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, "file not found") from None
-    with fh:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(source, f"malformed JSON: {exc.msg}", lineno) from None
-                if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                    raise InputError(source, "expected an object with a string 'id'", lineno)
-                entities = record.get("entities", [])
-                relations = record.get("relations", [])
-                if not isinstance(entities, list) or not isinstance(relations, list):
-                    raise InputError(source, "'entities' and 'relations' must be lists", lineno)
-                parsed = [_entity(e, source, lineno) for e in entities]
-                title = " ".join(dict(sorted(
-                    (m.evidence.sentence, m.evidence.sentence_text)
-                    for e in parsed for m in e.mentions if m.evidence.field == "title"
-                )).values())
-                yield PaperExtraction(
-                    paper=Paper(id=record["id"], title=title, abstract="", source=source,
-                                record=lineno),
-                    entities=parsed,
-                    relations=[_relation(r, source, lineno) for r in relations],
-                )
-        except UnicodeDecodeError as exc:
-            raise InputError(source, f"not UTF-8 text ({exc.reason})", lineno + 1) from None
+    for lineno, record in read_objects(path):
+        if not isinstance(record.get("id"), str):
+            raise InputError(source, "expected an object with a string 'id'", lineno)
+        entities = record.get("entities", [])
+        relations = record.get("relations", [])
+        if not isinstance(entities, list) or not isinstance(relations, list):
+            raise InputError(source, "'entities' and 'relations' must be lists", lineno)
+        parsed = [_entity(e, source, lineno) for e in entities]
+        title = " ".join(dict(sorted(
+            (m.evidence.sentence, m.evidence.sentence_text)
+            for e in parsed for m in e.mentions if m.evidence.field == "title"
+        )).values())
+        yield PaperExtraction(
+            paper=Paper(id=record["id"], title=title, abstract="", source=source, record=lineno),
+            entities=parsed,
+            relations=[_relation(r, source, lineno) for r in relations],
+        )
 
 
 def _input_papers(out_dir: Path, wanted: set[str]) -> dict[str, Paper]:
