@@ -184,6 +184,9 @@ def build(
     report.seconds = time.perf_counter() - started
     print_build_summary(report, out)
     console.print(f"Wrote {len(report.files)} files to [bold]{escape(str(out))}/[/]")
+    if (out / "graph.html").is_file():
+        console.print(f"Open [bold]{escape(str(out / 'graph.html'))}[/] in a browser to explore "
+                      "the graph (it works offline).")
 
 
 @app.command("export")
