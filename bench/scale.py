@@ -174,55 +174,95 @@ def rdflib_comparison(out: Path) -> dict:
 
 
 def child_store(spec: dict) -> dict:
-    """Build the store, time the named queries on it, add ``INCREMENT`` papers."""
-    from kg.query.sparql import named_query_info, run_query
-    from kg.store import GraphStore, build_store
+    """Build the store of a corpus."""
+    from kg.store import build_store
 
-    store_dir = Path(spec["store"])
-    options = _options(spec["workers"])
-    begin = started = time.perf_counter()
-    marks: dict[str, float] = {"start": 0.0}
-
-    def mark(stage: str) -> None:
-        marks[stage] = time.perf_counter() - begin
-        Path(spec["marks"]).write_text(json.dumps(marks))
-
-    first = build_store([spec["input"]], store_dir, options)
-    mark("queries")
-    result = {"store_build_seconds": time.perf_counter() - started, "triples": first.triples}
-    store = GraphStore(store_dir)
-    queries = {}
-    for name, query in sorted(named_query_info().items()):
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            frame = run_query(store.store, query.text)
-            times.append(time.perf_counter() - started)
-        queries[name] = {"seconds": sorted(times)[1], "first_seconds": times[0],
-                         "rows": len(frame)}
-    store.close()
-    result["queries"] = queries
-    mark("increment")
     started = time.perf_counter()
-    added = build_store([spec["increment"]], store_dir, options)
-    result["increment"] = {
+    report = build_store([spec["input"]], Path(spec["store"]), _options(spec["workers"]))
+    seconds = time.perf_counter() - started
+    Path(spec["marks"]).write_text(json.dumps({"start": 0.0, "queries": seconds}))
+    return {"store_build_seconds": seconds, "triples": report.triples,
+            "papers": report.papers, **_rss_mb()}
+
+
+def child_query(spec: dict) -> dict:
+    """Time one named query on the store: the median of three runs (one run if it is slow)."""
+    from kg.query.sparql import named_query_info, run_query
+    from kg.store import GraphStore
+
+    store = GraphStore(Path(spec["store"]))
+    text = named_query_info()[spec["name"]].text
+    times, rows = [], 0
+    for _ in range(3):
+        started = time.perf_counter()
+        rows = len(run_query(store.store, text))
+        times.append(time.perf_counter() - started)
+        if times[-1] > 5:
+            break
+    return {"seconds": sorted(times)[len(times) // 2], "first_seconds": times[0], "rows": rows}
+
+
+def child_add(spec: dict) -> dict:
+    """Add the increment to the store, then the same again (which must change nothing)."""
+    from kg.store import build_store
+
+    options = _options(spec["workers"])
+    started = time.perf_counter()
+    added = build_store([spec["increment"]], Path(spec["store"]), options)
+    result = {
         "papers": added.added, "seconds": time.perf_counter() - started,
         "reextracted": added.reextracted, "triples_removed": added.triples_removed,
         "triples_added": added.triples_added, "triples": added.triples,
         "rewritten": added.rewritten,
     }
     started = time.perf_counter()
-    again = build_store([spec["increment"]], store_dir, options)
-    result["increment_again_seconds"] = time.perf_counter() - started
-    result["increment_again_added"] = again.added
+    again = build_store([spec["increment"]], Path(spec["store"]), options)
+    result["again_seconds"] = time.perf_counter() - started
+    result["again_added"] = again.added
     result.update(_rss_mb())
     return result
+
+
+def store_measurements(args, workdir: Path, size: int, previous: dict) -> dict:
+    """Build (or, with --resume, reuse) the store of ``size`` papers; time the named queries;
+    add ``INCREMENT`` papers."""
+    from kg.query.sparql import named_query_info
+    from kg.store import is_store
+
+    store = workdir / f"store-{size}"
+    marks = workdir / f"marks-store-{size}.json"
+    out: dict = {}
+    if args.resume and is_store(store) and marks.is_file() and "store_build" in previous:
+        out["store_build"] = previous["store_build"]
+    elif args.resume and is_store(store) and marks.is_file():
+        out["store_build"] = {"store_build_seconds": json.loads(marks.read_text())["queries"],
+                              "resumed": True}
+    else:
+        out["store_build"] = run_child("store", {
+            "input": str(workdir / f"papers-{size}.jsonl"), "store": str(store),
+            "workers": args.workers, "marks": str(marks)}, args.memory_limit)
+    out["queries"] = dict(previous.get("queries", {})) if args.resume else {}
+    for name in sorted(set(named_query_info()) - set(out["queries"])):
+        print(f"  query {name} ...", file=sys.stderr, flush=True)
+        out["queries"][name] = run_child("query", {"store": str(store), "name": name,
+                                                   "marks": str(workdir / "marks-query.json")},
+                                         args.memory_limit, timeout=args.query_timeout)
+    if not (args.resume and "increment" in previous):
+        increment = write_corpus(args.corpus, INCREMENT, workdir / f"increment-{size}.jsonl",
+                                 seed=1, first=size)
+        print(f"  adding {INCREMENT:,} papers ...", file=sys.stderr, flush=True)
+        out["increment"] = run_child("add", {
+            "store": str(store), "increment": str(increment), "workers": args.workers,
+            "marks": str(workdir / "marks-add.json")}, args.memory_limit)
+    else:
+        out["increment"] = previous["increment"]
+    return out
 
 
 # --------------------------------------------------------------------------- parent side
 
 
-def run_child(kind: str, spec: dict, limit_mb: float) -> dict:
+def run_child(kind: str, spec: dict, limit_mb: float, timeout: float | None = None) -> dict:
     """Run one measurement in a fresh process; sample the RSS of it and its workers.
 
     A child whose processes together pass ``limit_mb`` is stopped (the machine is shared);
@@ -260,7 +300,13 @@ def run_child(kind: str, spec: dict, limit_mb: float) -> dict:
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    stdout, _ = proc.communicate()
+    try:
+        stdout, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        done.set()
+        return {"failed": f"timeout: more than {timeout:.0f} s", "seconds": None}
     done.set()
     thread.join()
     if killed or proc.returncode != 0:
@@ -342,24 +388,34 @@ def table(results: dict) -> str:
         f"{int(n):,}: extract {r['extract_seconds']:.0f}, link {r['link_seconds'] or 0:.0f}, "
         + ", ".join(f"{k} {v:.0f}" for k, v in r["exporter_seconds"].items() if v is not None)
         for n, r in results["builds"].items() if r.get("extract_seconds") is not None))
-    if "store" in results and "failed" in results["store"]:
-        rows.append(f"store: failed: {results['store']['failed']}")
-    elif "store" in results:
+    if "store" in results:
         s = results["store"]
+        build = s["store_build"]
         rows.append("")
-        rows.append(f"store of {int(results['store_size']):,} papers: built in "
-                    f"{s['store_build_seconds']:.1f} s, {s['triples']:,} triples")
-        inc = s["increment"]
-        rows.append(f"incremental add of {inc['papers']:,} papers: {inc['seconds']:.1f} s "
-                    f"({inc['reextracted']} stored papers extracted again, "
-                    f"-{inc['triples_removed']:,}/+{inc['triples_added']:,} triples); the "
-                    f"same add again: {s['increment_again_seconds']:.1f} s, "
-                    f"{s['increment_again_added']} added")
+        if "failed" in build:
+            rows.append(f"store of {int(results['store_size']):,} papers: failed: "
+                        f"{build['failed']}")
+        else:
+            rows.append(f"store of {int(results['store_size']):,} papers: built in "
+                        f"{build['store_build_seconds']:.0f} s")
+        inc = s.get("increment", {})
+        if "failed" in inc:
+            rows.append(f"incremental add: failed: {inc['failed']}")
+        elif inc:
+            rows.append(f"incremental add of {inc['papers']:,} papers: {inc['seconds']:.1f} s "
+                        f"({inc['reextracted']} stored papers extracted again, "
+                        f"-{inc['triples_removed']:,}/+{inc['triples_added']:,} triples, "
+                        f"{inc['triples']:,} after, peak RSS {inc['peak_rss_tree_mb']:.0f} MB); "
+                        f"the same add again: {inc['again_seconds']:.1f} s, "
+                        f"{inc['again_added']} added")
         rows.append("")
         rows.append("| named query | seconds | rows |")
         rows.append("|---|---:|---:|")
         for name, q in s["queries"].items():
-            rows.append(f"| {name} | {q['seconds']:.3f} | {q['rows']:,} |")
+            if "failed" in q:
+                rows.append(f"| {name} | {q['failed']} | |")
+            else:
+                rows.append(f"| {name} | {q['seconds']:.3f} | {q['rows']:,} |")
     return "\n".join(rows)
 
 
@@ -377,11 +433,17 @@ def main() -> None:
     parser.add_argument("--memory-limit", type=float, default=14000,
                         help="MB the build and its workers may use together before it is "
                         "stopped (default: 14000)")
+    parser.add_argument("--query-timeout", type=float, default=120,
+                        help="seconds one named query may take before it is stopped")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the results of --json and reuse the --workdir store")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, spec = args.child
-        result = (child_build if kind == "build" else child_store)(json.loads(spec))
+        children = {"build": child_build, "store": child_store, "query": child_query,
+                    "add": child_add}
+        result = children[kind](json.loads(spec))
         print(json.dumps(result))
         return
 
@@ -395,11 +457,20 @@ def main() -> None:
     else:
         workdir = args.workdir
         workdir.mkdir(parents=True, exist_ok=True)
+    previous: dict = {}
+    if args.resume and args.json.is_file():
+        previous = json.loads(args.json.read_text(encoding="utf-8"))
     results: dict = {"machine": machine(), "workers": args.workers, "builds": {},
                      "load_average_at_start": os.getloadavg()}
+    for key in ("rdflib", "rdflib_size"):
+        if key in previous:
+            results[key] = previous[key]
     rdflib_size = 10000 if 10000 in sizes else sorted(sizes)[len(sizes) // 2]
     for size in sizes:
         corpus = write_corpus(args.corpus, size, workdir / f"papers-{size}.jsonl")
+        if str(size) in previous.get("builds", {}):
+            results["builds"][str(size)] = previous["builds"][str(size)]
+            continue
         print(f"building {size:,} papers ...", file=sys.stderr, flush=True)
         results["builds"][str(size)] = run_child("build", {
             "input": str(corpus), "out": str(workdir / f"out-{size}"), "workers": args.workers,
@@ -411,15 +482,9 @@ def main() -> None:
             results["rdflib_size"] = size
     if not args.no_store:
         size = max(sizes)
-        increment = write_corpus(args.corpus, INCREMENT, workdir / f"increment-{size}.jsonl",
-                                 seed=1, first=size)
         print(f"store of {size:,} papers, queries, +{INCREMENT:,} ...", file=sys.stderr,
               flush=True)
-        results["store"] = run_child("store", {
-            "input": str(workdir / f"papers-{size}.jsonl"), "increment": str(increment),
-            "store": str(workdir / f"store-{size}"), "workers": args.workers,
-            "marks": str(workdir / f"marks-store-{size}.json"),
-        }, args.memory_limit)
+        results["store"] = store_measurements(args, workdir, size, previous.get("store", {}))
         results["store_size"] = size
     results["load_average_at_end"] = os.getloadavg()
     text = table(results)

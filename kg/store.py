@@ -49,7 +49,7 @@ from kg.graph.rdf import (
 from kg.ingest import ReadReport, SkippedRecord, title_key
 from kg.model import Evidence, KnowledgeGraph, Paper, PaperExtraction
 
-FORMAT = 1
+FORMAT = 2
 _NS = "urn:paperkg:store:"
 G_RECORDS = ox.NamedNode(_NS + "records")
 G_META = ox.NamedNode(_NS + "meta")
@@ -60,6 +60,7 @@ P_PAPER = ox.NamedNode(_NS + "paper")
 P_EXTRACTION = ox.NamedNode(_NS + "extraction")
 P_TEACHING = ox.NamedNode(_NS + "teaching")
 P_LEARNED = ox.NamedNode(_NS + "learned")
+P_INDEX = ox.NamedNode(_NS + "index")  # [paper id, title key]: what a build checks first
 _TRUE, _FALSE = ox.Literal(True), ox.Literal(False)
 
 #: An update that would touch more triples than this rewrites the store instead.
@@ -104,6 +105,8 @@ def record_quads(record: Record, base_iri: str) -> Iterator[ox.Quad]:
     if record.teaching is not None:
         yield ox.Quad(s, P_TEACHING, ox.Literal(record.teaching), G_RECORDS)
     yield ox.Quad(s, P_LEARNED, _TRUE if record.learned else _FALSE, G_RECORDS)
+    index = json.dumps([record.paper.id, title_key(record.paper.title)], ensure_ascii=False)
+    yield ox.Quad(s, P_INDEX, ox.Literal(index), G_RECORDS)
 
 
 def teaching_line(teaching: PaperExtraction | None) -> str | None:
@@ -122,10 +125,12 @@ class StoreMeta:
     inputs: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str, int]] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
+    triples: int | None = None  #: triples of the knowledge graph (the default graph)
 
     def to_json(self) -> str:
         return json.dumps({
             "format": FORMAT, "base_iri": self.base_iri, "patterns": self.patterns,
+            "triples": self.triples,
             "inputs": self.inputs, "duplicates": [list(d) for d in self.duplicates],
             "skipped": [[s.source, s.record, s.problem, s.raw] for s in self.skipped],
         }, ensure_ascii=False)
@@ -135,7 +140,8 @@ class StoreMeta:
         data = json.loads(text)
         return cls(base_iri=data["base_iri"], patterns=data["patterns"], inputs=data["inputs"],
                    duplicates=[(k, s, int(r)) for k, s, r in data["duplicates"]],
-                   skipped=[SkippedRecord(*s) for s in data["skipped"]])
+                   skipped=[SkippedRecord(*s) for s in data["skipped"]],
+                   triples=data.get("triples"))
 
     def quad(self) -> ox.Quad:
         return ox.Quad(S_STORE, P_STATE, ox.Literal(self.to_json()), G_META)
@@ -203,6 +209,8 @@ class GraphStore:
 
     def __len__(self) -> int:
         """Triples of the knowledge graph (the default graph)."""
+        if self.meta.triples is not None:
+            return self.meta.triples
         solutions = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(next(iter(solutions))["n"].value)
 
@@ -224,6 +232,14 @@ class GraphStore:
                                    f"({exc})") from None
         records.sort(key=lambda r: r.seq)
         return records
+
+    def paper_index(self) -> dict[str, str]:
+        """Paper id -> normalised title of every stored paper (cheap: no records are read)."""
+        index = {}
+        for quad in self.store.quads_for_pattern(None, P_INDEX, None, G_RECORDS):
+            paper_id, key = json.loads(quad.object.value)
+            index[paper_id] = key
+        return index
 
     def subject_triples(self, subjects: Iterable[str]) -> set[ox.Triple]:
         """The default graph's triples about ``subjects`` (IRIs)."""
@@ -407,9 +423,8 @@ def build_store(
     if meta.patterns != digest:
         raise PaperkgError(f"{store_dir}: the store was built with other --patterns; use the "
                            "same pattern files, or build a new store")
-    records = ro.records()
-    ids = {r.paper.id: title_key(r.paper.title) for r in records}
-    titles = {key: r.paper.id for r in records if (key := title_key(r.paper.title))}
+    ids = ro.paper_index()
+    titles = {key: paper_id for paper_id, key in ids.items() if key}
     build_report = BuildReport(read=ReadReport())
     report = StoreReport(read=build_report.read)
 
@@ -431,12 +446,13 @@ def build_store(
     runner = open_runner(options.engine, spec)
     try:
         first = list(run(runner, new_papers(), None, options.engine.partition_size))
-        report.papers = len(records) + len(first)
+        report.papers = len(ids) + len(first)
         if not first:  # nothing new: the store stays as it is
+            report.triples = len(ro)
             ro.close()
-            report.triples = len(GraphStore(store_dir))
             report.seconds = time.perf_counter() - started
             return report
+        records = ro.records()
         with tempfile.TemporaryDirectory(prefix="paperkg-store-") as tmp:
             tmp_dir = Path(tmp)
             old_teaching = teaching_of(records, tmp_dir)
@@ -482,6 +498,7 @@ def build_store(
             delta = graph_delta(ro, old_graph, graph, base_iri)
             del old_graph
             all_records = [redone.get(i, r) for i, r in enumerate(records)] + new_records
+            meta.triples = len(ro) - len(delta.remove) + len(delta.add)
             if len(delta.remove) + len(delta.add) > MAX_DELTA_TRIPLES:
                 ro.close()
                 report.triples = _write_store(store_dir, all_records, graph, meta, base_iri)
@@ -492,7 +509,7 @@ def build_store(
                 _apply(store_dir, delta, old_meta, meta, base_iri,
                        [records[i] for i in redone], [*redone.values(), *new_records])
                 report.triples_removed, report.triples_added = len(delta.remove), len(delta.add)
-                report.triples = len(GraphStore(store_dir))
+                report.triples = meta.triples
     finally:
         runner.close()
     report.added = len(new_records)
@@ -552,7 +569,8 @@ def _write_store(store_dir: Path, records: Iterable[Record], graph: KnowledgeGra
                  meta: StoreMeta, base_iri: str) -> int:
     """Write a complete store beside ``store_dir`` and put it in place; return its triples."""
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.new-", dir=store_dir.parent))
+    tmp = store_dir.parent / f".{store_dir.name}.new-{os.getpid()}-{time.time_ns()}"
+    tmp.mkdir()  # (not mkdtemp: the store gets the usual permissions)
     try:
         store = ox.Store(str(tmp))
         count = 0
@@ -565,6 +583,7 @@ def _write_store(store_dir: Path, records: Iterable[Record], graph: KnowledgeGra
 
         store.bulk_extend(quads())
         store.bulk_extend(q for r in records for q in record_quads(r, base_iri))
+        meta.triples = count
         store.extend([meta.quad()])
         store.flush()
         del store
@@ -575,6 +594,12 @@ def _write_store(store_dir: Path, records: Iterable[Record], graph: KnowledgeGra
 
 
 def _replace_dir(new: Path, target: Path) -> None:
+    """Put directory ``new`` in place of ``target`` (in one atomic step where possible)."""
+    from kg.atomic import exchange
+
+    if target.exists() and exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old store
+        return
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))

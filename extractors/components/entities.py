@@ -35,6 +35,10 @@ COMPOUND_PRIORITY = 1
 LEARNED_PRIORITY = 3
 VARIANT_PRIORITY = 1  # below the lexicon entry of the same span: "GPT-4o mini"
 
+#: a longer span is not a name but a run of glued text (``xxxx…xxxNet``): its id would be too
+#: long for a database index (Neo4j refuses index keys over 8 kB)
+MAX_NAME_CHARS = 200
+
 
 def is_case_sensitive(pattern: str, entry: LexiconEntry) -> bool:
     """Short names with two or more capitals match only as written (``SAM`` but not ``sam``)."""
@@ -169,6 +173,7 @@ class EntityMatcher:
         for long_span, short_span in pairs or ():
             found.extend(abbreviation_candidates(doc, text, long_span, short_span, found))
         spans = compound_tasks(doc, resolve(doc, found))
+        spans = [s for s in spans if len(s.text) <= MAX_NAME_CHARS]
         metrics = [s for s in spans if s.label_ == "Metric"]
         doc.ents = [s for s in spans if s.label_ != "Metric" or in_metric_context(doc, s, metrics)]
         return doc

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError, PaperkgError
+from kg.export.csvtext import write_csv
 from kg.model import (
     CO_OCCURS_WITH,
     ENTITY_PREDICATES,
@@ -52,6 +53,8 @@ ARRAY_DELIMITERS: tuple[str, ...] = (";", "|", "^", "~", "\u00a6")
 ENTITY_LABEL = "Entity"
 PAPER_LABEL = "Paper"
 DEFAULT_BATCH_SIZE = 1000
+#: longest property name made from a free-form key (Neo4j and FalkorDB limit token lengths)
+MAX_PROPERTY_NAME = 64
 #: URI schemes of the Bolt protocol the driver speaks (plain, TLS, TLS with any certificate)
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
@@ -135,10 +138,11 @@ def _columns(*headers: str) -> list[Column]:
 
 
 def _property_names(keys: Sequence[str], prefix: str, taken: set[str]) -> dict[str, str]:
-    """Map free-form keys (external ids, attributes) to distinct property names ``prefix_key``."""
+    """Map free-form keys (external ids, attributes) to distinct property names ``prefix_key``
+    (ASCII word characters, at most :data:`MAX_PROPERTY_NAME` of them before a ``_2`` suffix)."""
     names: dict[str, str] = {}
     for key in sorted(keys):
-        base = f"{prefix}_{_NON_WORD.sub('_', key)}"
+        base = f"{prefix}_{_NON_WORD.sub('_', key)}"[:MAX_PROPERTY_NAME]
         name, n = base, 2
         while name in taken:
             name, n = f"{base}_{n}", n + 1
@@ -288,11 +292,10 @@ def _cell(value: Any, column: Column, delimiter: str) -> str:
 
 def write_table(table: Table, path: Path, delimiter: str) -> None:
     """Write one table as CSV: typed header, then one RFC 4180-quoted line per row."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, doublequote=True)
-        writer.writerow([c.header for c in table.columns])
-        for row in table.rows:
-            writer.writerow([_cell(row.get(c.key), c, delimiter) for c in table.columns])
+    write_csv(path, [
+        [c.header for c in table.columns],
+        *([_cell(row.get(c.key), c, delimiter) for c in table.columns] for row in table.rows),
+    ])
 
 
 def _set_clause(variable: str, table: Table) -> list[str]:

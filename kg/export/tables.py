@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
+from kg.export.csvtext import write_csv
 from kg.model import KnowledgeGraph
 
 
@@ -42,7 +44,26 @@ def relations_frame(graph: KnowledgeGraph) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+ENTITY_COLUMNS = ("id", "type", "name", "aliases", "paper_count", "proposed_by")
+RELATION_COLUMNS = ("subject", "predicate", "object", "weight", "evidence_papers",
+                    "evidence_sentence")
+
+
+def _write_frame(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    """A frame as CSV (header even when empty; missing values empty; every field quoted where a
+    reader needs it, see :mod:`kg.export.csvtext`)."""
+    header = list(frame.columns) if len(frame.columns) else list(columns)
+    rows = ([_text(v) for v in record] for record in frame.itertuples(index=False, name=None))
+    write_csv(path, [header, *rows])
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
 def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
     """Write ``entities.csv`` and ``relations.csv`` into ``out_dir``."""
-    entities_frame(graph).to_csv(out_dir / "entities.csv", index=False, lineterminator="\n")
-    relations_frame(graph).to_csv(out_dir / "relations.csv", index=False, lineterminator="\n")
+    _write_frame(entities_frame(graph), ENTITY_COLUMNS, out_dir / "entities.csv")
+    _write_frame(relations_frame(graph), RELATION_COLUMNS, out_dir / "relations.csv")

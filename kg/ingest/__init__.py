@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import io
 import json
 import os
@@ -290,7 +291,7 @@ def _stream(
     report: ReadReport,
 ) -> Iterator[Paper]:
     seen_ids: set[str] = set()
-    seen_titles: dict[str, str] = {}
+    seen_titles: dict[bytes, str] = {}  # digest of the title key -> id (no titles kept)
     for path, source, file_format in plan:
         for item in READERS[file_format](path, source, columns):
             if isinstance(item, Problem):
@@ -302,7 +303,7 @@ def _stream(
                 except InputError as exc:
                     error, raw = exc, item.raw
                 else:
-                    key = title_key(paper.title)
+                    key = _digest(title_key(paper.title))
                     if paper.id in seen_ids or key in seen_titles:
                         kept = paper.id if paper.id in seen_ids else seen_titles[key]
                         report.duplicates.append((kept, source, paper.record))
@@ -317,6 +318,11 @@ def _stream(
             report.skipped.append(
                 SkippedRecord(source, error.record or 0, error.problem, truncate(raw))
             )
+
+
+def _digest(key: str) -> bytes:
+    """A 16-byte digest of a title key: duplicate detection keeps these, not the titles."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
 
 
 # --------------------------------------------------------------------------- summary

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kg.errors import InputError
-from kg.model import Paper
+from kg.model import ENTITY_TYPES, Paper
 
 #: Our field names, in the order ids are derived from them.
 FIELDS: tuple[str, ...] = (
@@ -43,6 +43,9 @@ RAW_LIMIT = 1000  #: characters of the offending text kept in a SkippedRecord
 # text or hostile input, and would make extraction slow (its work grows faster than the length).
 MAX_TITLE_CHARS = 2_000  #: longest title
 MAX_ABSTRACT_CHARS = 20_000  #: longest abstract
+MAX_ID_CHARS = 500  #: longest paper id (ids are database keys: Neo4j indexes at most 8 kB)
+#: first parts of entity ids (``model/llama-2``): a paper id may not look like one
+ENTITY_ID_PREFIXES = frozenset(t.lower() for t in ENTITY_TYPES)
 MAX_RECORD_BYTES = 1 << 20  #: longest line of a text input, and longest record of any input
 
 
@@ -165,6 +168,16 @@ def parse_authors(value: Any) -> tuple[str, ...]:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: Unicode noncharacters (U+FDD0..U+FDEF and the last two code points of every plane): "not for
+#: interchange", refused by XML 1.0 and by some RDF parsers (raptor).  Read as U+FFFD.
+NONCHARACTERS = re.compile("[\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+) + "]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` with every Unicode noncharacter replaced by U+FFFD (the replacement character)."""
+    return NONCHARACTERS.sub("\ufffd", value)
 
 
 def check_unicode(value: str | None, field: str) -> None:
@@ -218,18 +231,27 @@ def build_paper(candidate: Candidate, source: str) -> Paper:
         if len(title) > MAX_TITLE_CHARS:
             raise ValueError(f"title is {len(title):,} characters long; the limit is "
                              f"{MAX_TITLE_CHARS:,}")
+        if own_id is not None and len(own_id) > MAX_ID_CHARS:
+            raise ValueError(f"id is {len(own_id):,} characters long; the limit is "
+                             f"{MAX_ID_CHARS:,}")
+        if own_id is not None and own_id.partition("/")[0] in ENTITY_ID_PREFIXES and \
+                "/" in own_id:
+            raise ValueError(f"id {show(own_id)} has the form of an entity id (model/…, "
+                             "dataset/…, method/…, task/…, metric/…): give the paper another id")
         if len(abstract) > MAX_ABSTRACT_CHARS:
             raise ValueError(f"abstract is {len(abstract):,} characters long; the limit is "
                              f"{MAX_ABSTRACT_CHARS:,} (give the abstract, not the full text)")
     except ValueError as exc:
         raise fail(str(exc)) from None
-    title = collapse(title)
+    title = collapse(clean_text(title))
+    abstract = clean_text(abstract)
+    own_id = clean_text(own_id) if own_id is not None else None
     if own_id is not None:
         pid = own_id
     elif arxiv_id is not None:
         pid = f"arxiv:{arxiv_id}"
     elif doi is not None:
-        pid = f"doi:{doi}"
+        pid = f"doi:{clean_text(doi)}"
     elif pmid is not None:
         pid = f"pmid:{int(pmid)}"
     else:
@@ -238,10 +260,10 @@ def build_paper(candidate: Candidate, source: str) -> Paper:
         id=pid,
         title=title,
         abstract=abstract,
-        url=url,
+        url=clean_text(url) if url else None,
         year=year,
-        authors=authors,
-        venue=collapse(venue) if venue else None,
+        authors=tuple(clean_text(a) for a in authors),
+        venue=collapse(clean_text(venue)) if venue else None,
         source=source,
         record=candidate.record,
     )
@@ -320,6 +342,7 @@ class Line:
     number: int
     text: str
     error: str | None = None
+    cut: bool = False  #: an over-long line: ``text`` is only its start
 
 
 def read_lines(path: Path, source: str) -> Iterator[Line]:
@@ -340,7 +363,7 @@ def read_lines(path: Path, source: str) -> Iterator[Line]:
             number += 1
             if len(data) > MAX_RECORD_BYTES and not data.endswith(b"\n"):
                 yield Line(number, data[: 4 * RAW_LIMIT].decode("utf-8", errors="replace"),
-                           _skip_long_line(fh, len(data)))
+                           _skip_long_line(fh, len(data)), cut=True)
                 continue
             data = data.rstrip(b"\n").rstrip(b"\r")
             if number == 1 and data.startswith(b"\xef\xbb\xbf"):

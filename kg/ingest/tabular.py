@@ -11,6 +11,7 @@ from kg.errors import InputError
 from kg.ingest.records import (
     ALIASES,
     FIELDS,
+    MAX_RECORD_BYTES,
     Candidate,
     Line,
     Problem,
@@ -38,25 +39,42 @@ def read_tsv(
 
 
 class _Feed:
-    """Hands decoded lines to :mod:`csv` and remembers them (for ``raw`` and decoding errors)."""
+    """Hands decoded lines to :mod:`csv` and remembers them (for ``raw`` and decoding errors).
 
-    def __init__(self, lines: Iterator[Line]) -> None:
+    A record (quoted fields may span lines) longer than :data:`MAX_RECORD_BYTES` characters is
+    a file-level error: it is most likely an unclosed quote, and it must not fill the memory.
+    """
+
+    def __init__(self, lines: Iterator[Line], source: str) -> None:
         self._lines = lines
+        self.source = source
         self.taken: list[Line] = []
+        self._size = 0
 
     def __iter__(self) -> _Feed:
         return self
 
     def __next__(self) -> str:
         line = next(self._lines)
+        if line.cut:
+            line.text = ""  # an over-long line: its start alone would desynchronise the quoting
         self.taken.append(line)
+        self._size += len(line.text) + 1
+        if self._size > MAX_RECORD_BYTES:
+            raise InputError(self.source, f"a CSV record longer than {MAX_RECORD_BYTES:,} "
+                             "characters (an unclosed quote?)", self.taken[0].number)
         return line.text + "\n"
+
+    def clear(self) -> None:
+        """Forget the lines taken so far (the record they made is done)."""
+        self.taken.clear()
+        self._size = 0
 
 
 def _read(
     path: Path, source: str, columns: Mapping[str, str] | None, delimiter: str | None
 ) -> Iterator[Candidate | Problem]:
-    feed = _Feed(read_lines(path, source))
+    feed = _Feed(read_lines(path, source), source)
     header_line: Line | None = None
     for line in feed:
         if line.strip():
@@ -74,7 +92,7 @@ def _read(
     except csv.Error as exc:
         raise InputError(source, f"malformed header: {exc}", header_line.number) from None
     index = _column_index(header, columns, source, header_line.number)
-    feed.taken.clear()
+    feed.clear()
     reader = csv.reader(feed, delimiter=delimiter, strict=True)
     while True:
         try:
@@ -84,10 +102,10 @@ def _read(
         except csv.Error as exc:
             first = feed.taken[0].number if feed.taken else header_line.number + 1
             yield Problem(first, f"malformed CSV: {exc}", _raw(feed))
-            feed.taken.clear()
+            feed.clear()
             continue
         lines, raw = feed.taken[:], _raw(feed)
-        feed.taken.clear()
+        feed.clear()
         if not lines:
             return
         number = lines[0].number

@@ -164,13 +164,19 @@ def keywords(query: str) -> list[str]:
     return [m.group("word").upper() for m in _TOKEN.finditer(query) if m.lastgroup == "word"]
 
 
+_SERVICE_CALL = re.compile(r"SERVICE(\s|#[^\n]*\n)*(SILENT(\s|#[^\n]*\n)*)?[<?$\w:]",
+                           re.IGNORECASE)
+
+
 def check_read_only(query: str) -> None:
     """Raise :class:`QueryRefused` for SPARQL Update requests and for ``SERVICE`` calls."""
     words = keywords(query)
     first = next((w for w in words if w not in ("BASE", "PREFIX")), None)
     if first in UPDATE_KEYWORDS:
         raise QueryRefused(f"SPARQL Update ({first}) is refused: this graph is read-only")
-    if "SERVICE" in words:
+    # the raw text too, whatever the tokenizer made of escapes, strings and comments: a query
+    # that could reach another host is refused even if the word only looks like a call
+    if "SERVICE" in words or _SERVICE_CALL.search(query):
         raise QueryRefused("SERVICE (federated query) is refused: queries may only read this "
                            "graph")
 

@@ -1,0 +1,33 @@
+"""CSV text as RFC 4180 has it, quoted wherever a reader needs it.
+
+Python's :mod:`csv` writer (3.11) leaves a field with a bare carriage return unquoted when the
+line terminator is ``\\n``, and every reader then splits the row there.  :func:`csv_line` quotes
+a field that holds a comma, a double quote, ``\\r`` or ``\\n`` (doubling the quotes) and leaves
+every other field, the empty one included, as it is: the same bytes as ``csv.writer`` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+_SPECIAL = frozenset(',"\r\n')
+
+
+def csv_field(value: str) -> str:
+    """One field, quoted if it holds ``,``, ``"``, ``\\r`` or ``\\n``."""
+    if _SPECIAL.isdisjoint(value):
+        return value
+    return '"' + value.replace('"', '""') + '"'
+
+
+def csv_line(fields: Iterable[str]) -> str:
+    """One CSV line (``\\n``-terminated)."""
+    return ",".join(csv_field(f) for f in fields) + "\n"
+
+
+def write_csv(path: Path, rows: Iterable[Iterable[str]]) -> None:
+    """Write rows of text fields as a UTF-8 CSV file with ``\\n`` line ends."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        for row in rows:
+            fh.write(csv_line(row))
