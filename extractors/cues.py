@@ -15,7 +15,7 @@ HEAD_TYPES: dict[str, str] = {
     **dict.fromkeys(
         "model models llm llms lm lms vlm vlms mllm mllms lvlm lvlms network networks "
         "architecture assistant assistants chatbot chatbots encoder decoder backbone "
-        "agent generalist copilot".split(),
+        "agent generalist copilot learner learners".split(),
         "Model",
     ),
     **dict.fromkeys(
@@ -62,8 +62,10 @@ _MODEL_SHAPE = re.compile(
     re.IGNORECASE,
 )
 _METHOD_SHAPE = re.compile(
-    r"(rag|tuning|lora|adapter|adapt|prompt|prompting|cot|kd|po)$", re.IGNORECASE
+    r"(rag|tuning|lora|adapter|adapt|prompt|prompting|cot|kd)$", re.IGNORECASE
 )
+#: preference optimisation acronyms: "DPO", "SimPO", "GRPO" (but not "Hippo")
+_PO_SHAPE = re.compile(r"[A-Z]PO$")
 
 
 @lru_cache(maxsize=65536)
@@ -72,7 +74,7 @@ def type_from_shape(name: str) -> str | None:
     last = re.split(r"[-\s/]", name.strip())[-1] or name
     if _DATASET_SHAPE.search(last) or re.search(r"bench", name, re.IGNORECASE):
         return "Dataset"
-    if _METHOD_SHAPE.search(last):
+    if _METHOD_SHAPE.search(last) or _PO_SHAPE.search(last):
         return "Method"
     if _MODEL_SHAPE.search(last) or re.search(r"gpt|bert|llama|llava", name, re.IGNORECASE):
         return "Model"

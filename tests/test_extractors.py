@@ -148,6 +148,84 @@ def test_unseen_names_are_typed_from_context_and_morphology(nlp, abstract, name,
     assert entities[name].type == etype
 
 
+@pytest.mark.parametrize(
+    "abstract, name, etype",
+    [
+        # the head of the apposition is the last noun of its phrase, not a modifier
+        (
+            "We present PolypMix, the first large-scale colonoscopy instruction-tuning dataset "
+            "for assistants.",
+            "PolypMix",
+            "Dataset",
+        ),
+        (
+            "We present SlimTune, a new LLM fine-tuning technique that skips layers.",
+            "SlimTune",
+            "Method",
+        ),
+        (
+            "We present DermaNet-X, a collection of small vision models tailored to skin images.",
+            "DermaNet-X",
+            "Model",
+        ),
+        (
+            "We present Scrivener, a large-scale, open-source multi-modal clinical corpus "
+            "comprising notes.",
+            "Scrivener",
+            "Dataset",
+        ),
+        ("We present Radiola, a vision-language model built on open weights.", "Radiola", "Model"),
+        # a head noun before the name, across capitals, lists and "named"
+        ("We construct a new Retinal Imaging Dataset, RetiMix, of fundus photos.", "RetiMix",
+         "Dataset"),
+        ("We fine-tuned three open LLMs, namely NORDICA, Falcon and Pythia.", "NORDICA", "Model"),
+        (
+            "We introduce a compact language model for the renal domain, named NephroBot.",
+            "NephroBot",
+            "Model",
+        ),
+    ],
+)
+def test_unseen_names_take_the_head_of_their_defining_phrase(nlp, abstract, name, etype):
+    entities, _ = run(nlp, "A study of clinical tools", abstract)
+    assert entities[name].type == etype
+
+
+def test_a_modifier_head_noun_gives_no_type(nlp):
+    """``a prompting platform``: the platform is not a method; the name's form decides."""
+    entities, _ = run(
+        nlp,
+        "A study of clinical tools",
+        "We present OncoLM, a prompting platform which answers questions. OncoLM is open.",
+    )
+    assert entities["OncoLM"].type == "Model"
+
+
+def test_a_definition_outweighs_the_name_form_repeated(nlp):
+    """Four mentions of a ``-Med`` name do not outvote ``X, a benchmark …``."""
+    entities, _ = run(
+        nlp,
+        "A study of clinical tools",
+        "We present OmniMed, a benchmark designed to test models. OmniMed has 9 tasks. "
+        "OmniMed covers text. Results on OmniMed vary.",
+    )
+    assert entities["OmniMed"].type == "Dataset"
+
+
+def test_preference_acronyms_are_methods_but_other_po_endings_are_not(nlp):
+    from extractors.cues import type_from_shape
+
+    assert type_from_shape("KTPO") == "Method"
+    assert type_from_shape("Hippo") is None
+
+
+def test_mixed_case_names_match_in_capitals(nlp):
+    entities, _ = run(nlp, "A note", "Models such as LLAVA answer questions about images.")
+    assert entities["LLaVA"].type == "Model"
+    entities, _ = run(nlp, "A note", "We measure the COLA score of each answer.")
+    assert "CoLA" not in entities  # too short to read its capitals as the same name
+
+
 def test_proposal_cues_set_the_proposed_flag(nlp):
     entities, _ = run(
         nlp,

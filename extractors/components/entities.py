@@ -69,7 +69,14 @@ def surface_variants(pattern: str, label: str) -> list[str]:
         variants += [v + "s" for v in variants if not v.endswith("s")]
     elif pattern[-1:].isupper() and sum(c.isupper() for c in pattern) >= 2:
         variants.append(pattern + "s")  # "ViTs", "GANs"
+    if _MIXED_CASE_NAME.fullmatch(pattern):
+        variants.append(pattern.upper())  # "LLaVA" written "LLAVA"
     return list(dict.fromkeys(variants))
+
+
+#: a mixed-case name of five or more characters with two or more capitals: its all-capitals
+#: spelling is the same name (shorter ones, ``ToT``/``CoLA``, would read as other acronyms)
+_MIXED_CASE_NAME = re.compile(r"(?=.{5,}$)(?=(?:.*[A-Z]){2})(?=.*[a-z])[A-Za-z0-9]+")
 
 
 @Language.factory(

@@ -35,9 +35,13 @@ from extractors.cues import (
     is_name_shaped,
     type_from_shape,
 )
+from extractors.normalize import name_key
 from extractors.sentence_index import sentence_starts
 
 NAME_PRIORITY = 2
+#: how much one occurrence's context says about a name's type: a definition (``X, a new
+#: benchmark``) most, the name's form (``-GPT``, ``-QA``) and the title convention least
+RULE_WEIGHTS = {"apposition": 3, "morphology": 1, "title-name": 1}
 _SKIPPABLE = frozenset({",", "and", "or", "&", "the", "new", "novel", "-"})
 
 
@@ -63,14 +67,20 @@ class NameFinder:
     def __call__(self, doc: Doc) -> Doc:
         occurrences = list(self._occurrences(doc))
         votes: dict[str, Counter] = {}
+        shape_voted: set[str] = set()
         for occ in occurrences:
-            if occ.type is not None:
-                weight = 1 if occ.rule in ("morphology", "title-name") else 2
-                votes.setdefault(occ.text, Counter())[occ.type] += weight
+            if occ.type is None:
+                continue
+            key = name_key(occ.text)
+            if occ.rule == "morphology":  # the name's form is one piece of evidence, however often
+                if key in shape_voted:
+                    continue
+                shape_voted.add(key)
+            votes.setdefault(key, Counter())[occ.type] += RULE_WEIGHTS.get(occ.rule, 2)
         proposed = {occ.text for occ in occurrences if occ.proposed}
         found = candidates(doc)
         for occ in occurrences:
-            counter = votes.get(occ.text)
+            counter = votes.get(name_key(occ.text))
             if not counter:
                 continue
             label = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
@@ -153,13 +163,17 @@ class NameFinder:
             break
         # left: "a benchmark called X", "our medical LLM X", "an ECG Foundation Model (X)"
         left = start - 1
-        while left >= max(start - 8, 0) and (
-            doc[left].text in {"(", ","}
-            or doc[left].lower_ in {"and", "or"}
-            or (not doc[left].is_lower and not doc[left].is_punct and left < start - 1)
-            or doc[left].text in JOINER_TEXTS
+        while (
+            left >= max(start - 8, 0)
+            and doc[left].lower_ not in HEAD_TYPES
+            and (
+                doc[left].text in {"(", ","}
+                or doc[left].lower_ in _LIST_WORDS
+                or (not doc[left].is_lower and not doc[left].is_punct and left < start - 1)
+                or doc[left].text in JOINER_TEXTS
+            )
         ):
-            left -= 1  # "datasets R-RAD, R-SLAKE and R-Path", "Dataset, MedMD"
+            left -= 1  # "datasets R-RAD, R-SLAKE and R-Path", "Dataset, MedMD", "LLMs such as X"
         if (
             left >= 0
             and doc[left].lower_ in HEAD_TYPES
@@ -168,9 +182,13 @@ class NameFinder:
         ):
             return HEAD_TYPES[doc[left].lower_], "head-noun"
         if start >= 2 and doc[start - 1].lower_ in NAMING_WORDS:
-            for k in range(start - 2, max(start - 5, -1), -1):
-                if doc[k].lower_ in HEAD_TYPES:
-                    return HEAD_TYPES[doc[k].lower_], "head-noun"
+            # "a benchmark called X", "a … language model for the biomedical domain, named X"
+            for k in range(start - 2, max(start - 13, -1), -1):
+                low = doc[k].lower_
+                if low in HEAD_TYPES:
+                    return HEAD_TYPES[low], "head-noun"
+                if low in PROPOSE_VERBS or doc[k].text in _CLAUSE_ENDS or doc[k].is_space:
+                    break
         # apposition: "X, a new benchmark for …", "X (a … model)"
         if (
             end < n
@@ -178,12 +196,9 @@ class NameFinder:
             and end + 1 < n
             and doc[end + 1].lower_ in {"a", "an", "the"}
         ):
-            for k in range(end + 2, min(end + 12, n)):
-                word = doc[k]
-                if word.text in _CLAUSE_ENDS or word.is_space:
-                    break
-                if word.lower_ in HEAD_TYPES:
-                    return HEAD_TYPES[word.lower_], "apposition"
+            head = phrase_head(doc, end + 2)
+            if head is not None:
+                return HEAD_TYPES[doc[head].lower_], "apposition"
         return None, ""
 
     @staticmethod
@@ -202,6 +217,54 @@ class NameFinder:
             return
         label = type_from_shape(text) or subtitle_type(doc[sep + 1 : title_end]) or own_type(doc)
         yield _Occurrence(0, end, text, label, "title-name", True)
+
+
+#: words that join a list of names to the head noun before it: "LLMs, namely X", "such as X"
+_LIST_WORDS = frozenset("and or namely including like such as e.g. i.e. especially".split())
+#: irregular participles that end a noun phrase: "a model built on …"
+_PARTICIPLES = frozenset("built made written grown known given taken run".split())
+#: "a collection of models": the head is what the collection holds
+_CONTAINERS = frozenset("collection suite family series".split())
+
+
+def phrase_head(doc: Doc, k: int, depth: int = 0) -> int | None:
+    """The head noun of the noun phrase starting at token ``k``, when it is a type word of
+    :data:`HEAD_TYPES`: ``a new LLM fine-tuning technique that …`` -> ``technique``;
+    ``a prompting platform which …`` -> None (``prompting`` only modifies ``platform``);
+    ``a collection of large language models`` -> ``models``."""
+    n = len(doc)
+    last_word = head = None
+    for i in range(k, min(k + 16, n)):
+        word = doc[i]
+        low = word.lower_
+        if word.text in _CLAUSE_ENDS or word.text == "(" or word.is_space or low in _CLAUSE_WORDS:
+            break
+        if word.text == ",":
+            if head is not None:
+                break
+            continue  # between adjectives: "a large-scale, open-source dataset"
+        glued = (i + 1 < n and doc[i + 1].text in JOINER_TEXTS and not word.whitespace_) or (
+            i > 0 and doc[i - 1].text in JOINER_TEXTS and not doc[i - 1].whitespace_
+        )
+        if (
+            word.is_lower
+            and low not in HEAD_TYPES
+            and not glued
+            and (low.endswith(("ly", "ed", "ing", "able", "ible")) or low in _PARTICIPLES)
+        ):
+            break  # "designed to", "built on", "comprising", "specifically", "capable of"
+        if word.is_alpha:
+            last_word = i
+            head = i if low in HEAD_TYPES or low in _CONTAINERS else head
+    else:
+        return None
+    if head is None or head != last_word:
+        return None
+    if doc[head].lower_ in _CONTAINERS and depth == 0 and doc[head + 1].lower_ == "of":
+        inner = phrase_head(doc, head + 2, 1)
+        if inner is not None:
+            return inner
+    return head if doc[head].lower_ in HEAD_TYPES else None
 
 
 _ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ary", "lingual", "modal", "scale", "source",
