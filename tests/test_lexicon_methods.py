@@ -241,6 +241,14 @@ def _found(nlp, text: str, label: str) -> list[tuple[str, str]]:
          "Task", [("named entity recognition", "task/named-entity-recognition"),
                   ("NER", "task/named-entity-recognition"), ("ICD coding", "task/icd-coding"),
                   ("length-of-stay prediction", "task/length-of-stay-prediction")]),
+        # medical coding (ICD, CPT … codes) is the broader task; ICD coding is one kind of it
+        ("Automated medical coding differs from ICD coding; clinical coding needs experts.",
+         "Task", [("medical coding", "task/medical-coding"), ("ICD coding", "task/icd-coding"),
+                  ("clinical coding", "task/medical-coding")]),
+        # research problems, not techniques
+        ("Domain generalization matters more than hyperparameter tuning here.",
+         "Task", [("Domain generalization", "task/domain-generalization"),
+                  ("hyperparameter tuning", "task/hyperparameter-optimization")]),
         ("Drug–target interaction prediction and medical image segmentation were evaluated.",
          "Task", [("Drug–target interaction prediction", "task/drug-target-interaction-prediction"),
                   ("medical image segmentation", "task/medical-image-segmentation")]),
