@@ -77,6 +77,9 @@ def _datasets(nlp, text: str) -> list[tuple[str, str]]:
         ("Questions from the Chinese National Medical Licensing Examination.",
          [("Chinese National Medical Licensing Examination",
            "dataset/chinese-national-medical-licensing-examination")]),
+        ("Transfer to FGVC and VTAB-1k, not to FGVC-Aircraft alone.",
+         [("FGVC", "dataset/fgvc"), ("VTAB-1k", "dataset/vtab-1k"),
+          ("FGVC-Aircraft", "dataset/fgvc-aircraft")]),
     ],
 )
 def test_pipeline_finds_datasets_and_links_aliases(nlp, text, expected):

@@ -144,6 +144,13 @@ def _models(nlp, text: str) -> list[tuple[str, str]]:
         ("Gemini 1.5 Pro, Gemini Pro, Med-PaLM 2 and Llama 2 were prompted.",
          [("Gemini 1.5 Pro", "model/gemini-1-5-pro"), ("Gemini Pro", "model/gemini-pro"),
           ("Med-PaLM 2", "model/med-palm-2"), ("Llama 2", "model/llama-2")]),
+        ("Baselines: Mistral NeMo, Big Transfer (BiT), MDETR, SIREN, CLIP-ViL and PRIMERA.",
+         [("Mistral NeMo", "model/mistral-nemo"), ("Big Transfer", "model/big-transfer"),
+          ("BiT", "model/big-transfer"), ("MDETR", "model/mdetr"), ("SIREN", "model/siren"),
+          ("CLIP-ViL", "model/clip-vil"), ("PRIMERA", "model/primera")]),
+        ("Audio Spectrogram Transformers and LLAVA answer, unlike a bit of luck or a siren.",
+         [("Audio Spectrogram Transformers", "model/audio-spectrogram-transformer"),
+          ("LLAVA", "model/llava")]),
     ],
 )
 def test_pipeline_finds_models_and_links_aliases(nlp, text: str, expected) -> None:
