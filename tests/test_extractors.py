@@ -281,6 +281,18 @@ def test_generic_phrases_are_not_entities(nlp):
     assert entities == {}
 
 
+def test_short_forms_of_generic_classes_are_not_names(nlp):
+    entities, _ = run(
+        nlp,
+        "A study of clinical tools",
+        "We compare traditional deep learning models (TDLMs) with chatbots. Four TDLM models "
+        "were trained; the TDLMs lag behind. We also propose KidneyQA, a benchmark of kidney "
+        "questions.",
+    )
+    assert not {"TDLM", "TDLMs"} & set(entities)
+    assert entities["KidneyQA"].type == "Dataset"
+
+
 # --- tasks and metrics ---------------------------------------------------------------------
 
 

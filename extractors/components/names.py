@@ -27,6 +27,8 @@ from spacy.tokens import Doc
 
 from extractors.candidates import Candidate, candidates
 from extractors.chunks import FREE_SUFFIXES, JOINER_TEXTS, chunk_bounds
+from extractors.components.abbreviation_types import is_generic_class
+from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.cues import (
     HEAD_TYPES,
     NAMING_WORDS,
@@ -65,7 +67,10 @@ class NameFinder:
     """Adds candidates for unseen names (see the module docstring)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        occurrences = list(self._occurrences(doc))
+        generic = _generic_short_forms(doc)
+        occurrences = [
+            occ for occ in self._occurrences(doc) if occ.text.removesuffix("s") not in generic
+        ]
         votes: dict[str, Counter] = {}
         shape_voted: set[str] = set()
         for occ in occurrences:
@@ -269,6 +274,17 @@ def phrase_head(doc: Doc, k: int, depth: int = 0) -> int | None:
 
 _ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ary", "lingual", "modal", "scale", "source",
                       "domain", "purpose", "level", "based")
+
+
+def _generic_short_forms(doc: Doc) -> frozenset[str]:
+    """Short forms the paper defines by a generic class name: ``classical machine learning
+    models (CMLs)`` names no particular model, nor does ``CML`` later."""
+    pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
+    return frozenset(
+        short.text.removesuffix("s")
+        for long, short in pairs or ()
+        if is_generic_class([t.text for t in long if not t.is_punct])
+    )
 
 
 def _adjective(word: str) -> bool:
