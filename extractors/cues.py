@@ -144,17 +144,22 @@ def is_introduced(doc, span) -> bool:
         return True
     if doc[start - 1].lower_ == "our" or word in NAMING_WORDS:
         return True
+    if word == "as" and k > 0 and doc[k - 1].lower_ in NAMING_WORDS:
+        return True  # "termed as X"
     if word in PROPOSE_VERBS:
         return _has_author_subject(doc, k)
     # "we present a new framework, X" / "this paper introduces a benchmark: X"
     if doc[start - 1].text in {",", ":"}:
-        for j in range(start - 2, max(start - 9, -1), -1):
-            if doc[j].text in {".", ";", "\n"}:
-                break
+        for j in range(start - 2, max(start - 13, -1), -1):
+            if doc[j].text in {".", ";", "\n"} or doc[j].lower_ in _NOT_APPOSED:
+                break  # "we train models on A, B": B is used, not introduced
             if doc[j].lower_ in PROPOSE_VERBS and j + 1 < start - 1:
                 return _has_author_subject(doc, j)
     return False
 
+
+#: words between a proposal verb and ``, X`` that make X something used, not introduced
+_NOT_APPOSED = frozenset("on with from to than using and or by including such".split())
 
 #: who introduces things in an abstract: "we propose", "this paper presents"
 _AUTHORS = frozenset({"we", "here", "paper", "work", "study", "article"})

@@ -382,6 +382,30 @@ def test_own_data_and_benchmark(nlp):
     assert ("HepatoLM", "evaluated_on", "HepatoBench") in relations
 
 
+def test_a_sentence_about_the_model_speaks_of_the_papers_own(nlp):
+    _, relations = run(
+        nlp,
+        "A study",
+        "We propose NephroGen, a language model for kidney notes. The model was pre-trained on "
+        "MIMIC-IV. These models are built on Llama-3.",
+    )
+    assert ("NephroGen", "trained_on", "MIMIC-IV") in relations
+    assert ("NephroGen", "based_on", "Llama-3") in relations
+
+
+def test_naming_and_apposition_cues_for_the_proposed_flag(nlp):
+    entities, _ = run(
+        nlp,
+        "A study",
+        "We develop a renal language model, termed as NephroChat. We construct a large-scale "
+        "Renal Multi-modal Dataset, RenMD, of scans. We train models on MIMIC-IV, CheXpert and "
+        "PadChest.",
+    )
+    assert entities["NephroChat"].proposed
+    assert entities["RenMD"].proposed and entities["RenMD"].type == "Dataset"
+    assert not entities["CheXpert"].proposed
+
+
 def test_no_relation_without_a_cue(nlp):
     _, relations = run(nlp, "A study", "GPT-4 is large. MedQA is a dataset of exam questions.")
     assert relations == set()

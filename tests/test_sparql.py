@@ -71,8 +71,8 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         ("Corvid-Med", "Llama-2", 1),
     ],
     ("datasets-evaluated-on", (("name", "DermSAM"),)): [
-        ("DermSAM", "Model", "ISIC 2018", 1),
-        ("DermSAM", "Model", "PH2", 1),
+        ("DermSAM", "Model", "ISIC 2018", 2),
+        ("DermSAM", "Model", "PH2", 2),
         ("DermSAM", "Model", "PhoneDerm-1K", 1),
     ],
     ("models-trained-on", (("model", "PathoLens"),)): [
@@ -144,6 +144,18 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
             "DermSAM",
             "evaluatedOn",
             "ISIC 2018",
+            "demo:002",
+            "abstract",
+            409,
+            418,
+            "cue:evaluated on",
+            "The model is trained on ISIC 2018 and evaluated on ISIC 2018 and PH2 for the task "
+            "of skin lesion segmentation.",
+        ),
+        (
+            "DermSAM",
+            "evaluatedOn",
+            "ISIC 2018",
             "demo:017",
             "abstract",
             157,
@@ -152,6 +164,18 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
             "We evaluate the original SAM, MedSAM and DermSAM on ISIC 2018, PH2 and a new test "
             "set of 1,200 smartphone photographs that we call PhoneDerm-1K, for the task of "
             "skin lesion segmentation.",
+        ),
+        (
+            "DermSAM",
+            "evaluatedOn",
+            "PH2",
+            "demo:002",
+            "abstract",
+            423,
+            426,
+            "cue:evaluated on",
+            "The model is trained on ISIC 2018 and evaluated on ISIC 2018 and PH2 for the task "
+            "of skin lesion segmentation.",
         ),
         (
             "DermSAM",
@@ -178,6 +202,18 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
             "We evaluate the original SAM, MedSAM and DermSAM on ISIC 2018, PH2 and a new test "
             "set of 1,200 smartphone photographs that we call PhoneDerm-1K, for the task of "
             "skin lesion segmentation.",
+        ),
+        (
+            "DermSAM",
+            "trainedOn",
+            "ISIC 2018",
+            "demo:002",
+            "abstract",
+            382,
+            391,
+            "cue:trained on",
+            "The model is trained on ISIC 2018 and evaluated on ISIC 2018 and PH2 for the task "
+            "of skin lesion segmentation.",
         ),
         (
             "DermSAM",

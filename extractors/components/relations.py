@@ -144,7 +144,9 @@ def _has_cue(words: list[str], cue: tuple[str, ...]) -> bool:
 def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> Iterator[Triple]:
     words = set(_words(sent))
     own_here = own is not None and (
-        bool(words & WE_WORDS) or any(name_key(e.text) == name_key(own.text) for e in ents)
+        bool(words & WE_WORDS)
+        or any(name_key(e.text) == name_key(own.text) for e in ents)
+        or _refers_to_own(sent, own)
     )
     is_eval = bool(words & EVAL_WORDS)
     proposed_benchmarks = [e for e in ents if e.label_ == "Dataset" and e._.proposed]
@@ -203,6 +205,23 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
                 # the paper's own method applied to the models it is tried on
                 for model in models:
                     yield model, "uses_method", obj, "paper:method applied to"
+
+
+#: "The model was pre-trained on …", "These models are built on …": the paper's own
+_ANAPHORS = frozenset({"the", "this", "these"})
+_OWN_NOUNS = {
+    "Model": frozenset({"model", "models"}),
+    "Method": frozenset({"method", "framework", "approach"}),
+}
+
+
+def _refers_to_own(sent: Span, own: Span) -> bool:
+    """The sentence starts with ``The/This/These model(s)`` (``method``/``framework`` for a
+    proposed Method): it speaks of the paper's own contribution."""
+    words = [t.lower_ for t in sent if not t.is_space][:2]
+    return (
+        len(words) == 2 and words[0] in _ANAPHORS and words[1] in _OWN_NOUNS.get(own.label_, ())
+    )
 
 
 def _based_on_cue_before(doc: Doc, sent: Span, ent: Span) -> bool:
