@@ -241,6 +241,37 @@ def test_version_number_belongs_to_the_name(nlp):
     assert "RadLlama 2" in entities
 
 
+@pytest.mark.parametrize(
+    "abstract, expected",
+    [
+        (
+            "Encoders were pre-trained with weakly supervised and self-supervised learning.",
+            {"weakly supervised learning": "weakly supervised", "self-supervised learning": None},
+        ),
+        (
+            "We compare zero- and few-shot prompting of three chatbots.",
+            {"zero-shot prompting": "zero-", "few-shot prompting": None},
+        ),
+        (
+            "It helps active, transfer and federated learning alike.",
+            {"active learning": "active", "transfer learning": "transfer",
+             "federated learning": None},
+        ),
+    ],
+)
+def test_coordinated_terms_share_their_head(nlp, abstract, expected):
+    entities, _ = run(nlp, "A note", abstract)
+    for name, mention in expected.items():
+        assert entities[name].type == "Method"
+        if mention:
+            assert [m.text for m in entities[name].mentions] == [mention]
+
+
+def test_a_conjunct_without_a_lexicon_entry_is_left_alone(nlp):
+    entities, _ = run(nlp, "A note", "We combine careful and self-supervised learning.")
+    assert set(entities) == {"self-supervised learning"}
+
+
 # --- abbreviations -------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from extractors.components.abbreviation_types import long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
 from extractors.cues import is_introduced
+from extractors.ellipsis import elided_terms, lexicon_keys
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
 
@@ -34,6 +35,9 @@ DEFINITION_PRIORITY = -1
 COMPOUND_PRIORITY = 1
 LEARNED_PRIORITY = 3
 VARIANT_PRIORITY = 1  # below the lexicon entry of the same span: "GPT-4o mini"
+#: lexicon types whose terms share heads in coordinations: "supervised and self-supervised
+#: learning", "zero- and few-shot prompting"
+ELIDED_LABELS = frozenset({"Method", "Task"})
 
 #: a longer span is not a name but a run of glued text (``xxxx…xxxNet``): its id would be too
 #: long for a database index (Neo4j refuses index keys over 8 kB)
@@ -110,6 +114,11 @@ class EntityMatcher:
         self._add_patterns(nlp, lexicon.entries.values())
         self._make_doc = nlp.make_doc
         self.method_compounds = MethodCompounds(nlp)
+        self.elision_keys = lexicon_keys(
+            (e.id, e.label, e.patterns)
+            for e in lexicon.entries.values()
+            if e.label in ELIDED_LABELS
+        )
         self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
 
     def learn(self, names: dict[str, str]) -> None:
@@ -165,6 +174,11 @@ class EntityMatcher:
                 if variant_end > end:  # "GPT-3.5 Turbo", "Gemini 1.5 Flash": another model
                     found.append(Candidate(start, variant_end, "Model",
                                            f"lexicon-variant:{entry.id}", "", VARIANT_PRIORITY))
+        found.extend(
+            Candidate(s, e, label, "ellipsis", entry_id, COMPOUND_PRIORITY)
+            for c in [c for c in found if c.label in ELIDED_LABELS and c.kb_id]
+            for s, e, entry_id, label in elided_terms(doc, c.start, c.end, self.elision_keys)
+        )
         found.extend(
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
             for start, end in self.method_compounds(doc)
