@@ -267,6 +267,29 @@ def test_coordinated_terms_share_their_head(nlp, abstract, expected):
             assert [m.text for m in entities[name].mentions] == [mention]
 
 
+@pytest.mark.parametrize(
+    "abstract, mention, name",
+    [
+        ("We compare self-supervised algorithms on fundus data.", "self-supervised algorithms",
+         "self-supervised learning"),
+        ("Encoders get self-supervised PT first.", "self-supervised PT",
+         "self-supervised learning"),
+        ("Self-Supervised Masked Pre-Training helps.", "Self-Supervised Masked Pre-Training",
+         "self-supervised learning"),
+        ("A semi-supervised approach labels the rest.", "semi-supervised approach",
+         "semi-supervised learning"),
+    ],
+)
+def test_paradigm_adjectives_with_a_method_head(nlp, abstract, mention, name):
+    entities, _ = run(nlp, "A note", abstract)
+    assert [m.text for m in entities[name].mentions] == [mention]
+
+
+def test_paradigm_adjectives_without_a_method_head_are_not_methods(nlp):
+    entities, _ = run(nlp, "A note", "The self-supervised features of weakly supervised labels.")
+    assert not [e for e in entities.values() if e.type == "Method"]
+
+
 def test_a_conjunct_without_a_lexicon_entry_is_left_alone(nlp):
     entities, _ = run(nlp, "A note", "We combine careful and self-supervised learning.")
     assert set(entities) == {"self-supervised learning"}

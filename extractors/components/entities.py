@@ -28,6 +28,7 @@ from extractors.cues import is_introduced
 from extractors.ellipsis import elided_terms, lexicon_keys
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
+from extractors.paradigms import Paradigms
 
 LEXICON_PRIORITY = 0
 ABBREVIATION_PRIORITY = 1
@@ -119,6 +120,7 @@ class EntityMatcher:
             for e in lexicon.entries.values()
             if e.label in ELIDED_LABELS
         )
+        self.paradigms = Paradigms(nlp, self.elision_keys)
         self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
 
     def learn(self, names: dict[str, str]) -> None:
@@ -178,6 +180,10 @@ class EntityMatcher:
             Candidate(s, e, label, "ellipsis", entry_id, COMPOUND_PRIORITY)
             for c in [c for c in found if c.label in ELIDED_LABELS and c.kb_id]
             for s, e, entry_id, label in elided_terms(doc, c.start, c.end, self.elision_keys)
+        )
+        found.extend(
+            Candidate(start, end, "Method", "paradigm", entry_id, COMPOUND_PRIORITY)
+            for start, end, entry_id in self.paradigms(doc)
         )
         found.extend(
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
