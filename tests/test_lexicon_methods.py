@@ -241,6 +241,9 @@ def _found(nlp, text: str, label: str) -> list[tuple[str, str]]:
          "Task", [("named entity recognition", "task/named-entity-recognition"),
                   ("NER", "task/named-entity-recognition"), ("ICD coding", "task/icd-coding"),
                   ("length-of-stay prediction", "task/length-of-stay-prediction")]),
+        ("We continue pre-training the encoder and insert low-rank adapters.",
+         "Method", [("continue pre-training", "method/continual-pre-training"),
+                    ("low-rank adapters", "method/lora")]),
         # medical coding (ICD, CPT … codes) is the broader task; ICD coding is one kind of it
         ("Automated medical coding differs from ICD coding; clinical coding needs experts.",
          "Task", [("medical coding", "task/medical-coding"), ("ICD coding", "task/icd-coding"),
