@@ -191,6 +191,34 @@ def test_unseen_names_take_the_head_of_their_defining_phrase(nlp, abstract, name
     assert entities[name].type == etype
 
 
+@pytest.mark.parametrize(
+    "abstract, name",
+    [
+        ("Signals come from the Lakeside Sleep EEG Database and other sources.",
+         "Lakeside Sleep EEG Database"),
+        ("Seven benchmarks including Radiology Puzzle Challenges were used.",
+         "Radiology Puzzle Challenges"),
+    ],
+)
+def test_title_case_resources_with_their_head_are_datasets(nlp, abstract, name):
+    entities, _ = run(nlp, "A study of clinical tools", abstract)
+    assert entities[name].type == "Dataset"
+
+
+@pytest.mark.parametrize(
+    "abstract, absent",
+    [
+        # a description, not a name
+        ("We build a large Renal Imaging Dataset of scans.", "Renal Imaging Dataset"),
+        # a lexicon name inside: the known dataset, not a new one
+        ("Models were ranked on the MIMIC-CXR Database leaderboard.", "MIMIC-CXR Database"),
+    ],
+)
+def test_title_case_resources_need_a_name_context(nlp, abstract, absent):
+    entities, _ = run(nlp, "A study of clinical tools", abstract)
+    assert absent not in entities
+
+
 def test_a_modifier_head_noun_gives_no_type(nlp):
     """``a prompting platform``: the platform is not a method; the name's form decides."""
     entities, _ = run(

@@ -29,6 +29,8 @@ from extractors.ellipsis import elided_terms, lexicon_keys
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
+from extractors.resources import titled_resources
+from extractors.sentence_index import sentence_starts
 
 LEXICON_PRIORITY = 0
 ABBREVIATION_PRIORITY = 1
@@ -36,6 +38,7 @@ DEFINITION_PRIORITY = -1
 COMPOUND_PRIORITY = 1
 LEARNED_PRIORITY = 3
 VARIANT_PRIORITY = 1  # below the lexicon entry of the same span: "GPT-4o mini"
+RESOURCE_PRIORITY = 2
 #: lexicon types whose terms share heads in coordinations: "supervised and self-supervised
 #: learning", "zero- and few-shot prompting"
 ELIDED_LABELS = frozenset({"Method", "Task"})
@@ -189,6 +192,7 @@ class EntityMatcher:
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
             for start, end in self.method_compounds(doc)
         )
+        found.extend(resource_candidates(doc, found))
         found[:] = disambiguate(doc, found)
         for match_id, start, end in self.learned(doc) if len(self.learned) else ():
             if is_whole_name(doc[start:end]):
@@ -204,6 +208,19 @@ class EntityMatcher:
         metrics = [s for s in spans if s.label_ == "Metric"]
         doc.ents = [s for s in spans if s.label_ != "Metric" or in_metric_context(doc, s, metrics)]
         return doc
+
+
+def resource_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
+    """Title-case resource names (``the Harvard-Emory ECG Database``) that hold no lexicon match
+    (``the BraTS 2021 Challenge`` is BraTS 2021)."""
+    starts = sentence_starts(doc)
+    title_end = starts[1] if len(starts) > 1 else len(doc)
+    lexical = [c for c in found if c.priority == LEXICON_PRIORITY]
+    return [
+        Candidate(start, end, "Dataset", "pattern:resource", "", RESOURCE_PRIORITY)
+        for start, end in titled_resources(doc, title_end)
+        if not any(c.start < end and start < c.end for c in lexical)
+    ]
 
 
 def abbreviation_candidates(
