@@ -69,3 +69,18 @@ def is_whole_name(span: Span) -> bool:
     return all(w.lower() in FREE_SUFFIXES or SIZE.match(w) or w.isdigit() for w in rest[:1]) and (
         len(rest) <= 2
     )
+
+
+#: suffixes that make a model's name describe a kind of model: "a GPT-style decoder"
+LIKENESS_SUFFIXES = frozenset({"style", "like", "type"})
+
+
+def is_likeness(doc: Doc, end: int) -> bool:
+    """``GPT-style``, ``BERT-like``: the name describes a kind, it names no model used."""
+    return (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and doc[end + 1].lower_ in LIKENESS_SUFFIXES
+    )

@@ -363,6 +363,18 @@ def test_generic_phrases_are_not_entities(nlp):
     assert entities == {}
 
 
+def test_a_likeness_names_no_model(nlp):
+    entities, _ = run(
+        nlp,
+        "A study of clinical tools",
+        "We train a GPT-style decoder and a CLIP-like encoder, then compare with CLIP and "
+        "a Llama-2-based chatbot.",
+    )
+    assert "GPT" not in entities
+    assert [m.text for m in entities["CLIP"].mentions] == ["CLIP"]
+    assert "Llama-2" in entities
+
+
 def test_short_forms_of_generic_classes_are_not_names(nlp):
     entities, _ = run(
         nlp,

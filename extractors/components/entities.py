@@ -20,7 +20,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extractors.candidates import Candidate, candidates, set_span_extensions
-from extractors.chunks import is_whole_name
+from extractors.chunks import is_likeness, is_whole_name
 from extractors.components.abbreviation_types import long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
@@ -168,7 +168,9 @@ class EntityMatcher:
         ):
             for match_id, start, end in matcher(doc):
                 entry = self.lexicon.entries[strings[match_id]]
-                if not is_whole_name(doc[start:end]):
+                if not is_whole_name(doc[start:end]) or (
+                    entry.label == "Model" and is_likeness(doc, end)
+                ):
                     continue
                 found.append(
                     Candidate(

@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.candidates import Candidate, candidates
-from extractors.chunks import FREE_SUFFIXES, JOINER_TEXTS, chunk_bounds
+from extractors.chunks import FREE_SUFFIXES, JOINER_TEXTS, chunk_bounds, is_likeness
 from extractors.components.abbreviation_types import is_generic_class
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.cues import (
@@ -114,6 +114,9 @@ class NameFinder:
                 continue
             start, end = chunk_bounds(doc, int(candidate), int(candidate) + 1)
             end = _strip_suffixes(doc, start, end)
+            if is_likeness(doc, end):
+                i = max(end, int(candidate) + 1)
+                continue  # "a GPT-style model" names no model
             end = self._with_version(doc, end)
             text = doc[start:end].text
             i = max(end, int(candidate) + 1)
