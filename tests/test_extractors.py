@@ -644,6 +644,13 @@ def test_product_variants_are_models_of_their_own(nlp):
     assert "Mistral 7B" not in entities
 
 
+def test_versioned_variants_are_models_of_their_own_but_sizes_are_not(nlp):
+    entities, _ = run(nlp, "A study",
+                      "We prune Whisper-large-v3 and T5-v1.1 and compare with Llama-2-7B.")
+    assert {"Whisper-large-v3", "T5-v1.1", "Llama-2"} <= set(entities)
+    assert "Whisper" not in entities
+
+
 def test_generic_classes_are_not_names(nlp):
     entities, _ = run(
         nlp, "A study",

@@ -20,7 +20,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extractors.candidates import Candidate, candidates, set_span_extensions
-from extractors.chunks import is_likeness, is_whole_name
+from extractors.chunks import chunk_bounds, is_likeness, is_whole_name
 from extractors.components.abbreviation_types import long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
@@ -177,7 +177,11 @@ class EntityMatcher:
                         start, end, entry.label, f"lexicon:{entry.id}", entry.id, LEXICON_PRIORITY
                     )
                 )
-                variant_end = product_variant_end(doc, end) if entry.label == "Model" else end
+                variant_end = (
+                    max(product_variant_end(doc, end), version_variant_end(doc, start, end))
+                    if entry.label == "Model"
+                    else end
+                )
                 if variant_end > end:  # "GPT-3.5 Turbo", "Gemini 1.5 Flash": another model
                     found.append(Candidate(start, variant_end, "Model",
                                            f"lexicon-variant:{entry.id}", "", VARIANT_PRIORITY))
@@ -281,6 +285,18 @@ def product_variant_end(doc: Doc, end: int) -> int:
     k = end + 1 if end < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ else end
     if k < len(doc) and doc[k].lower_ in PRODUCT_WORDS and not doc[k].is_upper:
         return k + 1
+    return end
+
+
+_VERSION = re.compile(r"^[vV]\d+(\.\d+)?$")
+
+
+def version_variant_end(doc: Doc, start: int, end: int) -> int:
+    """End of the chunk when it adds a version to the model: ``Whisper-large-v3`` is not
+    ``Whisper`` (sizes alone, ``Llama-2-7B``, stay the model's); else ``end``."""
+    chunk_end = chunk_bounds(doc, start, end)[1]
+    if chunk_end > end and any(_VERSION.match(t.text) for t in doc[end:chunk_end]):
+        return chunk_end
     return end
 
 
