@@ -68,11 +68,17 @@ _METHOD_SHAPE = re.compile(
 _PO_SHAPE = re.compile(r"[A-Z]PO$")
 
 
+#: data splits named after their dataset: "DoctorFLAN-test"
+_SPLITS = frozenset({"test", "train", "dev", "val", "validation"})
+
+
 @lru_cache(maxsize=65536)
 def type_from_shape(name: str) -> str | None:
     """A type guessed from the form of a name alone (``-QA`` Dataset, ``-GPT`` Model …)."""
-    last = re.split(r"[-\s/]", name.strip())[-1] or name
-    if _DATASET_SHAPE.search(last) or re.search(r"bench", name, re.IGNORECASE):
+    parts = re.split(r"[-\s/]", name.strip())
+    last = parts[-1] or name
+    split = len(parts) > 1 and last.lower() in _SPLITS  # "DoctorFLAN-test"
+    if split or _DATASET_SHAPE.search(last) or re.search(r"bench", name, re.IGNORECASE):
         return "Dataset"
     if _METHOD_SHAPE.search(last) or _PO_SHAPE.search(last):
         return "Method"
@@ -132,6 +138,8 @@ def is_introduced(doc, span) -> bool:
     after = [t.lower_ for t in doc[span.end : span.end + 3]]
     if any(w in NAMING_WORDS for w in after[:2]):
         return False  # "a new fine-tuning method termed SSF": SSF is the new thing
+    if start > 0 and doc[start - 1].lower_ in NAMING_WORDS:
+        return True  # "a dataset called X to support …"
     if after and after[0].isalpha() and after[0] not in HEAD_TYPES and doc[span.end].is_lower:
         return False  # "we release the LoRA adapters": LoRA only describes what is released
     k = start - 1

@@ -240,6 +240,17 @@ def test_a_definition_outweighs_the_name_form_repeated(nlp):
     assert entities["OmniMed"].type == "Dataset"
 
 
+def test_a_named_dataset_is_proposed_whatever_follows_and_its_split_is_data(nlp):
+    entities, _ = run(
+        nlp,
+        "A study of clinical tools",
+        "We build a renal dataset called NephroSet to support nephrologists, and hold out "
+        "NephroSet-test for evaluation.",
+    )
+    assert entities["NephroSet"].proposed
+    assert entities["NephroSet-test"].type == "Dataset"
+
+
 def test_preference_acronyms_are_methods_but_other_po_endings_are_not(nlp):
     from extractors.cues import type_from_shape
 
