@@ -175,6 +175,12 @@ def test_unseen_names_are_typed_from_context_and_morphology(nlp, abstract, name,
             "Dataset",
         ),
         ("We present Radiola, a vision-language model built on open weights.", "Radiola", "Model"),
+        (
+            "This paper presents Modular Bricks (ModBricks), a general-purpose fusion and model "
+            "merging framework to join encoders.",
+            "ModBricks",
+            "Method",
+        ),
         # a head noun before the name, across capitals, lists and "named"
         ("We construct a new Retinal Imaging Dataset, RetiMix, of fundus photos.", "RetiMix",
          "Dataset"),

@@ -197,14 +197,15 @@ class NameFinder:
                     return HEAD_TYPES[low], "head-noun"
                 if low in PROPOSE_VERBS or doc[k].text in _CLAUSE_ENDS or doc[k].is_space:
                     break
-        # apposition: "X, a new benchmark for …", "X (a … model)"
+        # apposition: "X, a new benchmark for …", "X (a … model)", "Long Name (X), a …"
+        k = end + 1 if end + 1 < n and doc[end].text == ")" and doc[start - 1].text == "(" else end
         if (
-            end < n
-            and doc[end].text in {",", "("}
-            and end + 1 < n
-            and doc[end + 1].lower_ in {"a", "an", "the"}
+            k < n
+            and doc[k].text in {",", "("}
+            and k + 1 < n
+            and doc[k + 1].lower_ in {"a", "an", "the"}
         ):
-            head = phrase_head(doc, end + 2)
+            head = phrase_head(doc, k + 2)
             if head is not None:
                 return HEAD_TYPES[doc[head].lower_], "apposition"
         return None, ""
@@ -254,10 +255,12 @@ def phrase_head(doc: Doc, k: int, depth: int = 0) -> int | None:
         glued = (i + 1 < n and doc[i + 1].text in JOINER_TEXTS and not word.whitespace_) or (
             i > 0 and doc[i - 1].text in JOINER_TEXTS and not doc[i - 1].whitespace_
         )
+        modifier = low.endswith("ing") and i + 1 < n and doc[i + 1].lower_ in HEAD_TYPES
         if (
             word.is_lower
             and low not in HEAD_TYPES
             and not glued
+            and not modifier  # "a model merging framework"
             and (low.endswith(("ly", "ed", "ing", "able", "ible")) or low in _PARTICIPLES)
         ):
             break  # "designed to", "built on", "comprising", "specifically", "capable of"
