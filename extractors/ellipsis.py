@@ -42,6 +42,8 @@ def elided_terms(
 ) -> Iterator[tuple[int, int, str, str]]:
     """``(start, end, entry id, label)`` of the conjuncts before the term ``doc[start:end]``
     whose text with the term's shared tail is a lexicon entry."""
+    if start == 0 or end - start < 2 or doc[start - 1].lower_ not in _CONJUNCTIONS:
+        return
     tails = [doc[j:end].text for j in range(start + 1, end)]
     k = start
     for _ in range(_MAX_CONJUNCTS):

@@ -9,7 +9,9 @@ large-scale Medical Multi-modal Dataset`` describes one).
 
 from __future__ import annotations
 
-from spacy.tokens import Doc
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Token
 
 from extractors.chunks import JOINER_TEXTS
 
@@ -23,12 +25,29 @@ _BEFORE = frozenset("the on in from of including include includes and or , with 
 MAX_WORDS = 6
 
 
-def titled_resources(doc: Doc, first_sentence_end: int) -> list[tuple[int, int]]:
-    """``(start, end)`` of title-case resource names after ``first_sentence_end`` (the title's
-    words are all capitalised)."""
+class TitledResources:
+    """Finds title-case resource names (see the module docstring)."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.heads = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.heads.add("HEAD", [nlp.make_doc(h) for h in sorted(HEADS)])
+
+    def __call__(self, doc: Doc, first_sentence_end: int) -> list[tuple[int, int]]:
+        """``(start, end)`` of the names after ``first_sentence_end`` (the title's words are all
+        capitalised)."""
+        return titled_resources(
+            doc, [doc[s] for _, s, _ in self.heads(doc) if s >= first_sentence_end],
+            first_sentence_end,
+        )
+
+
+def titled_resources(
+    doc: Doc, heads: list[Token], first_sentence_end: int
+) -> list[tuple[int, int]]:
+    """``(start, end)`` of the resource names ending at one of ``heads``."""
     found = []
-    for tok in doc[first_sentence_end:]:
-        if tok.lower_ not in HEADS or not tok.is_title:
+    for tok in heads:
+        if not tok.is_title:
             continue
         start, words = tok.i, 0
         while start > first_sentence_end and words < MAX_WORDS:

@@ -29,7 +29,7 @@ from extractors.ellipsis import elided_terms, lexicon_keys
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
-from extractors.resources import titled_resources
+from extractors.resources import TitledResources
 from extractors.sentence_index import sentence_starts
 
 LEXICON_PRIORITY = 0
@@ -124,6 +124,7 @@ class EntityMatcher:
             if e.label in ELIDED_LABELS
         )
         self.paradigms = Paradigms(nlp, self.elision_keys)
+        self.resources = TitledResources(nlp)
         self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
 
     def learn(self, names: dict[str, str]) -> None:
@@ -198,7 +199,7 @@ class EntityMatcher:
             Candidate(start, end, "Method", "compound:method", "", COMPOUND_PRIORITY)
             for start, end in self.method_compounds(doc)
         )
-        found.extend(resource_candidates(doc, found))
+        found.extend(resource_candidates(doc, found, self.resources))
         found[:] = disambiguate(doc, found)
         for match_id, start, end in self.learned(doc) if len(self.learned) else ():
             if is_whole_name(doc[start:end]):
@@ -216,7 +217,9 @@ class EntityMatcher:
         return doc
 
 
-def resource_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
+def resource_candidates(
+    doc: Doc, found: list[Candidate], resources: TitledResources
+) -> list[Candidate]:
     """Title-case resource names (``the Harvard-Emory ECG Database``) that hold no lexicon match
     (``the BraTS 2021 Challenge`` is BraTS 2021)."""
     starts = sentence_starts(doc)
@@ -224,7 +227,7 @@ def resource_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
     lexical = [c for c in found if c.priority == LEXICON_PRIORITY]
     return [
         Candidate(start, end, "Dataset", "pattern:resource", "", RESOURCE_PRIORITY)
-        for start, end in titled_resources(doc, title_end)
+        for start, end in resources(doc, title_end)
         if not any(c.start < end and start < c.end for c in lexical)
     ]
 
