@@ -225,6 +225,13 @@ def test_title_case_resources_need_a_name_context(nlp, abstract, absent):
     assert absent not in entities
 
 
+def test_examples_of_methods_keep_the_type_of_their_form(nlp):
+    """Papers call the models they compare "methods": ``methods such as X`` gives no type."""
+    entities, _ = run(nlp, "A study of clinical tools",
+                      "We compare with methods such as GlomNet and KidneyFormer.")
+    assert types(entities) == {"GlomNet": "Model", "KidneyFormer": "Model"}
+
+
 def test_a_modifier_head_noun_gives_no_type(nlp):
     """``a prompting platform``: the platform is not a method; the name's form decides."""
     entities, _ = run(

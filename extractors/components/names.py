@@ -182,11 +182,14 @@ class NameFinder:
             )
         ):
             left -= 1  # "datasets R-RAD, R-SLAKE and R-Path", "Dataset, MedMD", "LLMs such as X"
+        listed = any(t.lower_ in _EXAMPLE_WORDS for t in doc[max(left, 0) : start])
         if (
             left >= 0
             and doc[left].lower_ in HEAD_TYPES
             and doc[left].lower_
             not in ("tuning", "fine-tuning", "prompting", "score", "task", "tasks")
+            # "methods such as X": papers call the models they compare methods
+            and not (listed and HEAD_TYPES[doc[left].lower_] == "Method")
         ):
             return HEAD_TYPES[doc[left].lower_], "head-noun"
         if start >= 2 and doc[start - 1].lower_ in NAMING_WORDS:
@@ -232,6 +235,8 @@ class NameFinder:
 _LIST_WORDS = frozenset("and or namely including like such as e.g. i.e. especially".split())
 #: irregular participles that end a noun phrase: "a model built on …"
 _PARTICIPLES = frozenset("built made written grown known given taken run".split())
+#: the list words that introduce examples of a class
+_EXAMPLE_WORDS = frozenset("namely including like such e.g. i.e. especially".split())
 #: "a collection of models": the head is what the collection holds
 _CONTAINERS = frozenset("collection suite family series".split())
 
