@@ -367,6 +367,19 @@ def test_unknown_abbreviation_is_typed_by_its_long_form(nlp):
     assert "Gradient Budget Tuning" in entities["GBT"].aliases
 
 
+def test_a_head_noun_after_the_short_form_gives_the_type(nlp):
+    entities, _ = run(
+        nlp,
+        "A study",
+        "We add Boundary Aware Segmentation (BASEG) techniques and a novel Kidney Embedding "
+        "Fine-Tuning (KEFTune) technique, unlike open-source (OS) models and deep learning (DL) "
+        "methods.",
+    )
+    assert entities["BASEG"].type == "Method"
+    assert entities["KEFTune"].type == "Method"
+    assert not {"OS", "DL", "open-source", "deep learning"} & set(entities)
+
+
 def test_the_papers_definition_overrides_the_lexicon(nlp):
     entities, _ = run(nlp, "A study", "We rely on semi-supervised learning (SSL). SSL helps.")
     assert entities["semi-supervised learning"].aliases == ["SSL"]

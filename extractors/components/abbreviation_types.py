@@ -47,14 +47,28 @@ def is_generic_class(words: list[str]) -> bool:
     return all(w.lower().strip("()") in GENERIC_CLASS_WORDS for w in words)
 
 
+def _words(long_form: str) -> list[str]:
+    return long_form.replace("\u2010", "-").strip("~*^:;,.").split()
+
+
+def is_generic_pair(long_form: str, short_form: str) -> bool:
+    """A definition of a generic word: ``large language models (LLMs)``, ``deep learning (DL)``,
+    ``open-source (OS)``."""
+    short = short_form.casefold()
+    words = _words(long_form)
+    return (
+        short in GENERIC_NAMES
+        or short.rstrip("s") in GENERIC_NAMES
+        or not words
+        or is_generic_class(words)
+    )
+
+
 def long_form_type(long_form: str, short_form: str) -> str | None:
     """The type a long form's head word gives, or None (generic or unknown)."""
-    short = short_form.casefold()
-    if short in GENERIC_NAMES or short.rstrip("s") in GENERIC_NAMES:
+    if is_generic_pair(long_form, short_form):
         return None
-    words = long_form.replace("\u2010", "-").strip("~*^:;,.").split()
-    if not words or is_generic_class(words):
-        return None
+    words = _words(long_form)
     if "augmented" in long_form.casefold() and words[-1].lower() == "generation":
         return "Method"
     return LONG_FORM_HEADS.get(words[-1].lower().rstrip("s")) or LONG_FORM_HEADS.get(

@@ -21,10 +21,10 @@ from spacy.tokens import Doc, Span
 
 from extractors.candidates import Candidate, candidates, set_span_extensions
 from extractors.chunks import chunk_bounds, is_likeness, is_whole_name
-from extractors.components.abbreviation_types import long_form_type
+from extractors.components.abbreviation_types import is_generic_pair, long_form_type
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
-from extractors.cues import is_introduced
+from extractors.cues import HEAD_TYPES, is_introduced
 from extractors.ellipsis import elided_terms, lexicon_keys
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
 from extractors.normalize import DASHES
@@ -252,7 +252,12 @@ def abbreviation_candidates(
         (c for c in lexical if c.start == short_span.start and c.end == short_span.end), None
     )
     known = by_long or by_short
-    label = known.label if known else long_form_type(long_span.text, short_span.text)
+    if known:
+        label = known.label
+    elif is_generic_pair(long_span.text, short_span.text):
+        label = None
+    else:
+        label = head_after(doc, short_span) or long_form_type(long_span.text, short_span.text)
     if label is None:
         return []
     kb_id = known.kb_id if known else ""
@@ -265,6 +270,16 @@ def abbreviation_candidates(
         for s in [long_span, *_occurrences(doc, text, short_span.text)]
         if (s.start, s.end) not in covered
     ]
+
+
+def head_after(doc: Doc, short_span: Span) -> str | None:
+    """The type of a head noun right after a defined short form: ``Consistency Embedding
+    Segmentation (CESEG) techniques`` are a Method, whatever the long form ends with."""
+    k = short_span.end
+    if k < len(doc) and doc[k].text == ")":
+        k += 1
+    word = doc[k].lower_ if k < len(doc) else ""
+    return HEAD_TYPES[word] if word in HEAD_TYPES and word not in ("task", "tasks") else None
 
 
 def _occurrences(doc: Doc, text: str, form: str) -> list[Span]:

@@ -155,8 +155,8 @@ class NameFinder:
     @staticmethod
     def _context_type(doc: Doc, start: int, end: int) -> tuple[str | None, str]:
         n = len(doc)
-        # right: "X dataset", "X and Y benchmarks", "X 7B model"
-        j = end
+        # right: "X dataset", "X and Y benchmarks", "X 7B model", "Long Name (X) technique"
+        j = end + 1 if end < n and doc[end].text == ")" and doc[start - 1].text == "(" else end
         while j < n and j < end + 8:
             word = doc[j]
             low = word.lower_
