@@ -380,6 +380,19 @@ def test_a_head_noun_after_the_short_form_gives_the_type(nlp):
     assert not {"OS", "DL", "open-source", "deep learning"} & set(entities)
 
 
+def test_a_definition_in_apposition_takes_the_type_of_its_context(nlp):
+    entities, _ = run(
+        nlp,
+        "A study",
+        "We propose a new tuning method, Gradient-guided Weight Picking (GWP), and compare it "
+        'with the masked autoencoder approach "MaskLet" on scans.',
+    )
+    assert entities["GWP"].type == "Method"
+    assert entities["GWP"].proposed
+    assert "Gradient-guided Weight Picking" in entities["GWP"].aliases
+    assert entities["MaskLet"].type == "Method"
+
+
 def test_the_papers_definition_overrides_the_lexicon(nlp):
     entities, _ = run(nlp, "A study", "We rely on semi-supervised learning (SSL). SSL helps.")
     assert entities["semi-supervised learning"].aliases == ["SSL"]

@@ -252,12 +252,23 @@ def abbreviation_candidates(
         (c for c in lexical if c.start == short_span.start and c.end == short_span.end), None
     )
     known = by_long or by_short
+    # the type the name finder gave the short form: "a new method, Gradient-based Parameter
+    # Selection (GPS)"
+    bounds = (short_span.start, short_span.end)
+    by_name = next(
+        (c.label for c in found if c.rule.startswith("pattern:") and (c.start, c.end) == bounds),
+        None,
+    )
     if known:
         label = known.label
     elif is_generic_pair(long_span.text, short_span.text):
         label = None
     else:
-        label = head_after(doc, short_span) or long_form_type(long_span.text, short_span.text)
+        label = (
+            head_after(doc, short_span)
+            or long_form_type(long_span.text, short_span.text)
+            or by_name
+        )
     if label is None:
         return []
     kb_id = known.kb_id if known else ""

@@ -175,10 +175,11 @@ class NameFinder:
             left >= max(start - 8, 0)
             and doc[left].lower_ not in HEAD_TYPES
             and (
-                doc[left].text in {"(", ","}
+                doc[left].text in _LEFT_PUNCT
                 or doc[left].lower_ in _LIST_WORDS
                 or (not doc[left].is_lower and not doc[left].is_punct and left < start - 1)
                 or doc[left].text in JOINER_TEXTS
+                or _hyphen_tail(doc, left)  # "Gradient-based Parameter Selection (X)"
             )
         ):
             left -= 1  # "datasets R-RAD, R-SLAKE and R-Path", "Dataset, MedMD", "LLMs such as X"
@@ -235,6 +236,8 @@ class NameFinder:
 _LIST_WORDS = frozenset("and or namely including like such as e.g. i.e. especially".split())
 #: irregular participles that end a noun phrase: "a model built on …"
 _PARTICIPLES = frozenset("built made written grown known given taken run".split())
+#: punctuation between a name and a head noun before it: "method, X", "approach "X""
+_LEFT_PUNCT = frozenset({"(", ",", '"', "\u201c", "'", "\u2018"})
 #: the list words that introduce examples of a class
 _EXAMPLE_WORDS = frozenset("namely including like such e.g. i.e. especially".split())
 #: "a collection of models": the head is what the collection holds
@@ -285,6 +288,13 @@ def phrase_head(doc: Doc, k: int, depth: int = 0) -> int | None:
 
 _ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ary", "lingual", "modal", "scale", "source",
                       "domain", "purpose", "level", "based")
+
+
+def _hyphen_tail(doc: Doc, i: int) -> bool:
+    """Token ``i`` ends a hyphenated word: ``based`` in ``Gradient-based``."""
+    return i >= 2 and doc[i - 1].text in JOINER_TEXTS and not doc[i - 1].whitespace_ and not (
+        doc[i - 2].whitespace_
+    )
 
 
 def _generic_short_forms(doc: Doc) -> frozenset[str]:
