@@ -113,6 +113,8 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     formats = args.formats.split(",")
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="paperkg-big-", dir=args.dir))
     rows = []
     try:

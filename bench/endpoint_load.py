@@ -216,7 +216,7 @@ def main() -> int:
         "clients": args.clients, "duration_s": round(elapsed, 1), "queries_in_mix": len(names),
         "requests": done, "requests_per_s": round(done / elapsed, 1),
         "latency_ms": {"p50": round(cuts[49] * 1000, 1), "p90": round(cuts[89] * 1000, 1),
-                       "p99": round(cuts[98] * 1000, 1),
+                       "p95": round(cuts[94] * 1000, 1), "p99": round(cuts[98] * 1000, 1),
                        "max": round(max(latencies, default=0) * 1000, 1)},
         "errors": len(errors), "wrong_answers": len(wrong),
         "server_rss_mb": {"before": round(rss_before, 1), "peak": round(server.peak_mb, 1),

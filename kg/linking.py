@@ -28,6 +28,10 @@ from kg.model import (
 
 #: evidence records kept per paper -> entity relation (the first mentions)
 MAX_MENTION_EVIDENCE = 3
+#: entities of one paper that get ``co_occurs_with`` pairs (the most mentioned, then the first
+#: mentioned): pairs grow with the square of the count, so an entity-dense abstract (a list of
+#: hundreds of names) would otherwise write hundreds of thousands of relations
+MAX_COOCCURRING_ENTITIES = 40
 
 
 class _UnionFind:
@@ -148,13 +152,16 @@ def _relations(
     cooccur: Counter = Counter()
     for extraction in extractions:
         pid = extraction.paper.id
-        ids = set()
+        salience: dict[str, tuple] = {}  # entity id -> (-mentions, first mention)
         for entity in extraction.entities:
             eid = entity_of[(pid, entity.name)]
-            ids.add(eid)
             predicate = "proposes" if entity.proposed else "uses"
-            mentions = sorted(m.evidence for m in entity.mentions)[:MAX_MENTION_EVIDENCE]
-            evidence[(pid, predicate, eid)].update(mentions)
+            mentions = sorted(m.evidence for m in entity.mentions)
+            evidence[(pid, predicate, eid)].update(mentions[:MAX_MENTION_EVIDENCE])
+            first = min(((ev.field != "title", ev.start) for ev in mentions), default=(True, 0))
+            count, seen = salience.get(eid, (0, first))
+            salience[eid] = (count - len(mentions), min(seen, first))
+        ids = sorted(salience, key=lambda e: (salience[e], e))[:MAX_COOCCURRING_ENTITIES]
         for a, b in combinations(sorted(ids), 2):
             cooccur[(a, b)] += 1
         for rel in extraction.relations:

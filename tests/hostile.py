@@ -30,7 +30,14 @@ from rdflib.namespace import DCTERMS, RDFS, SKOS
 from extractors.components.entities import MAX_NAME_CHARS
 from kg.export import ExportOptions
 from kg.export.html import graph_view, page_data
-from kg.graph.rdf import ENTITY_PATHS, OTHER_ENTITY_PATH, PAPER_PATH, entity_iri, paper_iri
+from kg.graph.rdf import (
+    ENTITY_PATHS,
+    OTHER_ENTITY_PATH,
+    PAPER_PATH,
+    entity_iri,
+    paper_iri,
+    rdf_text,
+)
 from kg.ingest.records import ENTITY_ID_PREFIXES, MAX_ID_CHARS
 from kg.model import (
     CO_OCCURS_WITH,
@@ -229,7 +236,7 @@ def hostile_graphs(draw: st.DrawFn) -> KnowledgeGraph:
     return KnowledgeGraph(dict(sorted(papers.items())), dict(sorted(entities.items())), ordered)
 
 
-# --------------------------------------------------------------------------- known bugs
+# --------------------------------------------------------------------------- texts
 
 
 def _texts(graph: KnowledgeGraph) -> list[str]:
@@ -247,23 +254,6 @@ def _texts(graph: KnowledgeGraph) -> list[str]:
 
 def has_nul(graph: KnowledgeGraph) -> bool:
     return any("\x00" in t for t in _texts(graph))
-
-
-def known_rdf_bugs(graph: KnowledgeGraph) -> list[str]:
-    """The open bugs of kg/graph/rdf.py that ``graph`` runs into (see test_hardening_fuzz.py).
-
-    - a paper id or entity id whose IRI segment ends with ``.``: pyoxigraph writes the prefixed
-      name ``paper:x\\.``, valid Turtle, which rdflib cannot parse;
-    - U+FFFE or U+FFFF in a literal: rapper refuses the N-Triples and Turtle files (the readers
-      turn them into U+FFFD, so only graphs not built from input files have them).
-    """
-    bugs = []
-    ids = [*graph.papers, *(e.partition("/")[2] or e for e in graph.entities)]
-    if any(i.endswith(".") for i in ids):
-        bugs.append("trailing dot")
-    if any("\ufffe" in t or "\uffff" in t for t in _texts(graph)):
-        bugs.append("noncharacter")
-    return bugs
 
 
 # --------------------------------------------------------------------------- RDF
@@ -289,38 +279,29 @@ def rapper_count(path: Path, syntax: str) -> int:
 def check_rdf(graph: KnowledgeGraph, out: Path) -> dict[str, rdflib.Graph]:
     """Every RDF file parses with rapper and rdflib with equal counts; values and IRIs exact.
 
-    A graph that runs into a known bug (:func:`known_rdf_bugs`) skips only the parser that the
-    bug breaks.
+    Exact as written to RDF: :func:`~kg.graph.rdf.rdf_text` (lone surrogates and noncharacters
+    as U+FFFD, as the input readers give them).
     """
-    bugs = known_rdf_bugs(graph)
     parsed = {}
     for name, (rapper_syntax, rdflib_format) in RDF_FILES.items():
         path = out / name
-        rapper_ok = rapper_syntax is not None and not (
-            "noncharacter" in bugs and name in ("graph.nt", "graph.ttl"))
-        if name == "graph.ttl" and "trailing dot" in bugs:
-            parsed[name] = None
-            if rapper_ok:
-                assert rapper_count(path, "turtle") == rapper_count(out / "graph.nt", "ntriples")
-            continue
         g = rdflib.Graph().parse(path, format=rdflib_format)
-        if rapper_ok:
+        if rapper_syntax is not None:
             assert rapper_count(path, rapper_syntax) == len(g), name
         parsed[name] = g
     nt = parsed["graph.nt"]
-    if parsed["graph.ttl"] is not None:
-        assert set(parsed["graph.ttl"]) == set(nt)
+    assert set(parsed["graph.ttl"]) == set(nt)
     assert set(parsed["graph.jsonld"]) == set(nt)
     assert len(parsed["graph.owl"]) > len(nt)
     for pid, paper in graph.papers.items():
         s = rdflib.URIRef(paper_iri(BASE, pid))
-        assert [str(t) for t in nt.objects(s, DCTERMS.title)] == [paper.title]
-        assert [str(t) for t in nt.objects(s, DCTERMS.identifier)] == [pid]
+        assert [str(t) for t in nt.objects(s, DCTERMS.title)] == [rdf_text(paper.title)]
+        assert [str(t) for t in nt.objects(s, DCTERMS.identifier)] == [rdf_text(pid)]
     for eid, entity in graph.entities.items():
         s = rdflib.URIRef(entity_iri(BASE, eid))
-        assert [str(t) for t in nt.objects(s, RDFS.label)] == [entity.name]
-        assert {str(t) for t in nt.objects(s, SKOS.altLabel)} == set(entity.aliases) - {
-            entity.name}
+        assert [str(t) for t in nt.objects(s, RDFS.label)] == [rdf_text(entity.name)]
+        assert {str(t) for t in nt.objects(s, SKOS.altLabel)} == {
+            rdf_text(a) for a in set(entity.aliases) - {entity.name}}
     check_iris(graph, nt)
     return parsed
 
@@ -496,7 +477,8 @@ def check_graph_files(graph: KnowledgeGraph, out: Path) -> None:
     """graph.graphml and graph.gexf are well-formed XML with every node, labels intact.
 
     XML 1.0 cannot hold control characters (the exporter drops them) and a parser reads every
-    line break as ``\\n``: labels are compared with both applied.
+    raw line break in element text as ``\\n`` (GraphML ``<data>``); GEXF labels are attributes,
+    written with character references, and read back exactly.
     """
     import defusedxml.ElementTree as ET
 
@@ -520,7 +502,7 @@ def check_graph_files(graph: KnowledgeGraph, out: Path) -> None:
     nodes = root.findall("x:graph/x:nodes/x:node", gexf)
     assert len(nodes) == len(graph.papers) + len(graph.entities)
     for node in nodes:
-        assert node.get("label") == expected(names[node.get("id")])
+        assert node.get("label") == xml_text(names[node.get("id")])
 
 
 # --------------------------------------------------------------------------- Cypher

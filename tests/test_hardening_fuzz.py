@@ -21,9 +21,11 @@ import pytest
 import rdflib
 from falkordb_server import ensure_built, falkordb_server
 from hostile import (
+    BASE,
     check_cypher_import,
     check_graph_files,
     check_html,
+    check_iris,
     check_neo4j_csv,
     check_rdf,
     check_tables,
@@ -34,9 +36,11 @@ from hostile import (
 )
 from hypothesis import event, given
 from hypothesis import strategies as st
+from rdflib.namespace import DCTERMS
 
 from kg.errors import PaperkgError
 from kg.export import ExportOptions, export_all
+from kg.graph.rdf import paper_iri
 from kg.model import Entity, Evidence, KnowledgeGraph, Paper, Relation
 from kg.pipeline import BuildOptions, build_graph, write_outputs
 
@@ -110,9 +114,8 @@ def test_hostile_graph_through_every_exporter(engine, graph):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-# --------------------------------------------------------------------------- known bugs
-# Open bugs of kg/graph/rdf.py (not ours to edit); hostile.known_rdf_bugs() lets the properties
-# above skip only the parser each one breaks.  Remove that and these marks once fixed.
+# --------------------------------------------------------------------------- fixed bugs
+# Cases the properties above found once, kept as plain examples.
 
 
 def _one_paper(paper_id: str, title: str = "T") -> KnowledgeGraph:
@@ -122,21 +125,27 @@ def _one_paper(paper_id: str, title: str = "T") -> KnowledgeGraph:
                           [Relation(paper_id, "uses", "model/x", (ev,), 1)])
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason=(
-    "kg/graph/rdf.py: an IRI segment ending in '.' (paper id 'p1.') is written as the prefixed "
-    "name paper:p1\\. (valid Turtle) and rdflib cannot parse graph.ttl; percent-encode a "
-    "trailing '.' in slug()"))
-def test_paper_id_ending_with_a_dot_parses_with_rdflib(tmp_path):
-    export_all(_one_paper("p1."), tmp_path, ExportOptions(), ["rdf"])
-    rdflib.Graph().parse(tmp_path / "graph.ttl", format="turtle")
+@pytest.mark.parametrize("paper_id", ["p1.", "p1..", "é.", "model/x."])
+def test_ids_ending_with_a_dot_parse_with_rdflib_and_rapper(tmp_path, paper_id):
+    """A final '.' is percent-encoded in the IRI: ``paper:p1\\.`` is valid Turtle that rdflib
+    misreads (kg/graph/rdf.py slug)."""
+    graph = _one_paper(paper_id)
+    export_all(graph, tmp_path, ExportOptions(), ["rdf"])
+    turtle = rdflib.Graph().parse(tmp_path / "graph.ttl", format="turtle")
+    assert set(turtle) == set(rdflib.Graph().parse(tmp_path / "graph.nt", format="nt"))
+    assert rapper_count(tmp_path / "graph.ttl", "turtle") == len(turtle)
+    assert paper_iri(BASE, paper_id).endswith("%2E")
+    check_iris(graph, turtle)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "kg/graph/rdf.py: literals keep U+FFFE/U+FFFF and rapper refuses graph.nt and graph.ttl; "
-    "map noncharacters to U+FFFD in _clean() as the readers do"))
 def test_noncharacters_in_a_graph_parse_with_rapper(tmp_path):
-    export_all(_one_paper("p1", "T\ufffe"), tmp_path, ExportOptions(), ["rdf"])
-    rapper_count(tmp_path / "graph.nt", "ntriples")
+    """Noncharacters are written to RDF as U+FFFD (kg/graph/rdf.py rdf_text): raptor refuses
+    them."""
+    export_all(_one_paper("p\ufdd0", "T\ufffe\U0010ffff"), tmp_path, ExportOptions(), ["rdf"])
+    assert rapper_count(tmp_path / "graph.nt", "ntriples") == rapper_count(
+        tmp_path / "graph.ttl", "turtle") > 0
+    titles = rdflib.Graph().parse(tmp_path / "graph.nt", format="nt").objects(None, DCTERMS.title)
+    assert [str(t) for t in titles] == ["T\ufffd\ufffd"]
 
 
 def test_readers_turn_noncharacters_into_replacement_characters(tmp_path):

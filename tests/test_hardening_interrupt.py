@@ -24,9 +24,10 @@ import rdflib
 from kg.pipeline import demo_corpus_path
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTITION = 40  #: papers extracted at a time (the builds below use this, not 512)
-PAPERS = 300  #: papers of the interrupted build
-KILL_AFTER = 130  #: papers read when the signal is sent: three partitions are extracted
+PARTITION = 10  #: papers extracted at a time (the builds below use this, not 512)
+SMALL = 24  #: papers of the previous build
+PAPERS = 80  #: papers of the interrupted build
+KILL_AFTER = 35  #: papers read when the signal is sent: three partitions are extracted
 
 #: ``python -c CHILD PROGRESS_FILE paperkg-args...``: the CLI in partitions of PARTITION papers,
 #: writing how many papers it has read to PROGRESS_FILE
@@ -112,8 +113,8 @@ def readable(out: Path) -> int:
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("corpora")
-    return synthetic_corpus(d / "small.jsonl", 64, "a"), synthetic_corpus(d / "big.jsonl",
-                                                                          PAPERS, "b")
+    return (synthetic_corpus(d / "small.jsonl", SMALL, "a"),
+            synthetic_corpus(d / "big.jsonl", PAPERS, "b"))
 
 
 def test_killed_build_leaves_the_previous_output(tmp_path, corpora):
@@ -123,7 +124,7 @@ def test_killed_build_leaves_the_previous_output(tmp_path, corpora):
     (out / "README.md").write_text("the user's own file\n", encoding="utf-8")
     run_to_end("build", str(small), "-o", str(out))
     before = snapshot(out)
-    assert readable(out) == 64
+    assert readable(out) == SMALL
 
     interrupt(["build", str(big), "-o", str(out)], tmp_path / "progress", signal.SIGINT)
     assert snapshot(out) == before
@@ -131,7 +132,7 @@ def test_killed_build_leaves_the_previous_output(tmp_path, corpora):
 
     interrupt(["build", str(big), "-o", str(out)], tmp_path / "progress", signal.SIGKILL)
     assert snapshot(out) == before
-    assert readable(out) == 64
+    assert readable(out) == SMALL
 
     run_to_end("build", str(big), "-o", str(out))
     assert readable(out) == PAPERS
@@ -158,16 +159,16 @@ def test_killed_store_build_leaves_the_store(tmp_path, corpora):
     store = tmp_path / "store"
     run_to_end("build", str(small), "--store", str(store))
     before = store_state(store)
-    assert before[1] == 64
+    assert before[1] == SMALL
 
     for sig in (signal.SIGINT, signal.SIGKILL):
         interrupt(["build", str(big), "--store", str(store)], tmp_path / "progress", sig)
         assert store_state(store) == before, sig
     run_to_end("export", str(store), "-o", str(tmp_path / "exported"))
-    assert readable(tmp_path / "exported") == 64
+    assert readable(tmp_path / "exported") == SMALL
 
     run_to_end("build", str(big), "--store", str(store))
-    assert store_state(store)[1] == 64 + PAPERS
+    assert store_state(store)[1] == SMALL + PAPERS
 
 
 # ------------------------------------------------------------------ the moment of the swap
@@ -193,7 +194,7 @@ main()
 
 def test_killed_at_the_swap_the_output_is_all_old_or_all_new(tmp_path, corpora):
     small, _ = corpora
-    other = synthetic_corpus(tmp_path / "other.jsonl", 40, "c")
+    other = synthetic_corpus(tmp_path / "other.jsonl", 8, "c")
     out = tmp_path / "output"
     run_to_end("build", str(small), "-o", str(out))
     before = snapshot(out)
@@ -204,9 +205,9 @@ def test_killed_at_the_swap_the_output_is_all_old_or_all_new(tmp_path, corpora):
         assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
 
     killed("before")
-    assert snapshot(out) == before and readable(out) == 64
+    assert snapshot(out) == before and readable(out) == SMALL
     killed("after")
-    assert readable(out) == 40
+    assert readable(out) == 8
     run_to_end("build", str(other), "-o", str(out))
-    assert readable(out) == 40
+    assert readable(out) == 8
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]

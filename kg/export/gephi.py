@@ -68,7 +68,8 @@ def _flat_node(data: dict[str, Any], degree: int) -> dict[str, Any]:
             flat[key] = value
     colour = NODE_STYLES[data["type"]].color if data["type"] in NODE_STYLES else _FALLBACK_COLOUR
     flat.update(degree=degree, color=colour, size=node_size(degree))
-    return {k: xml_text(v) if isinstance(v, str) else v for k, v in flat.items()}
+    # keys too: an external-id key from the data becomes an attribute name in the XML
+    return {xml_text(k): xml_text(v) if isinstance(v, str) else v for k, v in flat.items()}
 
 
 def flat_graph(graph: KnowledgeGraph) -> nx.MultiDiGraph:

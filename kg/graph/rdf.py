@@ -34,6 +34,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD, Namespace
 
 from kg.errors import PaperkgError
+from kg.ingest.records import NONCHARACTERS
 from kg.model import CO_OCCURS_WITH, ENTITY_TYPES, Evidence, KnowledgeGraph, Relation
 
 #: The ontology document (schemas/paperkg.ttl) and its namespace.
@@ -128,10 +129,16 @@ def check_base_iri(base_iri: str) -> str:
 
 
 def slug(text: str) -> str:
-    """Percent-encode ``text`` as one IRI path segment (``.`` and ``..`` are encoded too)."""
+    """Percent-encode ``text`` as one IRI path segment.
+
+    ``.`` and ``..`` are encoded, and so is a final ``.``: Turtle writers escape it in a prefixed
+    name (``paper:p1\\.``), valid Turtle that rdflib misreads.
+    """
     encoded = quote(text, safe=_SEGMENT_SAFE)
     if encoded in ("", ".", ".."):
-        encoded = encoded.replace(".", "%2E") or "%20"
+        return encoded.replace(".", "%2E") or "%20"
+    if encoded.endswith("."):
+        encoded = encoded[:-1] + "%2E"
     return encoded
 
 
@@ -180,7 +187,7 @@ def web_iri(value: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    iri = quote(_clean(value), safe=_URL_SAFE)
+    iri = quote(rdf_text(value), safe=_URL_SAFE)
     try:
         ox.NamedNode(iri)
     except ValueError:
@@ -188,20 +195,19 @@ def web_iri(value: str | None) -> str | None:
     return iri
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_FOR_RDF = re.compile("[\ud800-\udfff" + NONCHARACTERS.pattern[1:])
 
 
-def _clean(text: str) -> str:
-    """``text`` with lone surrogates (invalid in UTF-8 output) replaced by U+FFFD."""
-    try:
-        text.encode("utf-8")
+def rdf_text(text: str) -> str:
+    """``text`` as written to RDF: lone surrogates (invalid in UTF-8) and Unicode noncharacters
+    (refused by raptor, as by XML 1.0) replaced by U+FFFD, as the input readers do."""
+    if text.isascii() or max(text) < "\ud800":  # the usual case, without a regex scan
         return text
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
+    return _NOT_FOR_RDF.sub("\ufffd", text)
 
 
 def _lit(text: str) -> ox.Literal:
-    return ox.Literal(_clean(text))
+    return ox.Literal(rdf_text(text))
 
 
 def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:

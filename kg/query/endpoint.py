@@ -484,10 +484,13 @@ class _Handler(BaseHTTPRequestHandler):
                        head_only=head_only)
             return
         relative = path.lstrip("/")
-        target = (root / relative).resolve()
         parts = Path(relative).parts
-        if (not target.is_relative_to(root) or not target.is_file()
-                or any(p.startswith(".") for p in parts)):
+        try:  # a NUL byte (``%00``) or an over-long name is no file, not a dead handler
+            target = (root / relative).resolve()
+            found = target.is_relative_to(root) and target.is_file()
+        except (OSError, ValueError):
+            found = False
+        if not found or any(p.startswith(".") for p in parts):
             self._error(HTTPStatus.NOT_FOUND, f"no such file: {path}", head_only)
             return
         content_type = STATIC_TYPES.get(target.suffix.lower(), "application/octet-stream")
@@ -510,6 +513,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    #: listen backlog: the default 5 resets connections when hundreds of clients connect at once
+    request_queue_size = 1024
 
     def __init__(self, config: EndpointConfig, pool: QueryPool, quiet: bool) -> None:
         self.config, self.pool, self.quiet = config, pool, quiet

@@ -148,7 +148,7 @@ _TOKEN = re.compile(
     | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
     | (?P<comment>\#[^\n]*)
     | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-    | (?P<pname>[\w.\-]*:[\w.\-:%]*)
+    | (?P<pname>[\w.\-]*:(?:[\w.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
     | (?P<word>[A-Za-z_]+)
     """,
     re.VERBOSE,
@@ -164,8 +164,15 @@ def keywords(query: str) -> list[str]:
     return [m.group("word").upper() for m in _TOKEN.finditer(query) if m.lastgroup == "word"]
 
 
-_SERVICE_CALL = re.compile(r"SERVICE(\s|#[^\n]*\n)*(SILENT(\s|#[^\n]*\n)*)?[<?$\w:]",
-                           re.IGNORECASE)
+#: ``SERVICE`` (not inside a name or variable) [``SILENT``] then the start of an IRI, a variable
+#: or a prefixed name (any prefix, even of characters outside ``\w``), blanks or comments between.
+#: Matched on the raw text, so that no tokenizer mistake (escapes, strings, comments) can hide a
+#: federated call; a string holding such text is refused too, which is the safe side.
+_SERVICE_CALL = re.compile(
+    r"(?<![\w\-:?$])SERVICE(?:\s|\#[^\n]*(?:\n|$))*(?:SILENT(?:\s|\#[^\n]*(?:\n|$))*)?"
+    r"(?:<|[?$]|[^\s{}()<>\"'\#,;]*:)",
+    re.IGNORECASE,
+)
 
 
 def check_read_only(query: str) -> None:
@@ -241,7 +248,7 @@ def execute(
     try:
         raw = store.query(query, prefixes=VOCAB_PREFIXES, substitutions=_substitutions(bindings))
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(f"SPARQL syntax error: {' '.join(str(exc).split())}") from None
     except OSError as exc:
         raise QueryError(f"query failed: {exc}") from None
     try:
