@@ -37,12 +37,12 @@ GEXF = "graph.gexf"
 ALIAS_SEPARATOR = "; "
 #: colour of a node type missing from the HTML view's styles
 _FALLBACK_COLOUR = "#7f7f7f"
-_XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot represent (NUL, other C0 controls …)."""
-    return _XML_INVALID.sub("", value)
+    return XML_INVALID.sub("", value)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
