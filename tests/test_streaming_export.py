@@ -151,3 +151,33 @@ def _reference_owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Trip
 def test_streamed_owl_is_the_whole_graph_owl(graph, demo_build, tmp_path: Path):
     for g in (graph, demo_build[0]):
         assert list(owl.owl_triples(g, BASE)) == _reference_owl_triples(g, BASE)
+
+
+def _multi_edges_graph() -> KnowledgeGraph:
+    """Relations out of the sorted order linking makes, one repeated (NetworkX keeps the last's
+    data at the first's place), a self-loop and an isolated entity."""
+    graph = tricky_graph()
+    graph.entities["task/lonely"] = Entity("task/lonely", "Task", "Lonely\x01 <&>")
+    graph.relations = [graph.relations[4], *graph.relations, graph.relations[4],
+                       Relation("model/base", "based_on", "model/base", (), 7),
+                       dataclasses.replace(graph.relations[1], weight=9)]
+    return graph
+
+
+@pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
+@pytest.mark.parametrize("make", [tricky_graph, _odd_graph, _multi_edges_graph, KnowledgeGraph])
+def test_streamed_gephi_files_are_networkx_s(make, name, tmp_path, demo_build):
+    from kg.export import gephi
+
+    streamed, reference = tmp_path / "streamed", tmp_path / "reference"
+    for graph in (make(), demo_build[0]):
+        streamed.mkdir(exist_ok=True)
+        reference.mkdir(exist_ok=True)
+        if name == "graph.graphml":
+            gephi.write_graphml(graph, streamed)
+            gephi.write_graphml_networkx(graph, reference)
+        else:
+            gephi.write_gexf(graph, streamed)
+            gephi.write_gexf_networkx(graph, reference)
+        assert (streamed / name).read_bytes() == (reference / name).read_bytes()
+        assert sorted(p.name for p in streamed.iterdir()) == [name]
