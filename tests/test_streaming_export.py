@@ -181,3 +181,24 @@ def test_streamed_gephi_files_are_networkx_s(make, name, tmp_path, demo_build):
             gephi.write_gexf_networkx(graph, reference)
         assert (streamed / name).read_bytes() == (reference / name).read_bytes()
         assert sorted(p.name for p in streamed.iterdir()) == [name]
+
+
+def test_slimmed_extractions_link_to_the_same_graph(medical_build):
+    from extractors.lexicon import load_lexicon
+    from kg.graph.load import read_extractions
+    from kg.linking import MAX_MENTION_EVIDENCE, link, slim
+    from kg.model import Mention, PaperEntity, PaperExtraction
+
+    _, out = medical_build
+    extractions = list(read_extractions(out / "extractions.jsonl"))
+    # one entity with more mentions than linking keeps, in reverse order, with repeated forms
+    paper = extractions[0].paper
+    mentions = [Mention(f"Form {i % 4}", "Model", Evidence(paper.id, "abstract", 100 - i,
+                                                           104 - i, 1, "S.", "rule"))
+                for i in range(MAX_MENTION_EVIDENCE + 6)]
+    extractions[0].entities.append(PaperEntity("Form 0", "Model", ["F0"], True, mentions))
+    slimmed = [slim(x) for x in extractions]
+    assert len(slimmed[0].entities[-1].mentions) == MAX_MENTION_EVIDENCE + 1  # + one form
+    lexicon = load_lexicon()
+    assert link(slimmed, lexicon) == link(extractions, lexicon)
+    assert slimmed[0] != PaperExtraction(paper)
