@@ -10,6 +10,7 @@ so ``Llama-2``/``Llama-3``, ``GPT-4``/``GPT-4V`` and ``MIMIC-III``/``MIMIC-IV`` 
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import combinations
@@ -21,8 +22,10 @@ from kg.model import (
     Entity,
     Evidence,
     KnowledgeGraph,
+    Mention,
     PaperEntity,
     PaperExtraction,
+    PaperRelation,
     Relation,
 )
 
@@ -60,6 +63,44 @@ class _UnionFind:
         self.parent[rb] = ra
         if la or lb:
             self.lexicon_id[ra] = la or lb
+
+
+def slim(extraction: PaperExtraction) -> PaperExtraction:
+    """``extraction`` reduced to what :func:`link` reads, its strings shared (big builds).
+
+    Per entity: the mentions whose evidence linking keeps (the :data:`MAX_MENTION_EVIDENCE`
+    first) and one mention of every other surface form; names, rules and fields interned, the
+    paper's sentence texts shared.  Linking slimmed extractions gives the same graph.
+    """
+    sentences: dict[str, str] = {}
+    intern = sys.intern
+
+    def evidence(ev: Evidence) -> Evidence:
+        text = sentences.setdefault(ev.sentence_text, ev.sentence_text)
+        return Evidence(intern(ev.paper_id), intern(ev.field), ev.start, ev.end, ev.sentence,
+                        text, intern(ev.rule))
+
+    entities = []
+    for entity in extraction.entities:
+        ranked = sorted(entity.mentions, key=lambda m: m.evidence)
+        kept = ranked[:MAX_MENTION_EVIDENCE]
+        texts = {m.text for m in kept}
+        for m in ranked[MAX_MENTION_EVIDENCE:]:
+            if m.text not in texts:
+                texts.add(m.text)
+                kept.append(m)
+        entities.append(PaperEntity(
+            name=intern(entity.name), type=entity.type,
+            aliases=[intern(a) for a in entity.aliases], proposed=entity.proposed,
+            mentions=[Mention(intern(m.text), m.type, evidence(m.evidence)) for m in kept],
+            lexicon_id=intern(entity.lexicon_id) if entity.lexicon_id else entity.lexicon_id,
+        ))
+    relations = [
+        PaperRelation(intern(r.subject), intern(r.predicate), intern(r.object),
+                      evidence(r.evidence))
+        for r in extraction.relations
+    ]
+    return PaperExtraction(extraction.paper, entities, relations)
 
 
 def _forms(entity: PaperEntity) -> list[str]:

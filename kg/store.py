@@ -541,14 +541,15 @@ def _apply(store_dir: Path, delta: Delta, old_meta: ox.Quad, meta: StoreMeta, ba
 
 def _first_build(inputs, store_dir: Path, options, base_iri: str, digest: str,
                  on_paper, started: float) -> StoreReport:
-    from kg.linking import link
+    from kg.linking import link, slim
     from kg.pipeline import BuildReport, extract_inputs
 
     build_report = BuildReport(read=ReadReport())
     report = StoreReport(read=build_report.read, rewritten=True)
     with tempfile.TemporaryDirectory(prefix="paperkg-store-") as tmp:
         lines_path = Path(tmp) / "extractions.jsonl"
-        corpus, lexicon = extract_inputs(inputs, options, build_report, lines_path, on_paper)
+        corpus, lexicon = extract_inputs(inputs, options, build_report, lines_path, on_paper,
+                                         keep=slim)
         graph = link(corpus.extractions, lexicon)
         meta = StoreMeta(base_iri=base_iri, patterns=digest)
         meta.absorb(build_report.read)

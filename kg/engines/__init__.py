@@ -177,12 +177,14 @@ def extract_corpus_stream(
     runner: Runner,
     lines_path: Path,
     partition_size: int = 512,
+    keep: Callable[[PaperExtraction], PaperExtraction] | None = None,
 ) -> CorpusExtraction:
     """Extract ``papers`` in two passes; write the ``extractions.jsonl`` lines to ``lines_path``.
 
     Lines are spooled to files beside ``lines_path`` (never held in memory); the result keeps the
-    extractions for linking.
+    extractions for linking, each as ``keep`` makes it (e.g. :func:`kg.linking.slim`).
     """
+    keep = keep or (lambda extraction: extraction)
     out = CorpusExtraction()
     first = lines_path.with_name(f".{lines_path.name}.pass1")
     second = lines_path.with_name(f".{lines_path.name}.pass2")
@@ -190,7 +192,7 @@ def extract_corpus_stream(
         with first.open("w", encoding="utf-8", newline="\n") as fh:
             for line, extraction, teaching in run(runner, papers, None, partition_size):
                 fh.write(line + "\n")
-                out.extractions.append(extraction)
+                out.extractions.append(keep(extraction))
                 out.teaching.append(teaching)
         out.learned = [False] * len(out.extractions)
         out.names = learned_names(out.teaching)
@@ -205,7 +207,7 @@ def extract_corpus_stream(
                           partition_size)
             for i, (line, extraction, _teaching) in zip(again, results, strict=True):
                 fh.write(line + "\n")
-                out.extractions[i] = extraction
+                out.extractions[i] = keep(extraction)
                 out.learned[i] = True
         merge_lines(first, second, again, lines_path)
         return out

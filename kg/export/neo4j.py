@@ -29,8 +29,9 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,8 @@ class Table:
 
     file: str
     columns: list[Column]
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    #: the rows; any iterable that can be iterated more than once (e.g. :class:`LazyRows`)
+    rows: Iterable[dict[str, Any]] = field(default_factory=list)
     #: nodes: labels, the first is the one MERGEd on (its id is unique)
     labels: tuple[str, ...] = ()
     #: relationships: type and the labels of the start and end nodes
@@ -131,6 +133,30 @@ class Table:
     @property
     def is_nodes(self) -> bool:
         return self.rel_type is None
+
+
+class LazyRows:
+    """Rows made on demand, each time they are iterated (a table is read twice: once to choose
+    the array delimiter, once to write it), so that no table is held in memory."""
+
+    def __init__(self, make: Callable[[], Iterator[dict[str, Any]]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self.make()
+
+
+class _EvidenceJson:
+    """The ``evidence`` cell of a relationship: its JSON text, made when it is written."""
+
+    __slots__ = ("rel",)
+
+    def __init__(self, rel: Relation) -> None:
+        self.rel = rel
+
+    def __str__(self) -> str:
+        return json.dumps([ev.to_json() for ev in self.rel.evidence], ensure_ascii=False,
+                          separators=(",", ":"))
 
 
 def _columns(*headers: str) -> list[Column]:
@@ -156,7 +182,8 @@ def _paper_table(graph: KnowledgeGraph) -> Table:
         f"id:ID({PAPER_LABEL})", ":LABEL", "title", "abstract", "year:int", "url", "venue",
         "authors:string[]",
     )
-    rows = [
+    papers = sorted(graph.papers.values(), key=lambda p: p.id)
+    rows = LazyRows(lambda: (
         {
             "id": p.id,
             "labels": [PAPER_LABEL],
@@ -167,8 +194,8 @@ def _paper_table(graph: KnowledgeGraph) -> Table:
             "venue": p.venue,
             "authors": list(p.authors),
         }
-        for p in sorted(graph.papers.values(), key=lambda p: p.id)
-    ]
+        for p in papers
+    ))
     return Table("nodes_paper.csv", columns, rows, labels=(PAPER_LABEL,))
 
 
@@ -206,11 +233,8 @@ def relationship_type(predicate: str) -> str:
     return _NON_WORD.sub("_", predicate).upper()
 
 
-def _evidence_json(rel: Relation) -> str | None:
-    if not rel.evidence:
-        return None
-    return json.dumps([ev.to_json() for ev in rel.evidence], ensure_ascii=False,
-                      separators=(",", ":"))
+def _evidence_json(rel: Relation) -> _EvidenceJson | None:
+    return _EvidenceJson(rel) if rel.evidence else None
 
 
 def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
@@ -234,11 +258,12 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
         ends = (f":START_ID({start})", f":END_ID({ENTITY_LABEL})", ":TYPE", "weight:int")
         if predicate == CO_OCCURS_WITH:
             columns = _columns(*ends)
-            rows = [{"start_id": r.subject, "end_id": r.object, "type": rtype,
-                     "weight": r.weight} for r in rels]
+            rows = LazyRows(lambda rels=rels, rtype=rtype: (
+                {"start_id": r.subject, "end_id": r.object, "type": rtype, "weight": r.weight}
+                for r in rels))
         else:
             columns = _columns(*ends, "evidence_count:int", "papers:string[]", "evidence")
-            rows = [
+            rows = LazyRows(lambda rels=rels, rtype=rtype: (
                 {
                     "start_id": r.subject,
                     "end_id": r.object,
@@ -249,7 +274,7 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
                     "evidence": _evidence_json(r),
                 }
                 for r in rels
-            ]
+            ))
         tables.append(Table(f"rels_{_NON_WORD.sub('_', predicate).lower()}.csv", columns, rows,
                             rel_type=rtype, start_label=start, end_label=ENTITY_LABEL))
     return tables
@@ -292,10 +317,9 @@ def _cell(value: Any, column: Column, delimiter: str) -> str:
 
 def write_table(table: Table, path: Path, delimiter: str) -> None:
     """Write one table as CSV: typed header, then one RFC 4180-quoted line per row."""
-    write_csv(path, [
-        [c.header for c in table.columns],
-        *([_cell(row.get(c.key), c, delimiter) for c in table.columns] for row in table.rows),
-    ])
+    header = [[c.header for c in table.columns]]
+    rows = ([_cell(row.get(c.key), c, delimiter) for c in table.columns] for row in table.rows)
+    write_csv(path, chain(header, rows))
 
 
 def _set_clause(variable: str, table: Table) -> list[str]:

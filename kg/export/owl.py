@@ -19,27 +19,26 @@ Characters that XML 1.0 cannot hold are dropped from literals.  Output order is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.export.gephi import xml_text
+from kg.export.gephi import XML_INVALID, xml_text
 from kg.export.rdf import schema_path
 from kg.graph.rdf import (
     ONTOLOGY_IRI,
     PROPERTY_OF_PREDICATE,
+    Block,
     check_base_iri,
     entity_iri,
-    evidence_iri,
-    iter_triples,
+    iter_blocks,
     paper_iri,
     prefixes,
-    statement_iri,
 )
-from kg.model import KnowledgeGraph
+from kg.model import Entity, Evidence, KnowledgeGraph, Paper, Relation
 
 OWL_FILE = "graph.owl"
 #: IRI of the ontology document, under the build's base IRI
@@ -65,6 +64,10 @@ REIFICATION_PROPERTIES: dict[str, tuple[str, str, str]] = {
 
 def _en(text: str) -> ox.Literal:
     return ox.Literal(text, language="en")
+
+
+def _needs_cleaning(text: str) -> bool:
+    return XML_INVALID.search(text) is not None
 
 
 def _clean(term: Any) -> Any:
@@ -113,60 +116,84 @@ def _header(base_iri: str, graph: KnowledgeGraph) -> list[ox.Triple]:
     return triples
 
 
-def _individual_labels(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
-    """Labels for the individuals the RDF mapping leaves without one (entities have theirs)."""
+def _labeller(graph: KnowledgeGraph) -> Callable[[Block], str | None]:
+    """The label of an individual the RDF mapping leaves without one (entities have theirs)."""
     prop_label = {p: p.replace("_", " ") for p in PROPERTY_OF_PREDICATE}
 
     def short(identifier: str) -> str:
         entity = graph.entities.get(identifier)
         return entity.name if entity is not None else identifier
 
-    for paper in graph.papers.values():
-        yield ox.Triple(ox.NamedNode(paper_iri(base_iri, paper.id)), _LABEL,
-                        ox.Literal(paper.title or paper.id))
-    seen: set[str] = set()
-    for rel in graph.relations:
-        iri = statement_iri(base_iri, rel)
-        if iri not in seen:
-            seen.add(iri)
-            label = f"{short(rel.subject)} {prop_label.get(rel.predicate, rel.predicate)} " \
-                    f"{short(rel.object)}"
-            yield ox.Triple(ox.NamedNode(iri), _LABEL, ox.Literal(label))
-        for ev in rel.evidence:
-            iri = evidence_iri(base_iri, ev)
-            if iri not in seen:
-                seen.add(iri)
-                label = f"evidence: {ev.paper_id} {ev.field} [{ev.start}:{ev.end}] ({ev.rule})"
-                yield ox.Triple(ox.NamedNode(iri), _LABEL, ox.Literal(label))
+    def label(block: Block) -> str | None:
+        source = block.source
+        if isinstance(source, Paper):
+            return source.title or source.id
+        if isinstance(source, Relation):
+            return (f"{short(source.subject)} "
+                    f"{prop_label.get(source.predicate, source.predicate)} {short(source.object)}")
+        if isinstance(source, Evidence):
+            return (f"evidence: {source.paper_id} {source.field} [{source.start}:{source.end}] "
+                    f"({source.rule})")
+        return None
+
+    return label
 
 
-def owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Triple]:
-    """Every triple of ``graph.owl``, grouped by subject, in a deterministic order."""
+def owl_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
+    """Every triple of ``graph.owl``, grouped by subject, in a deterministic order (streamed).
+
+    Order: the header and the ontology; then per individual its ``owl:NamedIndividual``
+    declaration, its triples and its label: papers, entities, the web pages they point to,
+    statements, evidence.
+    """
     check_base_iri(base_iri)
-    data = list(iter_triples(graph, base_iri))
-    individuals: dict[ox.NamedNode, None] = {}
-    for identifier in sorted(graph.papers):
-        individuals[ox.NamedNode(paper_iri(base_iri, identifier))] = None
-    for identifier in sorted(graph.entities):
-        individuals[ox.NamedNode(entity_iri(base_iri, identifier))] = None
-    labelled = {t.subject for t in data if t.predicate == _LABEL}
-    extra: list[ox.Triple] = []
-    for t in data:
-        if t.predicate == _TYPE and isinstance(t.subject, ox.NamedNode):
-            individuals.setdefault(t.subject, None)
-        if t.predicate.value == _URL and isinstance(t.object, ox.NamedNode):
-            if t.object not in individuals:
-                individuals[t.object] = None
-                if t.object not in labelled:
-                    extra.append(ox.Triple(t.object, _LABEL, ox.Literal(t.object.value)))
-    declarations = [ox.Triple(node, _TYPE, _INDIVIDUAL) for node in individuals]
-    labels = [t for t in _individual_labels(graph, base_iri) if t.subject not in labelled]
-    ordered = _group_by_subject([*_header(base_iri, graph), *_schema_triples()])
-    ordered += _group_by_subject([*declarations, *data, *labels, *extra])
-    return [ox.Triple(t.subject, t.predicate, _clean(t.object)) for t in ordered]
+    for t in _group_by_subject([*_header(base_iri, graph), *_schema_triples()]):
+        yield _cleaned(t)
+    label_of = _labeller(graph)
+    known = {paper_iri(base_iri, p) for p in graph.papers}
+    known.update(entity_iri(base_iri, e) for e in graph.entities)
+    pages: dict[str, None] = {}  # web pages, in order of appearance
+    for block in iter_blocks(graph, base_iri):
+        if pages is not None and not isinstance(block.source, Paper | Entity):
+            yield from _pages(pages)
+            pages = None
+        yield ox.Triple(block.subject, _TYPE, _INDIVIDUAL)
+        labelled = False
+        for t in block.triples:
+            yield _cleaned(t)
+            if t.predicate == _LABEL:
+                labelled = True
+            elif (pages is not None and t.predicate.value == _URL
+                  and isinstance(t.object, ox.NamedNode) and t.object.value not in known):
+                pages[t.object.value] = None
+        if not labelled:
+            text = label_of(block)
+            if text is not None:
+                yield ox.Triple(block.subject, _LABEL, _cleaned_literal(text))
+    if pages is not None:
+        yield from _pages(pages)
+
+
+def _pages(pages: dict[str, None]) -> Iterator[ox.Triple]:
+    for iri in pages:
+        page = ox.NamedNode(iri)
+        yield ox.Triple(page, _TYPE, _INDIVIDUAL)
+        yield ox.Triple(page, _LABEL, _cleaned_literal(iri))
+
+
+def _cleaned(t: ox.Triple) -> ox.Triple:
+    obj = t.object
+    if isinstance(obj, ox.Literal) and _needs_cleaning(obj.value):
+        return ox.Triple(t.subject, t.predicate, _clean(obj))
+    return t
+
+
+def _cleaned_literal(text: str) -> ox.Literal:
+    return ox.Literal(xml_text(text))
 
 
 def _group_by_subject(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` with each subject's together (subjects in order of first appearance)."""
     groups: dict[Any, list[ox.Triple]] = {}
     for t in triples:
         groups.setdefault(t.subject, []).append(t)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.graph.rdf import VOCAB_PREFIXES, check_base_iri, iter_triples, prefixes
+from kg.graph.rdf import VOCAB_PREFIXES, Block, check_base_iri, iter_blocks, prefixes
 from kg.model import KnowledgeGraph
 
 #: Files of the ``schemas`` package copied into every build's ``schemas/``.
@@ -51,14 +51,83 @@ def published_context() -> dict[str, Any]:
 
 
 def write(graph: KnowledgeGraph, out_dir: Path, options: Any) -> None:
-    """Write ``graph.ttl``, ``graph.nt``, ``graph.jsonld`` and ``schemas/`` into ``out_dir``."""
+    """Write ``graph.ttl``, ``graph.nt``, ``graph.jsonld`` and ``schemas/`` into ``out_dir``.
+
+    One pass over :func:`~kg.graph.rdf.iter_blocks`: the triples are serialised in chunks of
+    whole subjects, so memory holds one chunk, not the graph's triples.
+    """
     base_iri = check_base_iri(options.base_iri)
-    triples = list(iter_triples(graph, base_iri))
-    ox.serialize(triples, str(out_dir / "graph.ttl"), ox.RdfFormat.TURTLE,
-                 prefixes=prefixes(base_iri))
-    ox.serialize(triples, str(out_dir / "graph.nt"), ox.RdfFormat.N_TRIPLES)
-    write_jsonld(triples, out_dir / "graph.jsonld", base_iri)
+    with TripleWriters(out_dir, base_iri) as writers:
+        for chunk in chunks(iter_blocks(graph, base_iri)):
+            writers.write(chunk)
     copy_schemas(out_dir / "schemas")
+
+
+#: triples per chunk written at once (whole subjects: a chunk may be a little larger)
+CHUNK_TRIPLES = 20_000
+
+
+def chunks(blocks: Iterable[Block], size: int = CHUNK_TRIPLES) -> Iterator[list[ox.Triple]]:
+    """The blocks' triples in lists of about ``size``, never splitting a subject."""
+    chunk: list[ox.Triple] = []
+    for block in blocks:
+        chunk += block.triples
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class TripleWriters:
+    """``graph.ttl``, ``graph.nt`` and ``graph.jsonld`` written together, chunk by chunk.
+
+    Each chunk must hold whole subjects (all of a subject's triples in one chunk): then the
+    files are byte for byte those of serialising all the triples at once.
+    """
+
+    def __init__(self, out_dir: Path, base_iri: str) -> None:
+        self.prefixes = prefixes(base_iri)
+        self.ttl = (out_dir / "graph.ttl").open("wb")
+        self.nt = (out_dir / "graph.nt").open("wb")
+        self.jsonld = JsonLdWriter(out_dir / "graph.jsonld", base_iri)
+        self.header: bytes | None = None  # the Turtle prefix lines, written once
+
+    def __enter__(self) -> TripleWriters:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def write(self, triples: list[ox.Triple]) -> None:
+        if not triples:
+            return
+        self.nt.write(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self.prefixes)
+        if self.header is None:
+            self.header = _turtle_header(self.prefixes)
+            self.ttl.write(self.header)
+        if not turtle.startswith(self.header):
+            raise AssertionError("Turtle chunk without the expected prefix lines")
+        self.ttl.write(turtle[len(self.header):])
+        self.jsonld.write(triples)
+
+    def close(self) -> None:
+        if self.header is None:  # no triples: what serialising nothing gives
+            self.ttl.write(ox.serialize([], format=ox.RdfFormat.TURTLE, prefixes=self.prefixes))
+        self.ttl.close()
+        self.nt.close()
+        self.jsonld.close()
+
+
+def _turtle_header(prefix_map: dict[str, str]) -> bytes:
+    """The prefix lines pyoxigraph writes before the triples of a Turtle document."""
+    probe = ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o"))
+    body = b"<urn:x:s> <urn:x:p> <urn:x:o> .\n"
+    text = ox.serialize([probe], format=ox.RdfFormat.TURTLE, prefixes=prefix_map)
+    if not text.endswith(body):
+        raise AssertionError("unexpected Turtle layout from pyoxigraph")
+    return text[: -len(body)]
 
 
 def copy_schemas(target: Path) -> None:
@@ -139,21 +208,25 @@ def _canonical_integer(text: str) -> bool:
         return False
 
 
-def jsonld_nodes(triples: Iterable[ox.Triple], base_iri: str) -> tuple[dict, list[dict]]:
-    """The compact JSON-LD ``@context`` and node objects (in first-appearance order)."""
+def jsonld_nodes(triples: Iterable[ox.Triple], base_iri: str) -> Iterator[dict[str, Any]]:
+    """Compact JSON-LD node objects, one per run of triples with the same subject (streamed).
+
+    Give triples grouped by subject (as :func:`~kg.graph.rdf.iter_triples` yields them) to get
+    one node object per subject.
+    """
     compactor = _Compactor(base_iri)
-    nodes: dict[str, dict[str, Any]] = {}
     keys: dict[str, tuple[str, str | None]] = {}  # predicate IRI -> (key, coercion)
     iris: dict[tuple[str, str | None], Any] = {}  # (object IRI, coercion) -> JSON value
-    node: dict[str, Any] = {}
+    node: dict[str, Any] | None = None
     last_subject = None
     for t in triples:
         subject = t.subject.value if isinstance(t.subject, ox.NamedNode) else f"_:{t.subject.value}"
         if subject != last_subject:
+            if node is not None:
+                yield node
             last_subject = subject
-            node = nodes.get(subject)  # type: ignore[assignment]
-            if node is None:
-                node = nodes[subject] = {"@id": compactor.iri(subject)}
+            node = {"@id": compactor.iri(subject)}
+        assert node is not None
         predicate = t.predicate.value
         key_coercion = keys.get(predicate)
         if key_coercion is None:
@@ -166,10 +239,10 @@ def jsonld_nodes(triples: Iterable[ox.Triple], base_iri: str) -> tuple[dict, lis
             cache_key = (obj.value, coercion)
             value = iris.get(cache_key)
             if value is None:
-                value = iris[cache_key] = (
-                    compactor.type_value(obj.value) if coercion == "@type"
+                value = compactor.type_value(obj.value) if coercion == "@type" \
                     else compactor.value(obj, coercion)
-                )
+                if len(iris) < _IRI_CACHE:
+                    iris[cache_key] = value
         elif coercion == "@type":  # rdf:type with a literal value: keep it as a property
             key, value = compactor.iri(predicate), compactor.value(obj, None)
         else:
@@ -182,25 +255,54 @@ def jsonld_nodes(triples: Iterable[ox.Triple], base_iri: str) -> tuple[dict, lis
                 node[key] = [existing, value]
         else:
             node[key] = value
-    context = [published_context(), {BASE_PREFIX: base_iri}]
-    return {"@context": context}, list(nodes.values())
+    if node is not None:
+        yield node
+
+
+#: compacted object IRIs remembered (the vocabulary and the most used resources)
+_IRI_CACHE = 100_000
+
+
+def jsonld_context(base_iri: str) -> list[Any]:
+    """The ``@context`` of ``graph.jsonld``: the published context plus the ``kg`` prefix."""
+    return [published_context(), {BASE_PREFIX: base_iri}]
+
+
+class JsonLdWriter:
+    """Compact JSON-LD written as it comes: the context, then one node object per line."""
+
+    def __init__(self, path: Path, base_iri: str) -> None:
+        self.base_iri = base_iri
+        self.fh = path.open("w", encoding="utf-8", newline="\n")
+        self.fh.write('{\n"@context": ')
+        self.fh.write(json.dumps(jsonld_context(base_iri), ensure_ascii=False, indent=1))
+        self.fh.write(',\n"@graph": [\n')
+        self.first = True
+
+    def write(self, triples: Iterable[ox.Triple]) -> None:
+        """Add the nodes of ``triples`` (whole subjects)."""
+        for node in jsonld_nodes(triples, self.base_iri):
+            if not self.first:
+                self.fh.write(",\n")
+            self.first = False
+            self.fh.write(json.dumps(node, ensure_ascii=False))
+
+    def close(self) -> None:
+        self.fh.write("\n]\n}\n")
+        self.fh.close()
 
 
 def write_jsonld(triples: Iterable[ox.Triple], path: Path, base_iri: str) -> None:
     """Write compact JSON-LD: the context, then one node object per line."""
-    head, nodes = jsonld_nodes(triples, base_iri)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write('{\n"@context": ')
-        fh.write(json.dumps(head["@context"], ensure_ascii=False, indent=1))
-        fh.write(',\n"@graph": [\n')
-        for i, node in enumerate(nodes):
-            if i:
-                fh.write(",\n")
-            fh.write(json.dumps(node, ensure_ascii=False))
-        fh.write("\n]\n}\n")
+    writer = JsonLdWriter(path, base_iri)
+    try:
+        writer.write(triples)
+    finally:
+        writer.close()
 
 
 __all__ = [
-    "SCHEMA_FILES", "VOCAB_PREFIXES", "copy_schemas", "jsonld_nodes", "published_context",
-    "schema_path", "schemas_dir", "write", "write_jsonld",
+    "SCHEMA_FILES", "VOCAB_PREFIXES", "JsonLdWriter", "TripleWriters", "chunks", "copy_schemas",
+    "jsonld_context", "jsonld_nodes", "published_context", "schema_path", "schemas_dir", "write",
+    "write_jsonld",
 ]

@@ -17,8 +17,10 @@ from typing import Any
 
 import networkx as nx
 
-from kg.graph.networkx import entity_projection, to_networkx
-from kg.graph.rdf import iter_triples
+from kg.graph.networkx import entity_projection
+from kg.graph.ranking import entity_degrees
+from kg.graph.ranking import pagerank as ranking_pagerank
+from kg.graph.rdf import count_triples
 from kg.model import ENTITY_TYPES, KnowledgeGraph
 
 TOP_N = 20
@@ -39,17 +41,8 @@ def compute_stats(graph: KnowledgeGraph, base_iri: str, top_n: int = TOP_N) -> d
     evidence = {ev for r in graph.relations for ev in r.evidence}
     years = Counter(p.year for p in graph.papers.values() if p.year is not None)
 
-    full = nx.Graph(to_networkx(graph))  # undirected, simple: distinct neighbours
-    degree = {eid: full.degree(eid) for eid in entities if eid in full}
-
-    directed = nx.DiGraph()
-    directed.add_nodes_from(sorted(to_networkx(graph, cooccurrence=False).nodes))
-    for rel in graph.relations:
-        if rel.predicate == "co_occurs_with":
-            continue
-        w = directed.get_edge_data(rel.subject, rel.object, {}).get("weight", 0)
-        directed.add_edge(rel.subject, rel.object, weight=w + max(rel.weight, 1))
-    pagerank = nx.pagerank(directed, weight="weight") if directed.number_of_nodes() else {}
+    degree = entity_degrees(graph)
+    pagerank = ranking_pagerank(graph)
 
     def row(eid: str, **extra: Any) -> dict[str, Any]:
         e = entities[eid]
@@ -65,7 +58,7 @@ def compute_stats(graph: KnowledgeGraph, base_iri: str, top_n: int = TOP_N) -> d
         "relations": len(graph.relations),
         "relations_by_predicate": dict(sorted(by_predicate.items())),
         "evidence_records": len(evidence),
-        "triples": sum(1 for _ in iter_triples(graph, base_iri)),
+        "triples": count_triples(graph),
         "top_entities_by_degree": [
             row(eid, degree=degree.get(eid, 0), papers=entities[eid].paper_count)
             for eid in top_degree

@@ -26,6 +26,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
@@ -35,7 +36,15 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD, Name
 
 from kg.errors import PaperkgError
 from kg.ingest.records import NONCHARACTERS
-from kg.model import CO_OCCURS_WITH, ENTITY_TYPES, Evidence, KnowledgeGraph, Relation
+from kg.model import (
+    CO_OCCURS_WITH,
+    ENTITY_TYPES,
+    Entity,
+    Evidence,
+    KnowledgeGraph,
+    Paper,
+    Relation,
+)
 
 #: The ontology document (schemas/paperkg.ttl) and its namespace.
 ONTOLOGY_IRI = "https://w3id.org/paperkg/ontology"
@@ -171,9 +180,11 @@ def statement_iri(base_iri: str, relation: Relation) -> str:
 
 def evidence_iri(base_iri: str, ev: Evidence) -> str:
     """``<base>evidence/<hash of the evidence record>``."""
-    return f"{base_iri}{EVIDENCE_PATH}/" + _digest(
-        ev.paper_id, ev.field, ev.start, ev.end, ev.sentence, ev.rule, ev.sentence_text
-    )
+    return f"{base_iri}{EVIDENCE_PATH}/" + _evidence_digest(ev)
+
+
+def _evidence_digest(ev: Evidence) -> str:
+    return _digest(ev.paper_id, ev.field, ev.start, ev.end, ev.sentence, ev.rule, ev.sentence_text)
 
 
 def web_iri(value: str | None) -> str | None:
@@ -210,12 +221,31 @@ def _lit(text: str) -> ox.Literal:
     return ox.Literal(rdf_text(text))
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """The triples of one subject and the record they describe."""
+
+    subject: ox.NamedNode
+    #: a :class:`Paper`, :class:`Entity`, :class:`Relation` (statements) or :class:`Evidence`
+    source: Paper | Entity | Relation | Evidence
+    triples: list[ox.Triple]
+
+
 def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
     """Every triple of ``graph`` in a deterministic order, each exactly once.
 
     Order: papers (sorted by id), entities (sorted by id), each followed by its outgoing
     relations; then the statements (in the graph's relation order); then the evidence nodes
-    (sorted by IRI).
+    (sorted by IRI).  Each subject's triples are consecutive (see :func:`iter_blocks`).
+    """
+    for block in iter_blocks(graph, base_iri):
+        yield from block.triples
+
+
+def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
+    """The triples of :func:`iter_triples`, one :class:`Block` per subject (streamed).
+
+    Memory: the graph plus one 64-bit digest per statement and evidence node.
     """
     check_base_iri(base_iri)
     Triple = ox.Triple
@@ -229,6 +259,7 @@ def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
             term = nodes[identifier] = ox.NamedNode(mint(base_iri, identifier))
         return term
 
+    properties = {p: _nn(str(iri)) for p, iri in PROPERTY_OF_PREDICATE.items()}
     outgoing: dict[str, list[Relation]] = defaultdict(list)
     for rel in graph.relations:
         if rel.predicate not in PROPERTY_OF_PREDICATE:
@@ -241,27 +272,26 @@ def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
         for rel in sorted(outgoing.get(identifier, ()), key=lambda r: (r.predicate, r.object)):
             if (rel.predicate, rel.object) not in seen:
                 seen.add((rel.predicate, rel.object))
-                yield Triple(subject, _nn(str(PROPERTY_OF_PREDICATE[rel.predicate])),
-                             node(rel.object))
+                yield Triple(subject, properties[rel.predicate], node(rel.object))
 
     p_year, p_author, p_venue = _p("year"), _p("authorName"), _p("venue")
     for paper in sorted(graph.papers.values(), key=lambda p: p.id):
         s = node(paper.id)
-        yield Triple(s, T_TYPE, C_PAPER)
-        yield Triple(s, T_ID, _lit(paper.id))
-        yield Triple(s, T_TITLE, _lit(paper.title))
+        triples = [Triple(s, T_TYPE, C_PAPER), Triple(s, T_ID, _lit(paper.id)),
+                   Triple(s, T_TITLE, _lit(paper.title))]
         if paper.abstract:
-            yield Triple(s, T_ABSTRACT, _lit(paper.abstract))
+            triples.append(Triple(s, T_ABSTRACT, _lit(paper.abstract)))
         if paper.year is not None:
-            yield Triple(s, p_year, ox.Literal(int(paper.year)))
+            triples.append(Triple(s, p_year, ox.Literal(int(paper.year))))
         for author in dict.fromkeys(a for a in paper.authors if a):
-            yield Triple(s, p_author, _lit(author))
+            triples.append(Triple(s, p_author, _lit(author)))
         if paper.venue:
-            yield Triple(s, p_venue, _lit(paper.venue))
+            triples.append(Triple(s, p_venue, _lit(paper.venue)))
         url = web_iri(paper.url)
         if url is not None:
-            yield Triple(s, T_URL, ox.NamedNode(url))
-        yield from relation_triples(s, paper.id)
+            triples.append(Triple(s, T_URL, ox.NamedNode(url)))
+        triples += relation_triples(s, paper.id)
+        yield Block(s, paper, triples)
 
     p_count, p_ext, p_attr = _p("paperCount"), _p("externalId"), _p("attribute")
     p_wikidata, p_hf = _p("wikidataId"), _p("huggingfaceId")
@@ -269,76 +299,130 @@ def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
         s = node(entity.id)
         if entity.type not in CLASS_OF_TYPE:
             raise PaperkgError(f"entity {entity.id!r} has unknown type {entity.type!r}")
-        yield Triple(s, T_TYPE, _nn(str(CLASS_OF_TYPE[entity.type])))
-        yield Triple(s, T_ID, _lit(entity.id))
-        yield Triple(s, T_LABEL, _lit(entity.name))
-        yield Triple(s, T_PREF, _lit(entity.name))
+        triples = [Triple(s, T_TYPE, _nn(str(CLASS_OF_TYPE[entity.type]))),
+                   Triple(s, T_ID, _lit(entity.id)), Triple(s, T_LABEL, _lit(entity.name)),
+                   Triple(s, T_PREF, _lit(entity.name))]
         for alias in sorted(set(entity.aliases) - {entity.name}):
-            yield Triple(s, T_ALT, _lit(alias))
-        yield Triple(s, p_count, ox.Literal(entity.paper_count))
+            triples.append(Triple(s, T_ALT, _lit(alias)))
+        triples.append(Triple(s, p_count, ox.Literal(entity.paper_count)))
         for key, value in sorted(entity.external_ids.items()):
             if not value:
                 continue
             if key == "homepage":
                 url = web_iri(value)
                 if url is not None:
-                    yield Triple(s, T_URL, ox.NamedNode(url))
+                    triples.append(Triple(s, T_URL, ox.NamedNode(url)))
             elif key == "wikidata":
-                yield Triple(s, p_wikidata, _lit(value))
+                triples.append(Triple(s, p_wikidata, _lit(value)))
             elif key == "huggingface":
-                yield Triple(s, p_hf, _lit(value))
+                triples.append(Triple(s, p_hf, _lit(value)))
             else:
-                yield Triple(s, p_ext, _lit(f"{key}:{value}"))
+                triples.append(Triple(s, p_ext, _lit(f"{key}:{value}")))
         for key, values in sorted(entity.attributes.items()):
             for value in sorted(set(values)):
-                yield Triple(s, p_attr, _lit(f"{key}={value}"))
-        yield from relation_triples(s, entity.id)
+                triples.append(Triple(s, p_attr, _lit(f"{key}={value}")))
+        triples += relation_triples(s, entity.id)
+        yield Block(s, entity, triples)
+    outgoing.clear()
 
     p_support = _p("supportCount")
-    evidence: dict[str, Evidence] = {}  # IRI -> record
-    evidence_iris: dict[Evidence, str] = {}
-    seen_statements: set[str] = set()
+    statement_base = f"{base_iri}{STATEMENT_PATH}/"
+    evidence_base = f"{base_iri}{EVIDENCE_PATH}/"
+    evidence: dict[str, Evidence] = {}  # digest -> record (IRIs sort as their digests do)
+    seen_statements: set[str] = set()  # digests
     for rel in graph.relations:
-        iri = statement_iri(base_iri, rel)
-        if iri in seen_statements:
+        digest = _digest(rel.subject, rel.predicate, rel.object)
+        if digest in seen_statements:
             continue
-        seen_statements.add(iri)
-        s = ox.NamedNode(iri)
-        yield Triple(s, T_TYPE, C_STATEMENT)
-        yield Triple(s, T_SUBJECT, node(rel.subject))
-        yield Triple(s, T_PREDICATE, _nn(str(PROPERTY_OF_PREDICATE[rel.predicate])))
-        yield Triple(s, T_OBJECT, node(rel.object))
-        yield Triple(s, p_support, ox.Literal(int(rel.weight)))
-        ev_iris = set()
+        seen_statements.add(digest)
+        s = ox.NamedNode(statement_base + digest)
+        triples = [
+            Triple(s, T_TYPE, C_STATEMENT),
+            Triple(s, T_SUBJECT, node(rel.subject)),
+            Triple(s, T_PREDICATE, properties[rel.predicate]),
+            Triple(s, T_OBJECT, node(rel.object)),
+            Triple(s, p_support, ox.Literal(int(rel.weight))),
+        ]
+        digests = set()
         for ev in rel.evidence:
-            ev_iri = evidence_iris.get(ev)
-            if ev_iri is None:
-                ev_iri = evidence_iris[ev] = evidence_iri(base_iri, ev)
-                evidence.setdefault(ev_iri, ev)
-            ev_iris.add(ev_iri)
-        for ev_iri in sorted(ev_iris):
-            yield Triple(s, T_DERIVED, ox.NamedNode(ev_iri))
+            ev_digest = _evidence_digest(ev)
+            evidence.setdefault(ev_digest, ev)
+            digests.add(ev_digest)
+        for ev_digest in sorted(digests):
+            triples.append(Triple(s, T_DERIVED, ox.NamedNode(evidence_base + ev_digest)))
+        yield Block(s, rel, triples)
+    del seen_statements
 
     p_paper, p_field = _p("evidencePaper"), _p("textField")
     p_start, p_end, p_span = _p("startChar"), _p("endChar"), _p("spanText")
     p_sentence, p_text, p_rule = _p("sentenceIndex"), _p("sentenceText"), _p("rule")
-    for ev_iri in sorted(evidence):
-        ev = evidence[ev_iri]
-        s = ox.NamedNode(ev_iri)
-        yield Triple(s, T_TYPE, C_EVIDENCE)
-        yield Triple(s, p_paper, node(ev.paper_id) if ev.paper_id in graph.papers
-                     else ox.NamedNode(paper_iri(base_iri, ev.paper_id)))
-        yield Triple(s, p_field, _lit(ev.field))
-        yield Triple(s, p_start, ox.Literal(int(ev.start)))
-        yield Triple(s, p_end, ox.Literal(int(ev.end)))
+    for ev_digest in sorted(evidence):
+        ev = evidence.pop(ev_digest)
+        s = ox.NamedNode(evidence_base + ev_digest)
+        triples = [
+            Triple(s, T_TYPE, C_EVIDENCE),
+            Triple(s, p_paper, node(ev.paper_id) if ev.paper_id in graph.papers
+                   else ox.NamedNode(paper_iri(base_iri, ev.paper_id))),
+            Triple(s, p_field, _lit(ev.field)),
+            Triple(s, p_start, ox.Literal(int(ev.start))),
+            Triple(s, p_end, ox.Literal(int(ev.end))),
+        ]
         paper = graph.papers.get(ev.paper_id)
         if paper is not None:
             text = paper.title if ev.field == "title" else paper.abstract
             if 0 <= ev.start < ev.end <= len(text):
-                yield Triple(s, p_span, _lit(text[ev.start:ev.end]))
-        yield Triple(s, p_sentence, ox.Literal(int(ev.sentence)))
-        yield Triple(s, p_text, _lit(ev.sentence_text))
-        yield Triple(s, p_rule, _lit(ev.rule))
+                triples.append(Triple(s, p_span, _lit(text[ev.start:ev.end])))
+        triples += [
+            Triple(s, p_sentence, ox.Literal(int(ev.sentence))),
+            Triple(s, p_text, _lit(ev.sentence_text)),
+            Triple(s, p_rule, _lit(ev.rule)),
+        ]
+        yield Block(s, ev, triples)
+
+
+def count_triples(graph: KnowledgeGraph) -> int:
+    """``sum(1 for _ in iter_triples(graph, base_iri))`` without making the triples.
+
+    Mirrors :func:`iter_blocks` (a test checks that both agree); the count does not depend on
+    the base IRI.
+    """
+    total = 0
+    outgoing: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    statements: set[tuple[str, str, str]] = set()
+    evidence: set[Evidence] = set()
+    for rel in graph.relations:
+        if rel.predicate not in PROPERTY_OF_PREDICATE:
+            raise PaperkgError(f"relation predicate {rel.predicate!r} has no RDF property "
+                               f"(known: {', '.join(PROPERTY_OF_PREDICATE)})")
+        spo = (rel.subject, rel.predicate, rel.object)
+        if spo in statements:
+            continue
+        statements.add(spo)
+        outgoing[rel.subject].add((rel.predicate, rel.object))
+        distinct = set(rel.evidence)
+        total += 5 + len(distinct)
+        evidence |= distinct
+    del statements
+    for paper in graph.papers.values():
+        total += 3 + bool(paper.abstract) + (paper.year is not None) + bool(paper.venue)
+        total += len(dict.fromkeys(a for a in paper.authors if a))
+        total += web_iri(paper.url) is not None
+        total += len(outgoing.get(paper.id, ()))
+    for entity in graph.entities.values():
+        if entity.type not in CLASS_OF_TYPE:
+            raise PaperkgError(f"entity {entity.id!r} has unknown type {entity.type!r}")
+        total += 5 + len(set(entity.aliases) - {entity.name})
+        total += sum(1 for key, value in entity.external_ids.items()
+                     if value and (key != "homepage" or web_iri(value) is not None))
+        total += sum(len(set(values)) for values in entity.attributes.values())
+        total += len(outgoing.get(entity.id, ()))
+    for ev in evidence:
+        total += 8
+        paper = graph.papers.get(ev.paper_id)
+        if paper is not None:
+            text = paper.title if ev.field == "title" else paper.abstract
+            total += 0 <= ev.start < ev.end <= len(text)
+    return total
 
 
 def data_prefixes(base_iri: str) -> dict[str, str]:

@@ -1,0 +1,204 @@
+"""Streaming exports: one pass of subject blocks gives what the whole-graph versions gave."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+import pytest
+from tricky_graph import tricky_graph
+
+from kg.export import ExportOptions, owl
+from kg.export import rdf as rdf_export
+from kg.graph.networkx import to_networkx
+from kg.graph.ranking import entity_degrees, pagerank
+from kg.graph.rdf import count_triples, iter_blocks, iter_triples, prefixes
+from kg.model import Entity, Evidence, KnowledgeGraph, Paper, Relation
+
+BASE = ExportOptions().base_iri
+
+
+def _odd_graph() -> KnowledgeGraph:
+    """The tricky graph plus a self-loop, a repeated relation, a web page, a paper that both
+    proposes and uses one entity, and evidence of a paper outside the graph."""
+    graph = tricky_graph()
+    stray = Evidence("elsewhere:1", "title", 0, 3, 0, "Far away", "rule")
+    graph.papers["p:2"] = Paper("p:2", "Two", "An abstract.", url="https://example.org/two")
+    graph.entities["model/base"] = dataclasses.replace(
+        graph.entities["model/base"], external_ids={"homepage": "https://example.org/base"})
+    graph.entities["task/qa"] = Entity("task/qa", "Task", "QA", papers=("p:2",))
+    graph.relations += [
+        Relation("model/base", "based_on", "model/base", (stray,), 1),
+        Relation("p:2", "proposes", "task/qa", (stray,), 1),
+        Relation("p:2", "uses", "task/qa", (), 3),
+        Relation("p:2", "uses", "task/qa", (), 3),
+    ]
+    return graph
+
+
+GRAPHS = {"tricky": tricky_graph, "odd": _odd_graph}
+
+
+@pytest.fixture(params=sorted(GRAPHS))
+def graph(request) -> KnowledgeGraph:
+    return GRAPHS[request.param]()
+
+
+def test_count_triples_agrees_with_iter_triples(graph, demo_build):
+    assert count_triples(graph) == sum(1 for _ in iter_triples(graph, BASE))
+    demo, _ = demo_build
+    assert count_triples(demo) == sum(1 for _ in iter_triples(demo, BASE))
+
+
+def test_each_subject_is_one_block(graph):
+    subjects = [b.subject for b in iter_blocks(graph, BASE)]
+    assert len(subjects) == len(set(subjects))
+    for block in iter_blocks(graph, BASE):
+        assert {t.subject for t in block.triples} == {block.subject}
+
+
+def test_degree_and_pagerank_are_networkx_s(graph, demo_build):
+    for g in (graph, demo_build[0]):
+        full = nx.Graph(to_networkx(g))
+        assert entity_degrees(g) == {e: full.degree(e) for e in g.entities}
+        directed = nx.DiGraph()
+        directed.add_nodes_from(sorted(to_networkx(g, cooccurrence=False).nodes))
+        for rel in g.relations:
+            if rel.predicate != "co_occurs_with":
+                w = directed.get_edge_data(rel.subject, rel.object, {}).get("weight", 0)
+                directed.add_edge(rel.subject, rel.object, weight=w + max(rel.weight, 1))
+        assert pagerank(g) == nx.pagerank(directed, weight="weight")
+    assert pagerank(KnowledgeGraph()) == {}
+
+
+def test_chunked_rdf_files_are_the_one_shot_serialisation(graph, tmp_path, monkeypatch):
+    triples = list(iter_triples(graph, BASE))
+    monkeypatch.setattr(rdf_export, "CHUNK_TRIPLES", 3)  # many chunks, subjects never split
+    rdf_export.write(graph, tmp_path, ExportOptions())
+    turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(BASE))
+    assert (tmp_path / "graph.ttl").read_bytes() == turtle
+    assert (tmp_path / "graph.nt").read_bytes() == ox.serialize(
+        triples, format=ox.RdfFormat.N_TRIPLES)
+    one_shot = tmp_path / "one.jsonld"
+    rdf_export.write_jsonld(triples, one_shot, BASE)
+    assert (tmp_path / "graph.jsonld").read_bytes() == one_shot.read_bytes()
+
+
+def test_empty_graph_rdf_files(tmp_path):
+    rdf_export.write(KnowledgeGraph(), tmp_path, ExportOptions())
+    assert (tmp_path / "graph.nt").read_bytes() == b""
+    assert list(ox.parse(path=str(tmp_path / "graph.ttl"), format=ox.RdfFormat.TURTLE)) == []
+
+
+def _reference_owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Triple]:
+    """graph.owl's triples as the whole-graph implementation made them (for comparison)."""
+    from kg.graph.rdf import (
+        PROPERTY_OF_PREDICATE,
+        entity_iri,
+        evidence_iri,
+        paper_iri,
+        statement_iri,
+    )
+
+    data = list(iter_triples(graph, base_iri))
+    individuals: dict = {}
+    for identifier in sorted(graph.papers):
+        individuals[ox.NamedNode(paper_iri(base_iri, identifier))] = None
+    for identifier in sorted(graph.entities):
+        individuals[ox.NamedNode(entity_iri(base_iri, identifier))] = None
+    labelled = {t.subject for t in data if t.predicate == owl._LABEL}
+    extra = []
+    for t in data:
+        if t.predicate == owl._TYPE:
+            individuals.setdefault(t.subject, None)
+        if t.predicate.value == owl._URL and isinstance(t.object, ox.NamedNode):
+            if t.object not in individuals:
+                individuals[t.object] = None
+                if t.object not in labelled:
+                    extra.append(ox.Triple(t.object, owl._LABEL, ox.Literal(t.object.value)))
+    declarations = [ox.Triple(node, owl._TYPE, owl._INDIVIDUAL) for node in individuals]
+
+    def short(identifier: str) -> str:
+        entity = graph.entities.get(identifier)
+        return entity.name if entity is not None else identifier
+
+    labels, seen = [], set()
+    for paper in graph.papers.values():
+        labels.append(ox.Triple(ox.NamedNode(paper_iri(base_iri, paper.id)), owl._LABEL,
+                                ox.Literal(owl.xml_text(paper.title or paper.id))))
+    for rel in graph.relations:
+        iri = statement_iri(base_iri, rel)
+        if iri not in seen:
+            seen.add(iri)
+            prop = rel.predicate.replace("_", " ") if rel.predicate in PROPERTY_OF_PREDICATE \
+                else rel.predicate
+            labels.append(ox.Triple(ox.NamedNode(iri), owl._LABEL, ox.Literal(
+                f"{short(rel.subject)} {prop} {short(rel.object)}")))
+        for ev in rel.evidence:
+            iri = evidence_iri(base_iri, ev)
+            if iri not in seen:
+                seen.add(iri)
+                labels.append(ox.Triple(ox.NamedNode(iri), owl._LABEL, ox.Literal(
+                    f"evidence: {ev.paper_id} {ev.field} [{ev.start}:{ev.end}] ({ev.rule})")))
+    labels = [t for t in labels if t.subject not in labelled]
+    ordered = owl._group_by_subject([*owl._header(base_iri, graph), *owl._schema_triples()])
+    ordered += owl._group_by_subject([*declarations, *data, *labels, *extra])
+    return [ox.Triple(t.subject, t.predicate, owl._clean(t.object)) for t in ordered]
+
+
+def test_streamed_owl_is_the_whole_graph_owl(graph, demo_build, tmp_path: Path):
+    for g in (graph, demo_build[0]):
+        assert list(owl.owl_triples(g, BASE)) == _reference_owl_triples(g, BASE)
+
+
+def _multi_edges_graph() -> KnowledgeGraph:
+    """Relations out of the sorted order linking makes, one repeated (NetworkX keeps the last's
+    data at the first's place), a self-loop and an isolated entity."""
+    graph = tricky_graph()
+    graph.entities["task/lonely"] = Entity("task/lonely", "Task", "Lonely\x01 <&>")
+    graph.relations = [graph.relations[4], *graph.relations, graph.relations[4],
+                       Relation("model/base", "based_on", "model/base", (), 7),
+                       dataclasses.replace(graph.relations[1], weight=9)]
+    return graph
+
+
+@pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
+@pytest.mark.parametrize("make", [tricky_graph, _odd_graph, _multi_edges_graph, KnowledgeGraph])
+def test_streamed_gephi_files_are_networkx_s(make, name, tmp_path, demo_build):
+    from kg.export import gephi
+
+    streamed, reference = tmp_path / "streamed", tmp_path / "reference"
+    for graph in (make(), demo_build[0]):
+        streamed.mkdir(exist_ok=True)
+        reference.mkdir(exist_ok=True)
+        if name == "graph.graphml":
+            gephi.write_graphml(graph, streamed)
+            gephi.write_graphml_networkx(graph, reference)
+        else:
+            gephi.write_gexf(graph, streamed)
+            gephi.write_gexf_networkx(graph, reference)
+        assert (streamed / name).read_bytes() == (reference / name).read_bytes()
+        assert sorted(p.name for p in streamed.iterdir()) == [name]
+
+
+def test_slimmed_extractions_link_to_the_same_graph(medical_build):
+    from extractors.lexicon import load_lexicon
+    from kg.graph.load import read_extractions
+    from kg.linking import MAX_MENTION_EVIDENCE, link, slim
+    from kg.model import Mention, PaperEntity, PaperExtraction
+
+    _, out = medical_build
+    extractions = list(read_extractions(out / "extractions.jsonl"))
+    # one entity with more mentions than linking keeps, in reverse order, with repeated forms
+    paper = extractions[0].paper
+    mentions = [Mention(f"Form {i % 4}", "Model", Evidence(paper.id, "abstract", 100 - i,
+                                                           104 - i, 1, "S.", "rule"))
+                for i in range(MAX_MENTION_EVIDENCE + 6)]
+    extractions[0].entities.append(PaperEntity("Form 0", "Model", ["F0"], True, mentions))
+    slimmed = [slim(x) for x in extractions]
+    assert len(slimmed[0].entities[-1].mentions) == MAX_MENTION_EVIDENCE + 1  # + one form
+    lexicon = load_lexicon()
+    assert link(slimmed, lexicon) == link(extractions, lexicon)
+    assert slimmed[0] != PaperExtraction(paper)
