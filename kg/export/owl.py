@@ -163,7 +163,9 @@ def owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Triple]:
     labels = [t for t in _individual_labels(graph, base_iri) if t.subject not in labelled]
     ordered = _group_by_subject([*_header(base_iri, graph), *_schema_triples()])
     ordered += _group_by_subject([*declarations, *data, *labels, *extra])
-    return [ox.Triple(t.subject, t.predicate, _clean(t.object)) for t in ordered]
+    # once each: two literals that differ only in characters XML cannot hold become one
+    return list(dict.fromkeys(ox.Triple(t.subject, t.predicate, _clean(t.object))
+                              for t in ordered))
 
 
 def _group_by_subject(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
