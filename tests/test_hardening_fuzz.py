@@ -148,6 +148,16 @@ def test_noncharacters_in_a_graph_parse_with_rapper(tmp_path):
     assert [str(t) for t in titles] == ["T\ufffd\ufffd"]
 
 
+def test_literals_equal_once_cleaned_for_xml_are_one_owl_triple(tmp_path):
+    """RDF/XML cannot hold U+000B: two authors that differ only by it are one triple in
+    graph.owl, not the same triple twice (rapper counts both, rdflib one)."""
+    graph = _one_paper("p1")
+    graph.papers["p1"] = Paper("p1", "T", "A.", authors=("x", "\x0bx"))
+    export_all(graph, tmp_path, ExportOptions(), ["rdf", "owl"])
+    owl = rdflib.Graph().parse(tmp_path / "graph.owl", format="xml")
+    assert rapper_count(tmp_path / "graph.owl", "rdfxml") == len(owl)
+
+
 def test_readers_turn_noncharacters_into_replacement_characters(tmp_path):
     path = tmp_path / "p.jsonl"
     path.write_text(json.dumps({"id": "p\ufdd0", "title": "T\ufffe\U0010ffff",

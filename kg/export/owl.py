@@ -159,8 +159,9 @@ def owl_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
             pages = None
         yield ox.Triple(block.subject, _TYPE, _INDIVIDUAL)
         labelled = False
-        for t in block.triples:
-            yield _cleaned(t)
+        # once each: two literals that differ only in characters XML cannot hold become one
+        for t in dict.fromkeys(_cleaned(t) for t in block.triples):
+            yield t
             if t.predicate == _LABEL:
                 labelled = True
             elif (pages is not None and t.predicate.value == _URL

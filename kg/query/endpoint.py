@@ -494,7 +494,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, f"no such file: {path}", head_only)
             return
         content_type = STATIC_TYPES.get(target.suffix.lower(), "application/octet-stream")
-        self._send(HTTPStatus.OK, target.read_bytes(), content_type, head_only=head_only)
+        try:  # a file removed or made unreadable since (a new build swapped in)
+            body = target.read_bytes()
+        except OSError:
+            self._error(HTTPStatus.NOT_FOUND, f"no such file: {path}", head_only)
+            return
+        self._send(HTTPStatus.OK, body, content_type, head_only=head_only)
 
     def _index(self) -> str:
         root = self.server.root
