@@ -273,11 +273,23 @@ def _parse_lines(lines: Iterable[str], tmp_dir: Path) -> list[PaperExtraction]:
 
 
 def extractions_of(records: Sequence[Record], tmp_dir: Path) -> list[PaperExtraction]:
-    """The records' extractions, each with its full paper."""
-    extractions = _parse_lines((r.line for r in records), tmp_dir)
-    for extraction, record in zip(extractions, records, strict=True):
-        extraction.paper = record.paper
-    return extractions
+    """The records' extractions, each with its full paper, slimmed for linking
+    (:func:`kg.linking.slim`)."""
+    from kg.graph.load import read_extractions
+    from kg.linking import slim
+
+    path = tmp_dir / "lines.jsonl"
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for record in records:
+            fh.write(record.line + "\n")
+    try:
+        extractions = []
+        for extraction, record in zip(read_extractions(path), records, strict=True):
+            extraction.paper = record.paper
+            extractions.append(slim(extraction))
+        return extractions
+    finally:
+        path.unlink()
 
 
 def teaching_of(records: Sequence[Record], tmp_dir: Path) -> list[PaperExtraction]:
@@ -400,7 +412,7 @@ def build_store(
     """
     from kg.engines import learned_names, names_pattern, open_runner, run
     from kg.engines.worker import get_nlp, pattern_spec
-    from kg.linking import link
+    from kg.linking import link, slim
     from kg.pipeline import BuildReport, read_inputs
 
     started = time.perf_counter()
@@ -467,14 +479,14 @@ def build_store(
 
             new_records = [Record(len(records) + i, x.paper, line, teaching_line(t), False)
                            for i, (line, x, t) in enumerate(first)]
-            new_extractions = [x for _, x, _ in first]
+            new_extractions = [slim(x) for _, x, _ in first]
             del first
             again = [i for i, r in enumerate(new_records) if learns(r.paper)]
             results = run(runner, [new_records[i].paper for i in again], names,
                           options.engine.partition_size)
             for i, (line, x, _) in zip(again, results, strict=True):
                 new_records[i].line, new_records[i].learned = line, True
-                new_extractions[i] = x
+                new_extractions[i] = slim(x)
             # stored papers that contain a name whose type the new papers changed or taught
             redo = [] if changed is None else [
                 i for i, r in enumerate(records)
@@ -490,7 +502,7 @@ def build_store(
                 for i, (line, x, _) in zip(picked, results, strict=True):
                     r = records[i]
                     redone[i] = Record(r.seq, r.paper, line, r.teaching, target)
-                    old_extractions[i] = x
+                    old_extractions[i] = slim(x)
             report.reextracted = len(redone)
             graph = link([*old_extractions, *new_extractions], lexicon)
             del old_extractions, new_extractions
@@ -639,7 +651,7 @@ def export_store(store_dir: Path, out_dir: Path, options) -> list[Path]:
     """
     from dataclasses import replace
 
-    from kg.pipeline import EXTRACTIONS, BuildReport, count_graph, finish_outputs
+    from kg.pipeline import EXTRACTIONS, BuildReport, count_graph, finish_outputs, frozen_heap
 
     graph, records, meta = load_graph(store_dir, options=options)
     options = replace(options, export=replace(options.export, base_iri=meta.base_iri))
@@ -650,5 +662,6 @@ def export_store(store_dir: Path, out_dir: Path, options) -> list[Path]:
             for record in records:
                 fh.write(record.line + "\n")
         del records
-        finish_outputs(graph, report, stage, options)
+        with frozen_heap():
+            finish_outputs(graph, report, stage, options)
     return [Path(out_dir) / f for f in report.files]

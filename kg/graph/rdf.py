@@ -165,11 +165,10 @@ def entity_iri(base_iri: str, entity_id: str) -> str:
 
 
 def _digest(*parts: object) -> str:
-    h = hashlib.sha1(usedforsecurity=False)
-    for part in parts:
-        h.update(str(part).encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-    return h.hexdigest()[:16]
+    """16 hex digits of SHA-1 over the parts, each followed by U+001F (UTF-8, surrogates kept)."""
+    text = "\x1f".join(map(str, parts)) + "\x1f" if parts else ""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False
+                        ).hexdigest()[:16]
 
 
 def statement_iri(base_iri: str, relation: Relation) -> str:
