@@ -71,7 +71,7 @@ def test_outputs_are_byte_identical_whatever_the_workers_and_hash_seed(tmp_path)
     corpus = tmp_path / "corpus.jsonl"
     demo = demo_corpus_path().read_text(encoding="utf-8")
     corpus.write_text(demo + "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                     for r in hostile_records(24)), encoding="utf-8")
+                                     for r in hostile_records(16)), encoding="utf-8")
     build(corpus, tmp_path / "one", workers=1, hash_seed="1")
     build(corpus, tmp_path / "three", workers=3, hash_seed="2")
     one, three = files_of(tmp_path / "one"), files_of(tmp_path / "three")

@@ -3,7 +3,8 @@ intact and readable, and the next build completes normally.
 
 Every build runs as a real ``paperkg`` process.  A small wrapper (:data:`CHILD`) writes how many
 papers the build has read to a progress file, so that the signal arrives at a known point: after
-some partitions of papers were extracted, while the next one is being read and extracted.
+some partitions of papers were extracted, while the next one is being read and extracted; or
+right before or after the swap of the staging and output directories.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ import rdflib
 from kg.pipeline import demo_corpus_path
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTITION = 10  #: papers extracted at a time (the builds below use this, not 512)
-SMALL = 24  #: papers of the previous build
-PAPERS = 80  #: papers of the interrupted build
-KILL_AFTER = 35  #: papers read when the signal is sent: three partitions are extracted
+PARTITION = 8  #: papers extracted at a time (the builds below use this, not 512)
+SMALL = 16  #: papers of the previous build
+PAPERS = 48  #: papers of the interrupted build
+KILL_AFTER = 20  #: papers read when the signal is sent: two partitions are extracted
 
 #: ``python -c CHILD PROGRESS_FILE paperkg-args...``: the CLI in partitions of PARTITION papers,
 #: writing how many papers it has read to PROGRESS_FILE
@@ -117,8 +118,30 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             synthetic_corpus(d / "big.jsonl", PAPERS, "b"))
 
 
+#: ``python -c SWAP_KILL OUT INPUT WHEN``: a build that SIGKILLs itself just before or just
+#: after the atomic swap of staging and output directories
+SWAP_KILL = """
+import os, signal, sys
+import kg.atomic as atomic
+out, corpus, when = sys.argv[1:4]
+exchange = atomic.exchange
+def dying_exchange(a, b):
+    if when == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
+    exchange(a, b)
+    os.kill(os.getpid(), signal.SIGKILL)
+atomic.exchange = dying_exchange
+from kg.cli import main
+sys.argv = ["paperkg", "build", corpus, "-o", out]
+main()
+"""
+
+
 def test_killed_build_leaves_the_previous_output(tmp_path, corpora):
+    """SIGINT and SIGKILL half way leave output/ as it was; SIGKILL just before the swap leaves
+    it all old, just after it all new; the next build completes and cleans up."""
     small, big = corpora
+    other = synthetic_corpus(tmp_path / "other.jsonl", 8, "c")
     out = tmp_path / "output"
     out.mkdir()
     (out / "README.md").write_text("the user's own file\n", encoding="utf-8")
@@ -133,6 +156,16 @@ def test_killed_build_leaves_the_previous_output(tmp_path, corpora):
     interrupt(["build", str(big), "-o", str(out)], tmp_path / "progress", signal.SIGKILL)
     assert snapshot(out) == before
     assert readable(out) == SMALL
+
+    def killed_at_the_swap(when: str) -> None:
+        done = subprocess.run([sys.executable, "-c", SWAP_KILL, str(out), str(other), when],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+
+    killed_at_the_swap("before")
+    assert snapshot(out) == before and readable(out) == SMALL
+    killed_at_the_swap("after")
+    assert readable(out) == 8
 
     run_to_end("build", str(big), "-o", str(out))
     assert readable(out) == PAPERS
@@ -169,45 +202,3 @@ def test_killed_store_build_leaves_the_store(tmp_path, corpora):
 
     run_to_end("build", str(big), "--store", str(store))
     assert store_state(store)[1] == SMALL + PAPERS
-
-
-# ------------------------------------------------------------------ the moment of the swap
-
-#: ``python -c SWAP_KILL OUT INPUT WHEN``: a build that SIGKILLs itself just before or just
-#: after the atomic swap of staging and output directories
-SWAP_KILL = """
-import os, signal, sys
-import kg.atomic as atomic
-out, corpus, when = sys.argv[1:4]
-exchange = atomic.exchange
-def dying_exchange(a, b):
-    if when == "before":
-        os.kill(os.getpid(), signal.SIGKILL)
-    exchange(a, b)
-    os.kill(os.getpid(), signal.SIGKILL)
-atomic.exchange = dying_exchange
-from kg.cli import main
-sys.argv = ["paperkg", "build", corpus, "-o", out]
-main()
-"""
-
-
-def test_killed_at_the_swap_the_output_is_all_old_or_all_new(tmp_path, corpora):
-    small, _ = corpora
-    other = synthetic_corpus(tmp_path / "other.jsonl", 8, "c")
-    out = tmp_path / "output"
-    run_to_end("build", str(small), "-o", str(out))
-    before = snapshot(out)
-
-    def killed(when: str) -> None:
-        done = subprocess.run([sys.executable, "-c", SWAP_KILL, str(out), str(other), when],
-                              cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
-
-    killed("before")
-    assert snapshot(out) == before and readable(out) == SMALL
-    killed("after")
-    assert readable(out) == 8
-    run_to_end("build", str(other), "-o", str(out))
-    assert readable(out) == 8
-    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
