@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.normalize import name_key
-from extractors.sentence_index import sentence_index, sentence_span
+from extractors.sentence_index import sentence_index, sentence_text
 from kg.model import Evidence, Mention, Paper, PaperEntity, PaperExtraction, PaperRelation
 
 
@@ -39,7 +39,6 @@ class _Sentences:
 
     def evidence(self, span: Span, rule: str) -> Evidence:
         index = sentence_index(self.doc, span.start)
-        sent = sentence_span(self.doc, index)
         start, end = span.start_char, span.end_char
         if start <= self.title_len:
             field, offset = "title", 0
@@ -51,7 +50,7 @@ class _Sentences:
             start=start - offset,
             end=end - offset,
             sentence=index,
-            sentence_text=sent.text.strip(),
+            sentence_text=sentence_text(self.doc, index),
             rule=rule,
         )
 

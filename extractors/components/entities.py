@@ -31,6 +31,7 @@ from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
 from extractors.resources import TitledResources
 from extractors.sentence_index import sentence_starts
+from extractors.token_view import doc_text
 
 LEXICON_PRIORITY = 0
 ABBREVIATION_PRIORITY = 1
@@ -207,7 +208,7 @@ class EntityMatcher:
                     Candidate(start, end, strings[match_id], "learned", "", LEARNED_PRIORITY)
                 )
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
-        text = doc.text if pairs else ""  # Doc.text joins every token: read it once
+        text = doc_text(doc) if pairs else ""
         for long_span, short_span in pairs or ():
             found.extend(abbreviation_candidates(doc, text, long_span, short_span, found))
         spans = compound_tasks(doc, resolve(doc, found))

@@ -19,6 +19,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from extractors.token_view import set_doc_text
+
 TOKEN = re.compile(
     r"""
     (?:https?://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'] # URLs
@@ -49,7 +51,9 @@ class Tokenizer:
                 continue
             words.append(word)
             spaces.append(False)
-        return Doc(self.vocab, words=words, spaces=spaces)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        set_doc_text(doc, text)
+        return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:

@@ -1,0 +1,81 @@
+"""Per-doc token attributes as plain Python lists, computed once per doc.
+
+``doc[i]`` and iterating a doc or span create a new :class:`~spacy.tokens.Token` object for every
+token each time; the hot loops of the components read these lists instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.attrs import (
+    IDX,
+    IS_ALPHA,
+    IS_LOWER,
+    IS_PUNCT,
+    IS_SPACE,
+    IS_TITLE,
+    LIKE_NUM,
+    LIKE_URL,
+    LOWER,
+    ORTH,
+    SPACY,
+)
+from spacy.tokens import Doc
+
+_VIEW = "paperkg_token_view"
+_TEXT = "paperkg_text"
+_ATTRS = [ORTH, LOWER, IDX, SPACY]
+_ATTRS += [IS_LOWER, IS_PUNCT, IS_SPACE, LIKE_NUM, LIKE_URL, IS_ALPHA, IS_TITLE]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    """Token ``i``'s attributes at index ``i`` of each list (names as on :class:`Token`)."""
+
+    text: list[str]
+    lower: list[str]
+    idx: list[int]  #: character offset
+    ws: list[bool]  #: followed by a space
+    is_lower: list[bool]
+    is_punct: list[bool]
+    is_space: list[bool]
+    like_num: list[bool]
+    like_url: list[bool]
+    is_alpha: list[bool]
+    is_title: list[bool]
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, read once per doc (the tokenizer stores its input; ``Doc.text`` joins every
+    token on each access)."""
+    text = doc.user_data.get(_TEXT)
+    if text is None:
+        text = doc.user_data[_TEXT] = doc.text
+    return text
+
+
+def set_doc_text(doc: Doc, text: str) -> None:
+    """Record ``text`` as the doc's text (it must equal ``doc.text``)."""
+    doc.user_data[_TEXT] = text
+
+
+def token_view(doc: Doc) -> TokenView:
+    """The doc's :class:`TokenView` (built on first use; tokens never change afterwards)."""
+    view = doc.user_data.get(_VIEW)
+    if view is None:
+        view = doc.user_data[_VIEW] = _build(doc)
+    return view
+
+
+def _build(doc: Doc) -> TokenView:
+    if not len(doc):
+        return TokenView(*([] for _ in range(11)))
+    columns = doc.to_array(_ATTRS).T.tolist()
+    strings = doc.vocab.strings
+    return TokenView(
+        [strings[h] for h in columns[0]],
+        [strings[h] for h in columns[1]],
+        columns[2],
+        *([bool(v) for v in column] for column in columns[3:]),
+    )
