@@ -23,13 +23,14 @@ from extractors.token_view import set_doc_text
 
 TOKEN = re.compile(
     r"""
-    (?:https?://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'] # URLs
-    | \b(?:e\.g|i\.e|al|vs|etc|cf|approx|resp|Fig|Figs|Eq|No|ca)\.  # abbreviations
-    | (?:[A-Z]\.){2,}                               # U.S., U.K.
-    | \w+(?:[.,]\d+)+\w*                             # 0.91, 1,000, v1.5, Qwen2.5, 5.5M
-    | \w+                                           # words
-    | [^\w\s]                                       # one punctuation mark or symbol
-    | \s                                            # whitespace other than the separating space
+    (   (?:https?://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'] # URLs
+      | \b(?:e\.g|i\.e|al|vs|etc|cf|approx|resp|Fig|Figs|Eq|No|ca)\.  # abbreviations
+      | (?:[A-Z]\.){2,}                             # U.S., U.K.
+      | \w+(?:[.,]\d+)+\w*                           # 0.91, 1,000, v1.5, Qwen2.5, 5.5M
+      | \w+                                         # words
+      | [^\w\s]                                     # one punctuation mark or symbol
+    ) (\x20?)                                       # and the single space after it
+    | (\s)                                          # whitespace other than that space
     """,
     re.VERBOSE,
 )
@@ -42,16 +43,12 @@ class Tokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words: list[str] = []
-        spaces: list[bool] = []
-        for match in TOKEN.finditer(text):
-            word = match.group()
-            if word == " " and words and not spaces[-1] and not words[-1].isspace():
-                spaces[-1] = True  # the single space after a token
-                continue
-            words.append(word)
-            spaces.append(False)
-        doc = Doc(self.vocab, words=words, spaces=spaces)
+        matches = TOKEN.findall(text)  # (token, its trailing space, whitespace token)
+        doc = Doc(
+            self.vocab,
+            words=[token or space for token, _, space in matches],
+            spaces=[bool(trailing) for _, trailing, _ in matches],
+        )
         set_doc_text(doc, text)
         return doc
 
