@@ -8,7 +8,7 @@ import numpy
 from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
 
-from extractors.token_view import doc_text, token_view
+from extractors.token_view import token_view
 
 _KEY = "paperkg_sentence_starts"
 _TEXTS = "paperkg_sentence_texts"
@@ -38,12 +38,9 @@ def sentence_text(doc: Doc, index: int) -> str:
 
 
 def _sentence_texts(doc: Doc) -> list[str]:
-    view, text = token_view(doc), doc_text(doc)
+    view = token_view(doc)
     bounds = [*sentence_starts(doc), len(doc)]
-    return [
-        text[view.idx[a] : view.idx[b - 1] + len(view.text[b - 1])].strip() if b > a else ""
-        for a, b in zip(bounds, bounds[1:], strict=False)
-    ]
+    return [view.span_text(a, b).strip() for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def sentence_span(doc: Doc, index: int) -> Span:

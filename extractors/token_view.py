@@ -33,6 +33,7 @@ _ATTRS += [IS_LOWER, IS_PUNCT, IS_SPACE, LIKE_NUM, LIKE_URL, IS_ALPHA, IS_TITLE]
 class TokenView:
     """Token ``i``'s attributes at index ``i`` of each list (names as on :class:`Token`)."""
 
+    doc_text: str
     text: list[str]
     lower: list[str]
     idx: list[int]  #: character offset
@@ -44,6 +45,12 @@ class TokenView:
     like_url: list[bool]
     is_alpha: list[bool]
     is_title: list[bool]
+
+    def span_text(self, start: int, end: int) -> str:
+        """``doc[start:end].text``."""
+        if end <= start:
+            return ""
+        return self.doc_text[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
 
 
 def doc_text(doc: Doc) -> str:
@@ -70,10 +77,11 @@ def token_view(doc: Doc) -> TokenView:
 
 def _build(doc: Doc) -> TokenView:
     if not len(doc):
-        return TokenView(*([] for _ in range(11)))
+        return TokenView(doc_text(doc), *([] for _ in range(11)))
     columns = doc.to_array(_ATTRS).T.tolist()
     strings = doc.vocab.strings
     return TokenView(
+        doc_text(doc),
         [strings[h] for h in columns[0]],
         [strings[h] for h in columns[1]],
         columns[2],
