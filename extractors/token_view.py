@@ -37,14 +37,15 @@ class TokenView:
     text: list[str]
     lower: list[str]
     idx: list[int]  #: character offset
-    ws: list[bool]  #: followed by a space
-    is_lower: list[bool]
-    is_punct: list[bool]
-    is_space: list[bool]
-    like_num: list[bool]
-    like_url: list[bool]
-    is_alpha: list[bool]
-    is_title: list[bool]
+    # flags, 0 or 1
+    ws: list[int]  #: followed by a space
+    is_lower: list[int]
+    is_punct: list[int]
+    is_space: list[int]
+    like_num: list[int]
+    like_url: list[int]
+    is_alpha: list[int]
+    is_title: list[int]
 
     def span_text(self, start: int, end: int) -> str:
         """``doc[start:end].text``."""
@@ -84,6 +85,5 @@ def _build(doc: Doc) -> TokenView:
         doc_text(doc),
         [strings[h] for h in columns[0]],
         [strings[h] for h in columns[1]],
-        columns[2],
-        *([bool(v) for v in column] for column in columns[3:]),
+        *columns[2:],
     )
