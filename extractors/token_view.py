@@ -1,12 +1,16 @@
 """Per-doc token attributes as plain Python lists, computed once per doc.
 
 ``doc[i]`` and iterating a doc or span create a new :class:`~spacy.tokens.Token` object for every
-token each time; the hot loops of the components read these lists instead.
+token each time; the hot loops of the components read these lists instead.  The paperkg tokenizer
+attaches the view to the docs it makes (from its words and a per-word cache of lexical
+attributes); for other docs it is built from ``Doc.to_array`` on first use.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import add
 
 from spacy.attrs import (
     IDX,
@@ -22,6 +26,7 @@ from spacy.attrs import (
     SPACY,
 )
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 _VIEW = "paperkg_token_view"
 _TEXT = "paperkg_text"
@@ -63,9 +68,35 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
-def set_doc_text(doc: Doc, text: str) -> None:
-    """Record ``text`` as the doc's text (it must equal ``doc.text``)."""
+class LexicalAttrs:
+    """The lower-case form and flags of words, read from the vocab once per distinct word."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self.cache: dict[str, tuple] = {}
+
+    def rows(self, words: list[str]) -> list[tuple]:
+        """``(lower, is_lower, is_punct, is_space, like_num, like_url, is_alpha, is_title)`` of
+        every word."""
+        cache = self.cache
+        for word in set(words).difference(cache):
+            lex = self.vocab[word]
+            cache[word] = (lex.lower_, lex.is_lower, lex.is_punct, lex.is_space, lex.like_num,
+                           lex.like_url, lex.is_alpha, lex.is_title)
+        return [cache[word] for word in words]
+
+
+def attach_view(
+    doc: Doc, text: str, words: list[str], spaces: list[bool], lexical: LexicalAttrs
+) -> None:
+    """Record the text and token view of a doc made from ``words`` and ``spaces`` (its text must
+    be ``text``)."""
     doc.user_data[_TEXT] = text
+    if not words:
+        return
+    lower, *flags = ([*column] for column in zip(*lexical.rows(words), strict=True))
+    idx = [*accumulate(map(add, map(len, words), spaces), initial=0)]  # offset of each token
+    doc.user_data[_VIEW] = TokenView(text, words, lower, idx[:-1], spaces, *flags)
 
 
 def token_view(doc: Doc) -> TokenView:

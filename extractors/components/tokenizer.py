@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from extractors.token_view import set_doc_text
+from extractors.token_view import LexicalAttrs, attach_view
 
 TOKEN = re.compile(
     r"""
@@ -41,15 +41,14 @@ class Tokenizer:
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
+        self.lexical = LexicalAttrs(vocab)
 
     def __call__(self, text: str) -> Doc:
         matches = TOKEN.findall(text)  # (token, its trailing space, whitespace token)
-        doc = Doc(
-            self.vocab,
-            words=[token or space for token, _, space in matches],
-            spaces=[bool(trailing) for _, trailing, _ in matches],
-        )
-        set_doc_text(doc, text)
+        words = [token or space for token, _, space in matches]
+        spaces = [bool(trailing) for _, trailing, _ in matches]
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        attach_view(doc, text, words, spaces, self.lexical)
         return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
