@@ -26,8 +26,7 @@ TOKEN = re.compile(
     (   (?:https?://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'] # URLs
       | \b(?:e\.g|i\.e|al|vs|etc|cf|approx|resp|Fig|Figs|Eq|No|ca)\.  # abbreviations
       | (?:[A-Z]\.){2,}                             # U.S., U.K.
-      | \w+(?:[.,]\d+)+\w*                           # 0.91, 1,000, v1.5, Qwen2.5, 5.5M
-      | \w+                                         # words
+      | \w+(?:(?:[.,]\d+)+\w*)?                      # words; 0.91, 1,000, v1.5, Qwen2.5, 5.5M
       | [^\w\s]                                     # one punctuation mark or symbol
     ) (\x20?)                                       # and the single space after it
     | (\s)                                          # whitespace other than that space
