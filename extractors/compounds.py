@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.chunks import JOINER_TEXTS
 from extractors.sentence_index import sentence_index, sentence_span
+from extractors.token_view import text_of
 
 MAX_MODIFIERS = 3
 #: words that make a task name more specific: domain, organ, modality, data and setting words
@@ -93,7 +94,7 @@ _VAGUE = frozenset({"medical", "clinical", "biomedical", "automated", "automatic
 
 def _is_generic(span: Span) -> bool:
     """``diagnosis``, ``medical diagnosis``, ``automated classification``: too vague alone."""
-    words = [w for w in span.text.lower().split() if w not in _VAGUE]
+    words = [w for w in text_of(span).lower().split() if w not in _VAGUE]
     return len(words) == 1 and words[0] in GENERIC_HEADS
 
 
@@ -174,7 +175,7 @@ _METRIC_CONTEXT = frozenset(
 def in_metric_context(doc: Doc, span: Span, metric_spans: list[Span]) -> bool:
     """A generic metric word (``accuracy``) is a metric when a number, another metric or an
     evaluation word is near it in the same sentence, not in ``precision medicine``."""
-    if span.text.lower() not in GENERIC_METRICS:
+    if text_of(span).lower() not in GENERIC_METRICS:
         return True
     sent = sentence_span(doc, sentence_index(doc, span.start))
     window = doc[max(span.start - 6, sent.start) : min(span.end + 6, sent.end)]

@@ -25,7 +25,7 @@ from spacy.attrs import (
     ORTH,
     SPACY,
 )
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 _VIEW = "paperkg_token_view"
@@ -97,6 +97,11 @@ def attach_view(
     lower, *flags = ([*column] for column in zip(*lexical.rows(words), strict=True))
     idx = [*accumulate(map(add, map(len, words), spaces), initial=0)]  # offset of each token
     doc.user_data[_VIEW] = TokenView(text, words, lower, idx[:-1], spaces, *flags)
+
+
+def text_of(span: Span) -> str:
+    """``span.text``, sliced from the doc's text (``Span.text`` joins a Token per token)."""
+    return token_view(span.doc).span_text(span.start, span.end)
 
 
 def token_view(doc: Doc) -> TokenView:

@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.normalize import name_key
 from extractors.sentence_index import sentence_index, sentence_span
-from extractors.token_view import token_view
+from extractors.token_view import text_of, token_view
 
 EXTENSION = "relations"
 Triple = tuple[Span, str, Span, str]
@@ -117,7 +117,7 @@ def _unique(found: list[Triple]) -> list[Triple]:
     seen: set[tuple[str, str, str]] = set()
     out = []
     for subj, pred, obj, rule in found:
-        key = (name_key(subj.text), pred, name_key(obj.text))
+        key = (name_key(text_of(subj)), pred, name_key(text_of(obj)))
         if key[0] != key[2] and key not in seen and not (subj.kb_id_ and subj.kb_id_ == obj.kb_id_):
             seen.add(key)
             out.append((subj, pred, obj, rule))
@@ -150,7 +150,7 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
     words = set(sent_words)
     own_here = own is not None and (
         bool(words & WE_WORDS)
-        or any(name_key(e.text) == name_key(own.text) for e in ents)
+        or any(name_key(text_of(e)) == name_key(text_of(own)) for e in ents)
         or _refers_to_own(sent_words, own)
     )
     is_eval = bool(words & EVAL_WORDS)
@@ -235,7 +235,7 @@ def _based_on_cue_before(doc: Doc, sent: Span, ent: Span) -> bool:
 
 
 def _same(a: Span, b: Span | None) -> bool:
-    return b is not None and name_key(a.text) == name_key(b.text)
+    return b is not None and name_key(text_of(a)) == name_key(text_of(b))
 
 
 def _on_phrase(doc: Doc, obj: Span) -> bool:
@@ -270,11 +270,11 @@ def _composition(ents: list[Span]) -> list[Triple]:
     for ent in models:
         if not ent._.proposed:
             continue
-        name = name_key(ent.text)
-        parts = {name_key(p) for p in ent.text.replace("/", "-").split("-")}
+        name = name_key(text_of(ent))
+        parts = {name_key(p) for p in text_of(ent).replace("/", "-").split("-")}
         for base in models:
-            key = name_key(base.text)
-            if len(key) < 3 or key == name or not (base.kb_id_ or base.text.isupper()):
+            key = name_key(text_of(base))
+            if len(key) < 3 or key == name or not (base.kb_id_ or text_of(base).isupper()):
                 continue
             if key in parts or (not ent.kb_id_ and (name.startswith(key) or name.endswith(key))):
                 found.append((ent, "based_on", base, "name:composition"))
@@ -295,7 +295,7 @@ def _own_datasets(doc: Doc, ents: list[Span]) -> list[Triple]:
         if ent.label_ != "Dataset" or not ent._.proposed:
             continue
         context = {t.lower_ for t in doc[max(ent.start - 3, 0) : ent.end + 3]}
-        if "bench" in ent.text.lower() or context & {
+        if "bench" in text_of(ent).lower() or context & {
             "benchmark",
             "benchmarks",
             "test",
