@@ -142,7 +142,9 @@ def _words(doc: Doc, start: int, end: int) -> list[str]:
 
 def _has_cue(words: list[str], cue: tuple[str, ...]) -> bool:
     n, first = len(cue), cue[0]
-    return any(tuple(words[i : i + n]) == cue for i, w in enumerate(words) if w == first)
+    return first in words and any(
+        tuple(words[i : i + n]) == cue for i, w in enumerate(words) if w == first
+    )
 
 
 def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> Iterator[Triple]:
