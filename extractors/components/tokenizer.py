@@ -36,7 +36,8 @@ TOKEN = re.compile(
 
 
 class Tokenizer:
-    """A regex tokenizer producing :class:`~spacy.tokens.Doc` objects whose text is the input."""
+    """A regex tokenizer producing :class:`~spacy.tokens.Doc` objects whose text is the input,
+    each with its :class:`~extractors.token_view.TokenView` attached."""
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
