@@ -11,6 +11,8 @@ import re
 
 from spacy.tokens import Doc, Span
 
+from extractors.token_view import TokenView, token_view
+
 JOINER_TEXTS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/+=")
 #: what may follow a name inside its chunk without making it another name: "Llama-2-based"
 FREE_SUFFIXES = frozenset(
@@ -33,29 +35,33 @@ def _is_word(token_text: str) -> bool:
 def chunk_bounds(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """Token bounds of the chunk around ``doc[start:end]`` (at most :data:`MAX_CHUNK_REACH` tokens
     beyond it on either side)."""
+    view = token_view(doc)
     floor, ceiling = max(1, start - MAX_CHUNK_REACH), end + MAX_CHUNK_REACH
-    while start > floor and _glued(doc, start - 2, start - 1) and _glued(doc, start - 1, start):
+    while start > floor and _glued(view, start - 2, start - 1) and _glued(view, start - 1, start):
         start -= 2
     n = len(doc)
-    while end + 1 < n and end < ceiling and _glued(doc, end - 1, end) and _glued(doc, end, end + 1):
+    while (
+        end + 1 < n and end < ceiling and _glued(view, end - 1, end) and _glued(view, end, end + 1)
+    ):
         end += 2
     return start, end
 
 
-def _glued(doc: Doc, i: int, j: int) -> bool:
+def _glued(view: TokenView, i: int, j: int) -> bool:
     """Tokens i and j=i+1 are glued: no space between, one a joiner and the other a word."""
-    a, b = doc[i], doc[j]
-    if a.whitespace_:
+    if view.ws[i]:
         return False
-    if a.text in JOINER_TEXTS:
-        return _is_word(b.text) and (a.text != "/" or _slash_glues(doc, i))
-    return b.text in JOINER_TEXTS and _is_word(a.text) and (b.text != "/" or _slash_glues(doc, j))
+    a, b = view.text[i], view.text[j]
+    if a in JOINER_TEXTS:
+        return _is_word(b) and (a != "/" or _slash_glues(view, i))
+    return b in JOINER_TEXTS and _is_word(a) and (b != "/" or _slash_glues(view, j))
 
 
-def _slash_glues(doc: Doc, k: int) -> bool:
+def _slash_glues(view: TokenView, k: int) -> bool:
     """A slash glues a name only next to a number (``ViT-B/16``); ``radiology/cardiology`` and
     ``ensemble/self-consistency`` are two words."""
-    return any(0 <= x < len(doc) and doc[x].text[:1].isdigit() for x in (k - 1, k + 1))
+    texts = view.text
+    return any(0 <= x < len(texts) and texts[x][:1].isdigit() for x in (k - 1, k + 1))
 
 
 def is_whole_name(span: Span) -> bool:
@@ -65,7 +71,7 @@ def is_whole_name(span: Span) -> bool:
     if start < span.start:
         return False
     # the tokens after the span: joiner, word, joiner, word…
-    rest = [doc[i].text for i in range(span.end + 1, end, 2)]
+    rest = token_view(doc).text[span.end + 1 : end : 2]
     return all(w.lower() in FREE_SUFFIXES or SIZE.match(w) or w.isdigit() for w in rest[:1]) and (
         len(rest) <= 2
     )
@@ -77,10 +83,11 @@ LIKENESS_SUFFIXES = frozenset({"style", "like", "type"})
 
 def is_likeness(doc: Doc, end: int) -> bool:
     """``GPT-style``, ``BERT-like``: the name describes a kind, it names no model used."""
+    view = token_view(doc)
     return (
         end + 1 < len(doc)
-        and doc[end].text == "-"
-        and not doc[end - 1].whitespace_
-        and not doc[end].whitespace_
-        and doc[end + 1].lower_ in LIKENESS_SUFFIXES
+        and view.text[end] == "-"
+        and not view.ws[end - 1]
+        and not view.ws[end]
+        and view.lower[end + 1] in LIKENESS_SUFFIXES
     )

@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.chunks import JOINER_TEXTS
 from extractors.sentence_index import sentence_index, sentence_span
+from extractors.token_view import TokenView, text_of, token_view
 
 MAX_MODIFIERS = 3
 #: words that make a task name more specific: domain, organ, modality, data and setting words
@@ -93,7 +94,7 @@ _VAGUE = frozenset({"medical", "clinical", "biomedical", "automated", "automatic
 
 def _is_generic(span: Span) -> bool:
     """``diagnosis``, ``medical diagnosis``, ``automated classification``: too vague alone."""
-    words = [w for w in span.text.lower().split() if w not in _VAGUE]
+    words = [w for w in text_of(span).lower().split() if w not in _VAGUE]
     return len(words) == 1 and words[0] in GENERIC_HEADS
 
 
@@ -137,12 +138,12 @@ class MethodCompounds:
 
     def __call__(self, doc: Doc) -> list[tuple[int, int]]:
         found = []
+        view = token_view(doc)
         for _, head_start, head_end in self.heads(doc):
             start = head_start
             while start > 0:
-                word_start = _word_start(doc, start - 1)
-                words = doc[word_start:start]
-                if words.text.lower() not in METHOD_MODIFIERS:
+                word_start = _word_start(view, start - 1)
+                if view.span_text(word_start, start).lower() not in METHOD_MODIFIERS:
                     break
                 start = word_start
             if start < head_start:
@@ -150,14 +151,14 @@ class MethodCompounds:
         return found
 
 
-def _word_start(doc: Doc, end_token: int) -> int:
+def _word_start(view: TokenView, end_token: int) -> int:
     """Start of the chunk ending at token ``end_token`` (``self-supervised`` is one word)."""
     start = end_token
     while (
         start >= 2
-        and doc[start - 1].text in JOINER_TEXTS
-        and not doc[start - 1].whitespace_
-        and not doc[start - 2].whitespace_
+        and view.text[start - 1] in JOINER_TEXTS
+        and not view.ws[start - 1]
+        and not view.ws[start - 2]
     ):
         start -= 2
     return start
@@ -174,7 +175,7 @@ _METRIC_CONTEXT = frozenset(
 def in_metric_context(doc: Doc, span: Span, metric_spans: list[Span]) -> bool:
     """A generic metric word (``accuracy``) is a metric when a number, another metric or an
     evaluation word is near it in the same sentence, not in ``precision medicine``."""
-    if span.text.lower() not in GENERIC_METRICS:
+    if text_of(span).lower() not in GENERIC_METRICS:
         return True
     sent = sentence_span(doc, sentence_index(doc, span.start))
     window = doc[max(span.start - 6, sent.start) : min(span.end + 6, sent.end)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from extractors.token_view import token_view
+
 #: head nouns that follow (or precede) a name and give its type
 HEAD_TYPES: dict[str, str] = {
     **dict.fromkeys(
@@ -132,39 +134,44 @@ _INTRO_FILLERS = frozenset({"a", "an", "the", "novel", "new", "our", "first", "s
 def is_introduced(doc, span) -> bool:
     """The paper introduces ``span``: ``our (proposed) X``, ``we propose (a novel) X``,
     ``we present a new framework, X``, ``a benchmark called X``, or the title ``X: subtitle``."""
-    start = span.start
-    if start == 0 and span.end < len(doc) and doc[span.end].text == ":":
+    view = token_view(doc)
+    texts, lower = view.text, view.lower
+    start, end = span.start, span.end
+    if start == 0 and end < len(texts) and texts[end] == ":":
         return True
-    after = [t.lower_ for t in doc[span.end : span.end + 3]]
+    after = lower[end : end + 3]
     if any(w in NAMING_WORDS for w in after[:2]):
         return False  # "a new fine-tuning method termed SSF": SSF is the new thing
-    if start > 0 and doc[start - 1].lower_ in NAMING_WORDS:
+    if start > 0 and lower[start - 1] in NAMING_WORDS:
         return True  # "a dataset called X to support …"
-    if after and after[0].isalpha() and after[0] not in HEAD_TYPES and doc[span.end].is_lower:
+    if after and after[0].isalpha() and after[0] not in HEAD_TYPES and view.is_lower[end]:
         return False  # "we release the LoRA adapters": LoRA only describes what is released
     k = start - 1
-    while k >= 0 and k >= start - 3 and doc[k].lower_ in _INTRO_FILLERS - {"our"}:
+    while k >= 0 and k >= start - 3 and lower[k] in _FILLERS:
         k -= 1
     if k < 0:
         return False
-    word = doc[k].lower_
-    if word == "our" or (word == "proposed" and k > 0 and doc[k - 1].lower_ in {"our", "the"}):
+    word = lower[k]
+    if word == "our" or (word == "proposed" and k > 0 and lower[k - 1] in {"our", "the"}):
         return True
-    if doc[start - 1].lower_ == "our" or word in NAMING_WORDS:
+    if lower[start - 1] == "our" or word in NAMING_WORDS:
         return True
-    if word == "as" and k > 0 and doc[k - 1].lower_ in NAMING_WORDS:
+    if word == "as" and k > 0 and lower[k - 1] in NAMING_WORDS:
         return True  # "termed as X"
     if word in PROPOSE_VERBS:
         return _has_author_subject(doc, k)
     # "we present a new framework, X" / "this paper introduces a benchmark: X"
-    if doc[start - 1].text in {",", ":"}:
+    if texts[start - 1] in {",", ":"}:
         for j in range(start - 2, max(start - 13, -1), -1):
-            if doc[j].text in {".", ";", "\n"} or doc[j].lower_ in _NOT_APPOSED:
+            if texts[j] in {".", ";", "\n"} or lower[j] in _NOT_APPOSED:
                 break  # "we train models on A, B": B is used, not introduced
-            if doc[j].lower_ in PROPOSE_VERBS and j + 1 < start - 1:
+            if lower[j] in PROPOSE_VERBS and j + 1 < start - 1:
                 return _has_author_subject(doc, j)
     return False
 
+
+#: the fillers between a proposal verb and a name: "we propose a new X"
+_FILLERS = _INTRO_FILLERS - {"our"}
 
 #: words between a proposal verb and ``, X`` that make X something used, not introduced
 _NOT_APPOSED = frozenset("on with from to than using and or by including such".split())
@@ -176,11 +183,13 @@ _AUTHORS = frozenset({"we", "here", "paper", "work", "study", "article"})
 def _has_author_subject(doc, verb: int) -> bool:
     """The verb at ``verb`` has the authors as subject: ``we (also) propose``, ``this paper
     presents``, or ``we present X and curate Y``."""
+    view = token_view(doc)
+    lower = view.lower
     k = verb - 1
-    while k >= 0 and doc[k].lower_ in _ADVERBS:
+    while k >= 0 and lower[k] in _ADVERBS:
         k -= 1
-    if k >= 0 and doc[k].lower_ in _AUTHORS:
+    if k >= 0 and lower[k] in _AUTHORS:
         return True
-    if k >= 0 and doc[k].lower_ == "and":  # a coordinated verb: look for "we" earlier
-        return any(t.lower_ == "we" for t in doc[max(k - 15, 0) : k] if t.text != ".")
+    if k >= 0 and lower[k] == "and":  # a coordinated verb: look for "we" earlier
+        return any(lower[i] == "we" for i in range(max(k - 15, 0), k) if view.text[i] != ".")
     return False

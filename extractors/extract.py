@@ -11,7 +11,8 @@ from spacy.tokens import Doc, Span
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.normalize import name_key
-from extractors.sentence_index import sentence_index, sentence_span
+from extractors.sentence_index import sentence_index, sentence_text
+from extractors.token_view import text_of
 from kg.model import Evidence, Mention, Paper, PaperEntity, PaperExtraction, PaperRelation
 
 
@@ -26,7 +27,7 @@ def extract(
 
 def span_key(span: Span) -> tuple[str, str]:
     """Which paper-level entity a span belongs to: its lexicon id, else its type and name key."""
-    return ("lexicon", span.kb_id_) if span.kb_id_ else (span.label_, name_key(span.text))
+    return ("lexicon", span.kb_id_) if span.kb_id_ else (span.label_, name_key(text_of(span)))
 
 
 class _Sentences:
@@ -39,7 +40,6 @@ class _Sentences:
 
     def evidence(self, span: Span, rule: str) -> Evidence:
         index = sentence_index(self.doc, span.start)
-        sent = sentence_span(self.doc, index)
         start, end = span.start_char, span.end_char
         if start <= self.title_len:
             field, offset = "title", 0
@@ -51,7 +51,7 @@ class _Sentences:
             start=start - offset,
             end=end - offset,
             sentence=index,
-            sentence_text=sent.text.strip(),
+            sentence_text=sentence_text(self.doc, index),
             rule=rule,
         )
 
@@ -66,7 +66,7 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
     # ("PathVQA") is that entity
     for span in ents:
         if span.kb_id_:
-            alias_of.setdefault((span.label_, name_key(span.text)), span_key(span))
+            alias_of.setdefault((span.label_, name_key(text_of(span))), span_key(span))
     groups: dict[tuple[str, str], list[Span]] = {}
     for span in ents:
         key = span_key(span)
@@ -77,7 +77,7 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
     for key, spans in groups.items():
         kb_id = next((s.kb_id_ for s in spans if s.kb_id_), "")
         label = Counter(s.label_ for s in spans).most_common(1)[0][0]
-        surfaces = list(dict.fromkeys(s.text for s in spans))
+        surfaces = list(dict.fromkeys(text_of(s) for s in spans))
         if kb_id:
             name = lexicon.entries[kb_id].name
         else:
@@ -88,7 +88,7 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
             aliases=[s for s in surfaces if s != name],
             proposed=any(s._.proposed for s in spans),
             mentions=[
-                Mention(s.text, s.label_, sentences.evidence(s, s._.rule or "")) for s in spans
+                Mention(text_of(s), s.label_, sentences.evidence(s, s._.rule or "")) for s in spans
             ],
             lexicon_id=kb_id or None,
         )
@@ -121,7 +121,7 @@ def _preferred_name(spans: list[Span], surfaces: list[str]) -> str:
     short = [s for s in short if " " not in s]
     if short and len(surfaces) > 1:
         return short[0]
-    counts = Counter(s.text for s in spans)
+    counts = Counter(text_of(s) for s in spans)
     return max(surfaces, key=lambda s: (counts[s], -surfaces.index(s)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 _DROP = re.compile(r"[\s\-\u2010-\u2015\u2212_./\\'\u2019\u2018`]+")
@@ -16,6 +17,7 @@ def fold_dashes(text: str) -> str:
     return text.translate(_DASH_TABLE)
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The matching key of a name (the scoring rule of ``paperkg eval``).
 

@@ -8,7 +8,10 @@ import numpy
 from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span
 
+from extractors.token_view import token_view
+
 _KEY = "paperkg_sentence_starts"
+_TEXTS = "paperkg_sentence_texts"
 
 
 def sentence_starts(doc: Doc) -> list[int]:
@@ -24,6 +27,20 @@ def sentence_starts(doc: Doc) -> list[int]:
 def sentence_index(doc: Doc, token: int) -> int:
     """Index of the sentence that holds token ``token``."""
     return bisect_right(sentence_starts(doc), token) - 1
+
+
+def sentence_text(doc: Doc, index: int) -> str:
+    """The text of sentence ``index``, stripped (``Span.text`` creates a Token per token)."""
+    texts = doc.user_data.get(_TEXTS)
+    if texts is None:
+        texts = doc.user_data[_TEXTS] = _sentence_texts(doc)
+    return texts[index]
+
+
+def _sentence_texts(doc: Doc) -> list[str]:
+    view = token_view(doc)
+    bounds = [*sentence_starts(doc), len(doc)]
+    return [view.span_text(a, b).strip() for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def sentence_span(doc: Doc, index: int) -> Span:

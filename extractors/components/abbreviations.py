@@ -14,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.sentence_index import sentence_index, sentence_span
+from extractors.token_view import doc_text
 
 EXTENSION = "abbreviations"
 
@@ -65,7 +66,7 @@ class AbbreviationDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         pairs: list[tuple[Span, Span]] = []
-        text = doc.text
+        text = doc_text(doc)
         pos = text.find("(")
         while pos != -1:
             close = text.find(")", pos)

@@ -31,6 +31,7 @@ from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
 from extractors.resources import TitledResources
 from extractors.sentence_index import sentence_starts
+from extractors.token_view import doc_text, text_of
 
 LEXICON_PRIORITY = 0
 ABBREVIATION_PRIORITY = 1
@@ -207,11 +208,11 @@ class EntityMatcher:
                     Candidate(start, end, strings[match_id], "learned", "", LEARNED_PRIORITY)
                 )
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
-        text = doc.text if pairs else ""  # Doc.text joins every token: read it once
+        text = doc_text(doc) if pairs else ""
         for long_span, short_span in pairs or ():
             found.extend(abbreviation_candidates(doc, text, long_span, short_span, found))
         spans = compound_tasks(doc, resolve(doc, found))
-        spans = [s for s in spans if len(s.text) <= MAX_NAME_CHARS]
+        spans = [s for s in spans if len(text_of(s)) <= MAX_NAME_CHARS]
         metrics = [s for s in spans if s.label_ == "Metric"]
         doc.ents = [s for s in spans if s.label_ != "Metric" or in_metric_context(doc, s, metrics)]
         return doc

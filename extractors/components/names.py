@@ -20,8 +20,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy
-from spacy.attrs import IS_LOWER, IS_PUNCT, IS_SPACE, LIKE_NUM, LIKE_URL
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -39,6 +37,7 @@ from extractors.cues import (
 )
 from extractors.normalize import name_key
 from extractors.sentence_index import sentence_starts
+from extractors.token_view import TokenView, token_view
 
 NAME_PRIORITY = 2
 #: how much one occurrence's context says about a name's type: a definition (``X, a new
@@ -106,23 +105,23 @@ class NameFinder:
         starts = sentence_starts(doc)
         title_end = starts[1] - 1 if len(starts) > 1 else len(doc)
         yield from self._title_name(doc, title_end)
-        # only tokens that can start a name: not lower-case, punctuation, numbers, space, URLs
-        flags = doc.to_array([IS_SPACE, IS_PUNCT, LIKE_NUM, IS_LOWER, LIKE_URL])
+        view = token_view(doc)
+        sentence_start = set(starts)
         i = 0
-        for candidate in numpy.flatnonzero(~flags.any(axis=1)) if len(doc) else ():
+        for candidate in _name_starts(view):
             if candidate < i:
                 continue
-            start, end = chunk_bounds(doc, int(candidate), int(candidate) + 1)
+            start, end = chunk_bounds(doc, candidate, candidate + 1)
             end = _strip_suffixes(doc, start, end)
             if is_likeness(doc, end):
-                i = max(end, int(candidate) + 1)
+                i = max(end, candidate + 1)
                 continue  # "a GPT-style model" names no model
             end = self._with_version(doc, end)
-            text = doc[start:end].text
-            i = max(end, int(candidate) + 1)
+            text = view.span_text(start, end)
+            i = max(end, candidate + 1)
             in_title = start < title_end  # everything is capitalised in a title
             shaped = is_name_shaped(text)
-            if not shaped and (in_title or doc[start].is_sent_start or not doc[start].is_title):
+            if not shaped and (in_title or start in sentence_start or not view.is_title[start]):
                 continue  # a plain capitalised word is a name only after a cue, mid-sentence
             introduced = not in_title and _introduced(doc, start, end)
             cue_object = not in_title and _after_based_on(doc, start)
@@ -141,31 +140,34 @@ class NameFinder:
     @staticmethod
     def _with_version(doc: Doc, end: int) -> int:
         """Include a following one-digit version number: ``Med-PaLM 2``."""
-        if (
-            end < len(doc)
-            and doc[end - 1].whitespace_
-            and len(doc[end].text) == 1
-            and doc[end].text.isdigit()
-        ):
-            nxt = doc[end + 1] if end + 1 < len(doc) else None
-            if nxt is None or (nxt.is_punct and nxt.text != "%") or nxt.is_space or nxt.is_lower:
+        view = token_view(doc)
+        texts = view.text
+        if end < len(texts) and view.ws[end - 1] and len(texts[end]) == 1 and texts[end].isdigit():
+            k = end + 1
+            if (
+                k == len(texts)
+                or (view.is_punct[k] and texts[k] != "%")
+                or view.is_space[k]
+                or view.is_lower[k]
+            ):
                 return end + 1
         return end
 
     @staticmethod
     def _context_type(doc: Doc, start: int, end: int) -> tuple[str | None, str]:
-        n = len(doc)
+        view = token_view(doc)
+        texts, lower, is_lower, is_punct = view.text, view.lower, view.is_lower, view.is_punct
+        n = len(texts)
         # right: "X dataset", "X and Y benchmarks", "X 7B model", "Long Name (X) technique"
-        j = end + 1 if end < n and doc[end].text == ")" and doc[start - 1].text == "(" else end
+        j = end + 1 if end < n and texts[end] == ")" and texts[start - 1] == "(" else end
         while j < n and j < end + 8:
-            word = doc[j]
-            low = word.lower_
+            low = lower[j]
             if low in HEAD_TYPES:
                 return HEAD_TYPES[low], "head-noun"
-            if low in _SKIPPABLE or word.like_num or (not word.is_lower and not word.is_punct):
+            if low in _SKIPPABLE or view.like_num[j] or (not is_lower[j] and not is_punct[j]):
                 j += 1
                 continue
-            if word.is_alpha and low not in _CLAUSE_WORDS and j < end + 4 and _adjective(low):
+            if view.is_alpha[j] and low not in _CLAUSE_WORDS and j < end + 4 and _adjective(low):
                 j += 1  # adjectives before the head: "the X multilingual medical dataset"
                 continue
             break
@@ -173,45 +175,39 @@ class NameFinder:
         left = start - 1
         while (
             left >= max(start - 8, 0)
-            and doc[left].lower_ not in HEAD_TYPES
+            and lower[left] not in HEAD_TYPES
             and (
-                doc[left].text in _LEFT_PUNCT
-                or doc[left].lower_ in _LIST_WORDS
-                or (not doc[left].is_lower and not doc[left].is_punct and left < start - 1)
-                or doc[left].text in JOINER_TEXTS
+                texts[left] in _LEFT_PUNCT
+                or lower[left] in _LIST_WORDS
+                or (not is_lower[left] and not is_punct[left] and left < start - 1)
+                or texts[left] in JOINER_TEXTS
                 or _hyphen_tail(doc, left)  # "Gradient-based Parameter Selection (X)"
             )
         ):
             left -= 1  # "datasets R-RAD, R-SLAKE and R-Path", "Dataset, MedMD", "LLMs such as X"
-        listed = any(t.lower_ in _EXAMPLE_WORDS for t in doc[max(left, 0) : start])
+        listed = any(w in _EXAMPLE_WORDS for w in lower[max(left, 0) : start])
         if (
             left >= 0
-            and doc[left].lower_ in HEAD_TYPES
-            and doc[left].lower_
-            not in ("tuning", "fine-tuning", "prompting", "score", "task", "tasks")
+            and lower[left] in HEAD_TYPES
+            and lower[left] not in ("tuning", "fine-tuning", "prompting", "score", "task", "tasks")
             # "methods such as X": papers call the models they compare methods
-            and not (listed and HEAD_TYPES[doc[left].lower_] == "Method")
+            and not (listed and HEAD_TYPES[lower[left]] == "Method")
         ):
-            return HEAD_TYPES[doc[left].lower_], "head-noun"
-        if start >= 2 and doc[start - 1].lower_ in NAMING_WORDS:
+            return HEAD_TYPES[lower[left]], "head-noun"
+        if start >= 2 and lower[start - 1] in NAMING_WORDS:
             # "a benchmark called X", "a … language model for the biomedical domain, named X"
             for k in range(start - 2, max(start - 13, -1), -1):
-                low = doc[k].lower_
+                low = lower[k]
                 if low in HEAD_TYPES:
                     return HEAD_TYPES[low], "head-noun"
-                if low in PROPOSE_VERBS or doc[k].text in _CLAUSE_ENDS or doc[k].is_space:
+                if low in PROPOSE_VERBS or texts[k] in _CLAUSE_ENDS or view.is_space[k]:
                     break
         # apposition: "X, a new benchmark for …", "X (a … model)", "Long Name (X), a …"
-        k = end + 1 if end + 1 < n and doc[end].text == ")" and doc[start - 1].text == "(" else end
-        if (
-            k < n
-            and doc[k].text in {",", "("}
-            and k + 1 < n
-            and doc[k + 1].lower_ in {"a", "an", "the"}
-        ):
+        k = end + 1 if end + 1 < n and texts[end] == ")" and texts[start - 1] == "(" else end
+        if k < n and texts[k] in {",", "("} and k + 1 < n and lower[k + 1] in {"a", "an", "the"}:
             head = phrase_head(doc, k + 2)
             if head is not None:
-                return HEAD_TYPES[doc[head].lower_], "apposition"
+                return HEAD_TYPES[lower[head]], "apposition"
         return None, ""
 
     @staticmethod
@@ -242,6 +238,14 @@ _LEFT_PUNCT = frozenset({"(", ",", '"', "\u201c", "'", "\u2018"})
 _EXAMPLE_WORDS = frozenset("namely including like such e.g. i.e. especially".split())
 #: "a collection of models": the head is what the collection holds
 _CONTAINERS = frozenset("collection suite family series".split())
+
+
+def _name_starts(view: TokenView) -> list[int]:
+    """Tokens that can start a name: not lower-case, punctuation, a number, space or a URL."""
+    flags = zip(
+        view.is_space, view.is_punct, view.like_num, view.is_lower, view.like_url, strict=True
+    )
+    return [i for i, token_flags in enumerate(flags) if not any(token_flags)]
 
 
 def phrase_head(doc: Doc, k: int, depth: int = 0) -> int | None:
@@ -292,9 +296,8 @@ _ADJECTIVE_ENDINGS = ("al", "ic", "ive", "ous", "ary", "lingual", "modal", "scal
 
 def _hyphen_tail(doc: Doc, i: int) -> bool:
     """Token ``i`` ends a hyphenated word: ``based`` in ``Gradient-based``."""
-    return i >= 2 and doc[i - 1].text in JOINER_TEXTS and not doc[i - 1].whitespace_ and not (
-        doc[i - 2].whitespace_
-    )
+    view = token_view(doc)
+    return i >= 2 and view.text[i - 1] in JOINER_TEXTS and not view.ws[i - 1] and not view.ws[i - 2]
 
 
 def _generic_short_forms(doc: Doc) -> frozenset[str]:
@@ -332,11 +335,12 @@ _NOT_NAMES = frozenset(
 
 def _introduced(doc: Doc, start: int, end: int) -> bool:
     """``we present X,`` / ``we introduce X (…)`` / ``named X``: a capitalised X the paper names."""
-    if start < 1 or not doc[start].text[:1].isupper() or doc[start].lower_ in _NOT_NAMES:
+    view = token_view(doc)
+    if start < 1 or not view.text[start][:1].isupper() or view.lower[start] in _NOT_NAMES:
         return False
-    if end >= len(doc) or doc[end].text not in _INTRO_FOLLOWERS:
+    if end >= len(view.text) or view.text[end] not in _INTRO_FOLLOWERS:
         return False
-    prev = doc[start - 1].lower_
+    prev = view.lower[start - 1]
     if prev in NAMING_WORDS:
         return True
     return prev in PROPOSE_VERBS and is_introduced(doc, doc[start:end])
@@ -344,11 +348,12 @@ def _introduced(doc: Doc, start: int, end: int) -> bool:
 
 def _after_based_on(doc: Doc, start: int) -> bool:
     """A capitalised word right after ``based on`` / ``built upon`` / ``fine-tuned from``."""
-    if not doc[start].text[:1].isupper() or doc[start].lower_ in _NOT_NAMES:
+    view = token_view(doc)
+    if not view.text[start][:1].isupper() or view.lower[start] in _NOT_NAMES:
         return False
-    before = tuple(t.lower_ for t in doc[max(start - 2, 0) : start])
+    before = tuple(view.lower[max(start - 2, 0) : start])
     if before[-1:] == ("from",):
-        return start >= 2 and doc[start - 2].lower_ in {
+        return start >= 2 and view.lower[start - 2] in {
             "tuned",
             "initialized",
             "initialised",
@@ -372,11 +377,12 @@ def own_type(doc: Doc) -> str:
     if cached is not None:
         return cached
     counts: Counter = Counter()
-    for tok in doc:
-        if tok.lower_ in _OWN_WORDS:
-            for nxt in doc[tok.i + 1 : tok.i + 4]:
-                if nxt.lower_ in HEAD_TYPES:
-                    counts[HEAD_TYPES[nxt.lower_]] += 1
+    lower = token_view(doc).lower
+    for i, word in enumerate(lower):
+        if word in _OWN_WORDS:
+            for nxt in lower[i + 1 : i + 4]:
+                if nxt in HEAD_TYPES:
+                    counts[HEAD_TYPES[nxt]] += 1
                     break
     found = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if counts else "Method"
     doc.user_data[_OWN_TYPE] = found
@@ -388,11 +394,10 @@ _OWN_TYPE = "paperkg_own_type"
 
 def _title_separator(doc: Doc, title_end: int) -> int | None:
     """Token index of the ``:`` (or spaced dash) after a title's leading name, if any."""
-    for tok in doc[: min(title_end, 6)]:
-        if tok.text == ":" or (
-            tok.text in JOINER_TEXTS and tok.i > 0 and doc[tok.i - 1].whitespace_
-        ):
-            return tok.i or None
+    view = token_view(doc)
+    for i, text in enumerate(view.text[: min(title_end, 6)]):
+        if text == ":" or (text in JOINER_TEXTS and i > 0 and view.ws[i - 1]):
+            return i or None
     return None
 
 
@@ -430,14 +435,16 @@ def subtitle_type(subtitle) -> str | None:
 def _strip_suffixes(doc: Doc, start: int, end: int) -> int:
     """Drop trailing joiners, lower-case suffixes and parameter counts of a chunk:
     ``GPT4-simulated`` -> ``GPT4``, ``LlaMA2-13B`` -> ``LlaMA2`` (sizes merge into the model)."""
+    view = token_view(doc)
+    texts = view.text
     while end > start and (
-        doc[end - 1].text in JOINER_TEXTS
+        texts[end - 1] in JOINER_TEXTS
         or (
             end - start > 2
-            and doc[end - 2].text in JOINER_TEXTS
+            and texts[end - 2] in JOINER_TEXTS
             and (
-                (doc[end - 1].is_lower and _is_free_suffix(doc[end - 1].text))
-                or _PARAMETER_COUNT.match(doc[end - 1].text)
+                (view.is_lower[end - 1] and _is_free_suffix(texts[end - 1]))
+                or _PARAMETER_COUNT.match(texts[end - 1])
             )
         )
     ):

@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.normalize import name_key
 from extractors.sentence_index import sentence_index, sentence_span
+from extractors.token_view import text_of, token_view
 
 EXTENSION = "relations"
 Triple = tuple[Span, str, Span, str]
@@ -116,7 +117,7 @@ def _unique(found: list[Triple]) -> list[Triple]:
     seen: set[tuple[str, str, str]] = set()
     out = []
     for subj, pred, obj, rule in found:
-        key = (name_key(subj.text), pred, name_key(obj.text))
+        key = (name_key(text_of(subj)), pred, name_key(text_of(obj)))
         if key[0] != key[2] and key not in seen and not (subj.kb_id_ and subj.kb_id_ == obj.kb_id_):
             seen.add(key)
             out.append((subj, pred, obj, rule))
@@ -132,28 +133,34 @@ def _own_subject(ents: list[Span]) -> Span | None:
     return None
 
 
-def _words(span: Span) -> list[str]:
-    return [t.lower_ for t in span if not t.is_space]
+def _words(doc: Doc, start: int, end: int) -> list[str]:
+    """The lower-case words of ``doc[start:end]``, without space tokens."""
+    view = token_view(doc)
+    lower, is_space = view.lower, view.is_space
+    return [lower[i] for i in range(start, end) if not is_space[i]]
 
 
 def _has_cue(words: list[str], cue: tuple[str, ...]) -> bool:
-    n = len(cue)
-    return any(tuple(words[i : i + n]) == cue for i in range(len(words) - n + 1))
+    n, first = len(cue), cue[0]
+    return first in words and any(
+        tuple(words[i : i + n]) == cue for i, w in enumerate(words) if w == first
+    )
 
 
 def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> Iterator[Triple]:
-    words = set(_words(sent))
+    sent_words = _words(doc, sent.start, sent.end)
+    words = set(sent_words)
     own_here = own is not None and (
         bool(words & WE_WORDS)
-        or any(name_key(e.text) == name_key(own.text) for e in ents)
-        or _refers_to_own(sent, own)
+        or any(name_key(text_of(e)) == name_key(text_of(own)) for e in ents)
+        or _refers_to_own(sent_words, own)
     )
     is_eval = bool(words & EVAL_WORDS)
     proposed_benchmarks = [e for e in ents if e.label_ == "Dataset" and e._.proposed]
     for obj in ents:
         before = [e for e in ents if e.end <= obj.start]
         models_before = [e for e in before if e.label_ == "Model" and not _same(e, obj)]
-        window = _words(doc[max(sent.start, obj.start - 8) : obj.start])
+        window = _words(doc, max(sent.start, obj.start - 8), obj.start)
         if obj.label_ == "Model":
             cue = next((c for c in BASED_ON_CUES if _has_cue(window, c)), None)
             # the model named right before the cue ("Med-PaLM, built on Flan-PaLM"), skipping
@@ -174,7 +181,7 @@ def _cue_relations(doc: Doc, sent: Span, ents: list[Span], own: Span | None) -> 
             evals = max((i for i, w in enumerate(window) if w in EVAL_WORDS), default=-1)
             if subject is None:
                 # "Using MedReview, we fine-tuned PRIMERA and LongT5": the data comes first
-                after = _words(doc[obj.end : models_after[0].start])
+                after = _words(doc, obj.end, models_after[0].start)
                 if set(after) & TRAIN_WORDS and not set(after) & EVAL_WORDS:
                     for model in models_after:
                         yield model, "trained_on", obj, "cue:trained on"
@@ -215,22 +222,22 @@ _OWN_NOUNS = {
 }
 
 
-def _refers_to_own(sent: Span, own: Span) -> bool:
-    """The sentence starts with ``The/This/These model(s)`` (``method``/``framework`` for a
-    proposed Method): it speaks of the paper's own contribution."""
-    words = [t.lower_ for t in sent if not t.is_space][:2]
+def _refers_to_own(sent_words: list[str], own: Span) -> bool:
+    """The sentence (its words) starts with ``The/This/These model(s)`` (``method``/``framework``
+    for a proposed Method): it speaks of the paper's own contribution."""
+    words = sent_words[:2]
     return (
         len(words) == 2 and words[0] in _ANAPHORS and words[1] in _OWN_NOUNS.get(own.label_, ())
     )
 
 
 def _based_on_cue_before(doc: Doc, sent: Span, ent: Span) -> bool:
-    window = _words(doc[max(sent.start, ent.start - 8) : ent.start])
+    window = _words(doc, max(sent.start, ent.start - 8), ent.start)
     return any(_has_cue(window, c) for c in BASED_ON_CUES)
 
 
 def _same(a: Span, b: Span | None) -> bool:
-    return b is not None and name_key(a.text) == name_key(b.text)
+    return b is not None and name_key(text_of(a)) == name_key(text_of(b))
 
 
 def _on_phrase(doc: Doc, obj: Span) -> bool:
@@ -265,11 +272,11 @@ def _composition(ents: list[Span]) -> list[Triple]:
     for ent in models:
         if not ent._.proposed:
             continue
-        name = name_key(ent.text)
-        parts = {name_key(p) for p in ent.text.replace("/", "-").split("-")}
+        name = name_key(text_of(ent))
+        parts = {name_key(p) for p in text_of(ent).replace("/", "-").split("-")}
         for base in models:
-            key = name_key(base.text)
-            if len(key) < 3 or key == name or not (base.kb_id_ or base.text.isupper()):
+            key = name_key(text_of(base))
+            if len(key) < 3 or key == name or not (base.kb_id_ or text_of(base).isupper()):
                 continue
             if key in parts or (not ent.kb_id_ and (name.startswith(key) or name.endswith(key))):
                 found.append((ent, "based_on", base, "name:composition"))
@@ -290,7 +297,7 @@ def _own_datasets(doc: Doc, ents: list[Span]) -> list[Triple]:
         if ent.label_ != "Dataset" or not ent._.proposed:
             continue
         context = {t.lower_ for t in doc[max(ent.start - 3, 0) : ent.end + 3]}
-        if "bench" in ent.text.lower() or context & {
+        if "bench" in text_of(ent).lower() or context & {
             "benchmark",
             "benchmarks",
             "test",

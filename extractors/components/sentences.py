@@ -6,6 +6,9 @@ which abstracts produce with ``w.r.t``, ``approx.``, ``Fig.`` and decimals writt
 A run of more than :data:`MAX_SENTENCE_TOKENS` tokens without a boundary (no real sentence is
 that long) is cut every :data:`MAX_SENTENCE_TOKENS` tokens, so that the per-sentence work of the
 later components stays bounded on hostile text.
+
+The Sentencizer's rule is applied to the doc's :class:`~extractors.token_view.TokenView` and the
+boundaries are written in one ``Doc.from_array`` call.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
-PUNCT_CHARS = [*Sentencizer.default_punct_chars, "\n"]
+from extractors.token_view import TokenView, token_view
+
+PUNCT_CHARS = frozenset([*Sentencizer.default_punct_chars, "\n"])
 #: longest sentence, in tokens (the longest of the shared corpus has well under 200)
 MAX_SENTENCE_TOKENS = 400
 
@@ -31,22 +36,43 @@ class SentenceSplitter:
     """The Sentencizer with newlines as boundaries and no boundary before a lower-case word."""
 
     def __init__(self, name: str = "paperkg_sentences") -> None:
-        self.sentencizer = Sentencizer(name, punct_chars=PUNCT_CHARS)
+        self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        doc = self.sentencizer(doc)
         if len(doc):
-            for i in numpy.flatnonzero(doc.to_array(SENT_START) == 1)[1:]:
-                token = doc[int(i)]
-                if token.is_lower and doc[int(i) - 1].text != "\n":
-                    token.is_sent_start = False
-            _cap_sentences(doc)
+            view = token_view(doc)
+            starts = _cap_sentences(_join_lower(view, _punct_starts(view)), len(doc))
+            flags = numpy.full((len(doc), 1), -1, dtype=numpy.int64)
+            flags[starts] = 1
+            doc.from_array([SENT_START], flags.view(numpy.uint64))  # -1: inside a sentence
         return doc
 
 
-def _cap_sentences(doc: Doc) -> None:
-    """Start a new sentence every :data:`MAX_SENTENCE_TOKENS` tokens of an over-long one."""
-    starts = numpy.flatnonzero(doc.to_array(SENT_START) == 1).tolist() + [len(doc)]
-    for begin, end in zip(starts, starts[1:], strict=False):
-        for i in range(begin + MAX_SENTENCE_TOKENS, end, MAX_SENTENCE_TOKENS):
-            doc[i].is_sent_start = True
+def _punct_starts(view: TokenView) -> list[int]:
+    """Sentence starts by spaCy's ``Sentencizer`` rule: a sentence starts at the first token that
+    is no punctuation after a sentence-final mark."""
+    starts = [0]
+    seen_period = False
+    for i, (text, is_punct) in enumerate(zip(view.text, view.is_punct, strict=True)):
+        final = text in PUNCT_CHARS
+        if seen_period and not is_punct and not final:
+            starts.append(i)
+            seen_period = False
+        elif final:
+            seen_period = True
+    return starts
+
+
+def _join_lower(view: TokenView, starts: list[int]) -> list[int]:
+    """Drop the starts at a lower-case word that does not follow a newline."""
+    return starts[:1] + [
+        i for i in starts[1:] if not view.is_lower[i] or view.text[i - 1] == "\n"
+    ]
+
+
+def _cap_sentences(starts: list[int], n: int) -> list[int]:
+    """Add a start every :data:`MAX_SENTENCE_TOKENS` tokens of an over-long sentence."""
+    capped = []
+    for begin, end in zip(starts, [*starts[1:], n], strict=True):
+        capped.extend(range(begin, end, MAX_SENTENCE_TOKENS))
+    return capped

@@ -19,37 +19,37 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from extractors.token_view import LexicalAttrs, attach_view
+
 TOKEN = re.compile(
     r"""
-    (?:https?://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'] # URLs
-    | \b(?:e\.g|i\.e|al|vs|etc|cf|approx|resp|Fig|Figs|Eq|No|ca)\.  # abbreviations
-    | (?:[A-Z]\.){2,}                               # U.S., U.K.
-    | \w+(?:[.,]\d+)+\w*                             # 0.91, 1,000, v1.5, Qwen2.5, 5.5M
-    | \w+                                           # words
-    | [^\w\s]                                       # one punctuation mark or symbol
-    | \s                                            # whitespace other than the separating space
+    (   (?:https?://|www\.)[^\s<>"]*[^\s<>".,;:!?)\]}'] # URLs
+      | \b(?:e\.g|i\.e|al|vs|etc|cf|approx|resp|Fig|Figs|Eq|No|ca)\.  # abbreviations
+      | (?:[A-Z]\.){2,}                             # U.S., U.K.
+      | \w+(?:(?:[.,]\d+)+\w*)?                      # words; 0.91, 1,000, v1.5, Qwen2.5, 5.5M
+      | [^\w\s]                                     # one punctuation mark or symbol
+    ) (\x20?)                                       # and the single space after it
+    | (\s)                                          # whitespace other than that space
     """,
     re.VERBOSE,
 )
 
 
 class Tokenizer:
-    """A regex tokenizer producing :class:`~spacy.tokens.Doc` objects whose text is the input."""
+    """A regex tokenizer producing :class:`~spacy.tokens.Doc` objects whose text is the input,
+    each with its :class:`~extractors.token_view.TokenView` attached."""
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
+        self.lexical = LexicalAttrs(vocab)
 
     def __call__(self, text: str) -> Doc:
-        words: list[str] = []
-        spaces: list[bool] = []
-        for match in TOKEN.finditer(text):
-            word = match.group()
-            if word == " " and words and not spaces[-1] and not words[-1].isspace():
-                spaces[-1] = True  # the single space after a token
-                continue
-            words.append(word)
-            spaces.append(False)
-        return Doc(self.vocab, words=words, spaces=spaces)
+        matches = TOKEN.findall(text)  # (token, its trailing space, whitespace token)
+        words = [token or space for token, _, space in matches]
+        spaces = [bool(trailing) for _, trailing, _ in matches]
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        attach_view(doc, text, words, spaces, self.lexical)
+        return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
