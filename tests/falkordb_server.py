@@ -92,6 +92,21 @@ def falkordb_server(workdir: Path, import_folder: Path) -> Iterator[Any]:
         log.close()
 
 
+def engine_fixture(tmp_path_factory: Any) -> Iterator[tuple[Any, Path]]:
+    """Body of the tests' ``engine`` fixtures: a server and its import folder, or a skip (a
+    failure under CI, which must build the engine) saying why it cannot be had."""
+    import pytest
+
+    reason = ensure_built()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    imports = tmp_path_factory.mktemp("falkordb-import")
+    with falkordb_server(tmp_path_factory.mktemp("falkordb"), imports) as db:
+        yield db, imports
+
+
 def execute_on(graph: Any):
     """An ``execute(statement, params)`` for :func:`kg.export.neo4j.run_import` on FalkorDB."""
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 import rdflib
-from falkordb_server import ensure_built, falkordb_server
+from falkordb_server import engine_fixture
 from hostile import (
     BASE,
     check_cypher_import,
@@ -50,14 +49,7 @@ _names = itertools.count()
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):
     """FalkorDB (the openCypher engine of tests/test_neo4j_export.py) on a loopback port."""
-    reason = ensure_built()
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    workdir = tmp_path_factory.mktemp("falkordb")
-    imports = tmp_path_factory.mktemp("falkordb-import")
-    with falkordb_server(workdir, imports) as db:
+    for db, _imports in engine_fixture(tmp_path_factory):
         yield db
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from falkordb_server import ensure_built, execute_on, falkordb_server, scalar
+from falkordb_server import engine_fixture, execute_on, scalar
 from tricky_graph import DOI, SPACE_ID, TITLE, tricky_graph
 from typer.testing import CliRunner
 
@@ -30,15 +30,7 @@ NEO4J = neo4j.NEO4J_DIR
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory):
     """FalkorDB, built by .ci/falkordb.sh if needed, on a free 127.0.0.1 port."""
-    reason = ensure_built()
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    workdir = tmp_path_factory.mktemp("falkordb")
-    imports = tmp_path_factory.mktemp("falkordb-import")
-    with falkordb_server(workdir, imports) as db:
-        yield db, imports
+    yield from engine_fixture(tmp_path_factory)
 
 
 def _fresh(db, name: str):
