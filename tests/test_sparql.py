@@ -345,10 +345,12 @@ def oracle(graph: KnowledgeGraph, name: str) -> list[tuple]:
         out = [(p, pred, ents[e].type, ents[e].name, e) for p, pred, e in _mentions(graph)
                if p in first]
         return [t[:4] for t in sorted(out)]
-    if name == "entity-trend":
+    if name == "entity-trend":  # unbound: the 10 entities mentioned by the most papers
+        top = sorted(ents.values(), key=lambda e: (-e.paper_count, e.name, e.id))[:10]
+        chosen = {e.id for e in top}
         count: Counter = Counter()
         for p, _, e in set(_mentions(graph)):
-            if papers[p].year is not None:
+            if papers[p].year is not None and e in chosen:
                 count[(e, papers[p].year)] += 1
         out = [(ents[e].name, y, n, e) for (e, y), n in count.items()]
         return [t[:3] for t in sorted(out, key=lambda t: (t[0], t[3], t[1]))]
