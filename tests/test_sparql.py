@@ -326,10 +326,14 @@ def oracle(graph: KnowledgeGraph, name: str) -> list[tuple]:
                for r in graph.relations_of("co_occurs_with")
                if ents[r.subject].type == ents[r.object].type == "Method" and r.weight >= 2]
         return [t[:3] for t in sorted(out, key=lambda t: (-t[2], t[0], t[1], t[3], t[4]))]
-    if name == "relation-evidence":
+    if name == "relation-evidence":  # the first 50 relations by subject, relation, object
+        typed = sorted((ents[r.subject].name, TYPED[r.predicate], ents[r.object].name,
+                        r.subject, r.object, id(r)) for r in graph.relations
+                       if r.predicate in TYPED)
+        first = {key[-1] for key in typed[:50]}
         out = {(ents[r.subject].name, TYPED[r.predicate], ents[r.object].name, ev.paper_id,
                 ev.field, ev.start, ev.end, ev.rule, ev.sentence_text, r.subject, r.object)
-               for r in graph.relations if r.predicate in TYPED for ev in r.evidence}
+               for r in graph.relations if id(r) in first for ev in r.evidence}
         return [t[:9] for t in sorted(out, key=lambda t: (*t[:6], t[6], t[7], t[9], t[10]))]
     if name == "entities-with-external-ids":
         out = []
@@ -340,13 +344,17 @@ def oracle(graph: KnowledgeGraph, name: str) -> list[tuple]:
             if any(row[2:]):
                 out.append((*row, e.id))
         return [t[:5] for t in sorted(out, key=lambda t: (t[1], t[0], t[5]))]
-    if name == "paper-entities":
-        out = [(p, pred, ents[e].type, ents[e].name, e) for p, pred, e in _mentions(graph)]
+    if name == "paper-entities":  # unbound: the first 20 papers by id
+        first = set(sorted(papers)[:20])
+        out = [(p, pred, ents[e].type, ents[e].name, e) for p, pred, e in _mentions(graph)
+               if p in first]
         return [t[:4] for t in sorted(out)]
-    if name == "entity-trend":
+    if name == "entity-trend":  # unbound: the 10 entities mentioned by the most papers
+        top = sorted(ents.values(), key=lambda e: (-e.paper_count, e.name, e.id))[:10]
+        chosen = {e.id for e in top}
         count: Counter = Counter()
         for p, _, e in set(_mentions(graph)):
-            if papers[p].year is not None:
+            if papers[p].year is not None and e in chosen:
                 count[(e, papers[p].year)] += 1
         out = [(ents[e].name, y, n, e) for (e, y), n in count.items()]
         return [t[:3] for t in sorted(out, key=lambda t: (t[0], t[3], t[1]))]
