@@ -457,7 +457,7 @@ def build_store(
 
     runner = open_runner(options.engine, spec)
     try:
-        first = list(run(runner, new_papers(), None, options.engine.partition_size))
+        first = list(run(runner, new_papers(), None, options.engine.partition_size, slim))
         report.papers = len(ids) + len(first)
         if not first:  # nothing new: the store stays as it is
             report.triples = len(ro)
@@ -479,14 +479,14 @@ def build_store(
 
             new_records = [Record(len(records) + i, x.paper, line, teaching_line(t), False)
                            for i, (line, x, t) in enumerate(first)]
-            new_extractions = [slim(x) for _, x, _ in first]
+            new_extractions = [x for _, x, _ in first]
             del first
             again = [i for i, r in enumerate(new_records) if learns(r.paper)]
             results = run(runner, [new_records[i].paper for i in again], names,
-                          options.engine.partition_size)
+                          options.engine.partition_size, slim)
             for i, (line, x, _) in zip(again, results, strict=True):
                 new_records[i].line, new_records[i].learned = line, True
-                new_extractions[i] = slim(x)
+                new_extractions[i] = x
             # stored papers that contain a name whose type the new papers changed or taught
             redo = [] if changed is None else [
                 i for i, r in enumerate(records)
@@ -498,11 +498,11 @@ def build_store(
             for target in (True, False):
                 picked = [i for i in redo if learns(records[i].paper) == target]
                 results = run(runner, (records[i].paper for i in picked),
-                              names if target else None, options.engine.partition_size)
+                              names if target else None, options.engine.partition_size, slim)
                 for i, (line, x, _) in zip(picked, results, strict=True):
                     r = records[i]
                     redone[i] = Record(r.seq, r.paper, line, r.teaching, target)
-                    old_extractions[i] = slim(x)
+                    old_extractions[i] = x
             report.reextracted = len(redone)
             graph = link([*old_extractions, *new_extractions], lexicon)
             del old_extractions, new_extractions

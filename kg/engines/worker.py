@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kg.model import Paper, PaperExtraction
@@ -21,9 +21,14 @@ from kg.model import Paper, PaperExtraction
 #: machines need not see the client's files.
 PatternSpec = tuple[tuple[str, bytes], ...]
 
-#: What a worker returns per paper: the ``extractions.jsonl`` line (no newline), the extraction,
-#: and the entities of the paper that teach a name to the corpus (``None`` when there are none).
+#: What a worker returns per paper: the ``extractions.jsonl`` line (no newline), the extraction
+#: (as the task's :data:`Keep` makes it), and the entities of the paper that teach a name to the
+#: corpus (``None`` when there are none).
 Result = tuple[str, PaperExtraction, PaperExtraction | None]
+
+#: What a worker makes of each extraction before returning it (e.g. :func:`kg.linking.slim`), so
+#: that the client never holds full extractions; a module-level function (it is pickled by name).
+Keep = Callable[[PaperExtraction], PaperExtraction]
 
 _local = threading.local()
 
@@ -104,8 +109,13 @@ def extract_partition(
     patterns: PatternSpec = (),
     names: dict[str, str] | None = None,
     batch_size: int = 256,
+    keep: Keep | None = None,
 ) -> list[Result]:
-    """Extract ``papers`` (``nlp.pipe`` in batches), in order; ``names``: learned names."""
+    """Extract ``papers`` (``nlp.pipe`` in batches), in order; ``names``: learned names.
+
+    Each paper's line is made from its full extraction here, so only ``keep(extraction)`` (the
+    full one when ``keep`` is ``None``) goes back to the client.
+    """
     from extractors import extract
 
     nlp = get_nlp(patterns)
@@ -113,7 +123,8 @@ def extract_partition(
     results: list[Result] = []
     for extraction in extract(papers, nlp, batch_size=batch_size):
         line = json.dumps(extraction.to_json(), ensure_ascii=False)
-        results.append((line, extraction, teaching_part(extraction) if names is None else None))
+        teaching = teaching_part(extraction) if names is None else None
+        results.append((line, extraction if keep is None else keep(extraction), teaching))
     return results
 
 
