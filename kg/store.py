@@ -411,7 +411,7 @@ def build_store(
     ``options`` is a :class:`kg.pipeline.BuildOptions`.
     """
     from kg.engines import learned_names, names_pattern, open_runner, run
-    from kg.engines.worker import get_nlp, pattern_spec
+    from kg.engines.worker import lexicon_of, pattern_spec
     from kg.linking import link, slim
     from kg.pipeline import BuildReport, read_inputs
 
@@ -492,7 +492,7 @@ def build_store(
                 i for i, r in enumerate(records)
                 if learns(r.paper) != r.learned or (r.learned and changed.search(r.paper.text))]
             old_extractions = extractions_of(records, tmp_dir)
-            lexicon = get_nlp(spec).get_pipe("paperkg_entities").lexicon
+            lexicon = lexicon_of(spec)
             old_graph = link(old_extractions, lexicon)
             redone: dict[int, Record] = {}
             for target in (True, False):
@@ -628,7 +628,7 @@ def _replace_dir(new: Path, target: Path) -> None:
 def load_graph(store_dir: Path, tmp_dir: Path | None = None, options=None
                ) -> tuple[KnowledgeGraph, list[Record], StoreMeta]:
     """The store's knowledge graph (linked from its records), records and metadata."""
-    from kg.engines.worker import get_nlp, pattern_spec
+    from kg.engines.worker import lexicon_of, pattern_spec
     from kg.linking import link
 
     store = GraphStore(Path(store_dir))
@@ -640,7 +640,7 @@ def load_graph(store_dir: Path, tmp_dir: Path | None = None, options=None
                            "pattern files to read it")
     with tempfile.TemporaryDirectory(prefix="paperkg-store-") as tmp:
         extractions = extractions_of(records, Path(tmp_dir or tmp))
-    graph = link(extractions, get_nlp(spec).get_pipe("paperkg_entities").lexicon)
+    graph = link(extractions, lexicon_of(spec))
     return graph, records, meta
 
 

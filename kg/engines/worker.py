@@ -14,8 +14,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.model import Paper, PaperExtraction
+
+if TYPE_CHECKING:
+    from extractors.lexicon import Lexicon
 
 #: User pattern files as ``(file name, content)``: shipped by value so that workers on other
 #: machines need not see the client's files.
@@ -80,6 +84,17 @@ def get_nlp(spec: PatternSpec = ()):
 
         cache[spec] = [build_nlp(patterns=_pattern_files(spec) or None), None]
     return cache[spec][0]
+
+
+def lexicon_of(spec: PatternSpec = ()) -> Lexicon:
+    """The lexicon of ``spec``'s pipeline (what linking reads), without building the pipeline
+    when this thread has none: a build whose workers extract need no spaCy in its process."""
+    cache = _pipelines()
+    if spec in cache:
+        return cache[spec][0].get_pipe("paperkg_entities").lexicon
+    from extractors.lexicon import load_lexicon
+
+    return load_lexicon(_pattern_files(spec))
 
 
 def _teach(spec: PatternSpec, names: dict[str, str] | None) -> None:
