@@ -108,10 +108,12 @@ def build(
     with staged_directory(out_dir) as stage:
         corpus, lexicon = extract_inputs(inputs, options, report, stage / EXTRACTIONS, on_paper,
                                          keep=slim)
+        extractions = corpus.extractions
+        del corpus  # the teaching parts, learned flags and names: linking reuses their memory
         if on_stage is not None:
             on_stage("linking")
-        graph = link(corpus.extractions, lexicon)
-        del corpus
+        graph = link(extractions, lexicon)
+        del extractions
         count_graph(report, graph)
         with frozen_heap():
             finish_outputs(graph, report, stage, options, on_stage)
