@@ -108,10 +108,12 @@ def build(
     with staged_directory(out_dir) as stage:
         corpus, lexicon = extract_inputs(inputs, options, report, stage / EXTRACTIONS, on_paper,
                                          keep=slim)
+        extractions = corpus.extractions
+        del corpus  # the teaching parts, learned flags and names: linking reuses their memory
         if on_stage is not None:
             on_stage("linking")
-        graph = link(corpus.extractions, lexicon)
-        del corpus
+        graph = link(extractions, lexicon)
+        del extractions
         count_graph(report, graph)
         with frozen_heap():
             finish_outputs(graph, report, stage, options, on_stage)
@@ -160,7 +162,7 @@ def extract_inputs(
     extraction as ``keep`` makes it) and the lexicon linking needs.
     """
     from kg.engines import extract_corpus_stream, open_runner
-    from kg.engines.worker import get_nlp, pattern_spec
+    from kg.engines.worker import lexicon_of, pattern_spec
 
     papers: Iterable[Paper]
     if isinstance(inputs, Sequence) and all(isinstance(i, str | Path) for i in inputs):
@@ -168,7 +170,7 @@ def extract_inputs(
     else:
         papers = inputs  # type: ignore[assignment]
     spec = pattern_spec(options.patterns)
-    lexicon = get_nlp(spec).get_pipe("paperkg_entities").lexicon
+    lexicon = lexicon_of(spec)
     runner = open_runner(options.engine, spec)
     try:
         corpus = extract_corpus_stream(_counted(papers, on_paper), runner, lines_path,

@@ -411,7 +411,7 @@ def build_store(
     ``options`` is a :class:`kg.pipeline.BuildOptions`.
     """
     from kg.engines import learned_names, names_pattern, open_runner, run
-    from kg.engines.worker import get_nlp, pattern_spec
+    from kg.engines.worker import lexicon_of, pattern_spec
     from kg.linking import link, slim
     from kg.pipeline import BuildReport, read_inputs
 
@@ -457,7 +457,7 @@ def build_store(
 
     runner = open_runner(options.engine, spec)
     try:
-        first = list(run(runner, new_papers(), None, options.engine.partition_size))
+        first = list(run(runner, new_papers(), None, options.engine.partition_size, slim))
         report.papers = len(ids) + len(first)
         if not first:  # nothing new: the store stays as it is
             report.triples = len(ro)
@@ -479,30 +479,30 @@ def build_store(
 
             new_records = [Record(len(records) + i, x.paper, line, teaching_line(t), False)
                            for i, (line, x, t) in enumerate(first)]
-            new_extractions = [slim(x) for _, x, _ in first]
+            new_extractions = [x for _, x, _ in first]
             del first
             again = [i for i, r in enumerate(new_records) if learns(r.paper)]
             results = run(runner, [new_records[i].paper for i in again], names,
-                          options.engine.partition_size)
+                          options.engine.partition_size, slim)
             for i, (line, x, _) in zip(again, results, strict=True):
                 new_records[i].line, new_records[i].learned = line, True
-                new_extractions[i] = slim(x)
+                new_extractions[i] = x
             # stored papers that contain a name whose type the new papers changed or taught
             redo = [] if changed is None else [
                 i for i, r in enumerate(records)
                 if learns(r.paper) != r.learned or (r.learned and changed.search(r.paper.text))]
             old_extractions = extractions_of(records, tmp_dir)
-            lexicon = get_nlp(spec).get_pipe("paperkg_entities").lexicon
+            lexicon = lexicon_of(spec)
             old_graph = link(old_extractions, lexicon)
             redone: dict[int, Record] = {}
             for target in (True, False):
                 picked = [i for i in redo if learns(records[i].paper) == target]
                 results = run(runner, (records[i].paper for i in picked),
-                              names if target else None, options.engine.partition_size)
+                              names if target else None, options.engine.partition_size, slim)
                 for i, (line, x, _) in zip(picked, results, strict=True):
                     r = records[i]
                     redone[i] = Record(r.seq, r.paper, line, r.teaching, target)
-                    old_extractions[i] = slim(x)
+                    old_extractions[i] = x
             report.reextracted = len(redone)
             graph = link([*old_extractions, *new_extractions], lexicon)
             del old_extractions, new_extractions
@@ -628,7 +628,7 @@ def _replace_dir(new: Path, target: Path) -> None:
 def load_graph(store_dir: Path, tmp_dir: Path | None = None, options=None
                ) -> tuple[KnowledgeGraph, list[Record], StoreMeta]:
     """The store's knowledge graph (linked from its records), records and metadata."""
-    from kg.engines.worker import get_nlp, pattern_spec
+    from kg.engines.worker import lexicon_of, pattern_spec
     from kg.linking import link
 
     store = GraphStore(Path(store_dir))
@@ -640,7 +640,7 @@ def load_graph(store_dir: Path, tmp_dir: Path | None = None, options=None
                            "pattern files to read it")
     with tempfile.TemporaryDirectory(prefix="paperkg-store-") as tmp:
         extractions = extractions_of(records, Path(tmp_dir or tmp))
-    graph = link(extractions, get_nlp(spec).get_pipe("paperkg_entities").lexicon)
+    graph = link(extractions, lexicon_of(spec))
     return graph, records, meta
 
 

@@ -23,7 +23,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
-from kg.engines.worker import PatternSpec, Result, extract_partition, forget_names
+from kg.engines.worker import Keep, PatternSpec, Result, extract_partition, forget_names
 from kg.errors import PaperkgError
 from kg.model import Paper, PaperExtraction
 
@@ -55,11 +55,13 @@ class EngineOptions:
         return self
 
 
-Task = tuple[list[Paper], dict[str, str] | None]
+#: A partition: its papers, the learned names (``None``: pass 1) and what the worker keeps of
+#: each extraction (``None``: all of it).
+Task = tuple[list[Paper], dict[str, str] | None, Keep | None]
 
 
 class Runner(Protocol):
-    """Maps partitions ``(papers, learned names or None)`` to results, in order."""
+    """Maps partitions (:data:`Task`) to results, in order."""
 
     def map(self, tasks: Iterable[Task]) -> Iterator[list[Result]]: ...
 
@@ -103,13 +105,14 @@ class LocalRunner:
             self._bounded = _Bounded(self._submit, lambda f: f.result(), 2 * workers)
 
     def _submit(self, task: Task):
-        papers, names = task
-        return self.pool.submit(extract_partition, papers, self.patterns, names, self.batch_size)
+        papers, names, keep = task
+        return self.pool.submit(extract_partition, papers, self.patterns, names, self.batch_size,
+                                keep)
 
     def map(self, tasks: Iterable[Task]) -> Iterator[list[Result]]:
         if self.pool is None:
-            for papers, names in tasks:
-                yield extract_partition(papers, self.patterns, names, self.batch_size)
+            for papers, names, keep in tasks:
+                yield extract_partition(papers, self.patterns, names, self.batch_size, keep)
         else:
             yield from self._bounded.map(tasks)
 
@@ -137,9 +140,10 @@ def partitions(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
 
 
 def run(runner: Runner, papers: Iterable[Paper], names: dict[str, str] | None,
-        size: int) -> Iterator[Result]:
-    """Results of ``papers`` one by one, in order."""
-    for results in runner.map((chunk, names) for chunk in partitions(papers, size)):
+        size: int, keep: Keep | None = None) -> Iterator[Result]:
+    """Results of ``papers`` one by one, in order, each extraction as the worker's ``keep``
+    makes it."""
+    for results in runner.map((chunk, names, keep) for chunk in partitions(papers, size)):
         yield from results
 
 
@@ -177,22 +181,22 @@ def extract_corpus_stream(
     runner: Runner,
     lines_path: Path,
     partition_size: int = 512,
-    keep: Callable[[PaperExtraction], PaperExtraction] | None = None,
+    keep: Keep | None = None,
 ) -> CorpusExtraction:
     """Extract ``papers`` in two passes; write the ``extractions.jsonl`` lines to ``lines_path``.
 
     Lines are spooled to files beside ``lines_path`` (never held in memory); the result keeps the
-    extractions for linking, each as ``keep`` makes it (e.g. :func:`kg.linking.slim`).
+    extractions for linking, each as ``keep`` makes it (e.g. :func:`kg.linking.slim`) in the
+    worker, so that full extractions never reach this process.
     """
-    keep = keep or (lambda extraction: extraction)
     out = CorpusExtraction()
     first = lines_path.with_name(f".{lines_path.name}.pass1")
     second = lines_path.with_name(f".{lines_path.name}.pass2")
     try:
         with first.open("w", encoding="utf-8", newline="\n") as fh:
-            for line, extraction, teaching in run(runner, papers, None, partition_size):
+            for line, extraction, teaching in run(runner, papers, None, partition_size, keep):
                 fh.write(line + "\n")
-                out.extractions.append(keep(extraction))
+                out.extractions.append(extraction)
                 out.teaching.append(teaching)
         out.learned = [False] * len(out.extractions)
         out.names = learned_names(out.teaching)
@@ -204,10 +208,10 @@ def extract_corpus_stream(
             return out
         with second.open("w", encoding="utf-8", newline="\n") as fh:
             results = run(runner, (out.extractions[i].paper for i in again), out.names,
-                          partition_size)
+                          partition_size, keep)
             for i, (line, extraction, _teaching) in zip(again, results, strict=True):
                 fh.write(line + "\n")
-                out.extractions[i] = keep(extraction)
+                out.extractions[i] = extraction
                 out.learned[i] = True
         merge_lines(first, second, again, lines_path)
         return out

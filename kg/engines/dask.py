@@ -49,9 +49,9 @@ class DaskRunner:
         return self._names[1]
 
     def _submit(self, task: Task):
-        papers, names = task
+        papers, names, keep = task
         return self.client.submit(extract_partition, papers, self.patterns,
-                                  self._scattered(names), self.batch_size, pure=False)
+                                  self._scattered(names), self.batch_size, keep, pure=False)
 
     def map(self, tasks: Iterable[Task]) -> Iterator[list[Result]]:
         yield from self._bounded.map(tasks)

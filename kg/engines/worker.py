@@ -12,18 +12,27 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.model import Paper, PaperExtraction
+
+if TYPE_CHECKING:
+    from extractors.lexicon import Lexicon
 
 #: User pattern files as ``(file name, content)``: shipped by value so that workers on other
 #: machines need not see the client's files.
 PatternSpec = tuple[tuple[str, bytes], ...]
 
-#: What a worker returns per paper: the ``extractions.jsonl`` line (no newline), the extraction,
-#: and the entities of the paper that teach a name to the corpus (``None`` when there are none).
+#: What a worker returns per paper: the ``extractions.jsonl`` line (no newline), the extraction
+#: (as the task's :data:`Keep` makes it), and the entities of the paper that teach a name to the
+#: corpus (``None`` when there are none).
 Result = tuple[str, PaperExtraction, PaperExtraction | None]
+
+#: What a worker makes of each extraction before returning it (e.g. :func:`kg.linking.slim`), so
+#: that the client never holds full extractions; a module-level function (it is pickled by name).
+Keep = Callable[[PaperExtraction], PaperExtraction]
 
 _local = threading.local()
 
@@ -77,6 +86,17 @@ def get_nlp(spec: PatternSpec = ()):
     return cache[spec][0]
 
 
+def lexicon_of(spec: PatternSpec = ()) -> Lexicon:
+    """The lexicon of ``spec``'s pipeline (what linking reads), without building the pipeline
+    when this thread has none: a build whose workers extract need no spaCy in its process."""
+    cache = _pipelines()
+    if spec in cache:
+        return cache[spec][0].get_pipe("paperkg_entities").lexicon
+    from extractors.lexicon import load_lexicon
+
+    return load_lexicon(_pattern_files(spec))
+
+
 def _teach(spec: PatternSpec, names: dict[str, str] | None) -> None:
     entry = _pipelines()[spec]
     key = None if not names else hashlib.sha256(
@@ -104,8 +124,13 @@ def extract_partition(
     patterns: PatternSpec = (),
     names: dict[str, str] | None = None,
     batch_size: int = 256,
+    keep: Keep | None = None,
 ) -> list[Result]:
-    """Extract ``papers`` (``nlp.pipe`` in batches), in order; ``names``: learned names."""
+    """Extract ``papers`` (``nlp.pipe`` in batches), in order; ``names``: learned names.
+
+    Each paper's line is made from its full extraction here, so only ``keep(extraction)`` (the
+    full one when ``keep`` is ``None``) goes back to the client.
+    """
     from extractors import extract
 
     nlp = get_nlp(patterns)
@@ -113,7 +138,8 @@ def extract_partition(
     results: list[Result] = []
     for extraction in extract(papers, nlp, batch_size=batch_size):
         line = json.dumps(extraction.to_json(), ensure_ascii=False)
-        results.append((line, extraction, teaching_part(extraction) if names is None else None))
+        teaching = teaching_part(extraction) if names is None else None
+        results.append((line, extraction if keep is None else keep(extraction), teaching))
     return results
 
 
