@@ -1,7 +1,10 @@
 """``graph.graphml`` and ``graph.gexf``: the graph for Gephi, Cytoscape, yEd and other graph tools.
 
-Both are written by NetworkX from :func:`kg.graph.networkx.to_networkx`.  GraphML and GEXF hold
-only scalar attributes, so the graph is flattened first (:func:`flat_graph`):
+Both hold the bytes NetworkX's writers make of :func:`kg.graph.networkx.to_networkx`, but are
+streamed from the graph's array layout (:mod:`kg.graph.multigraph`) instead of built as one
+element tree in memory (at 100k papers that tree took gigabytes); ``write_*_networkx`` at the end
+of this module are those NetworkX writers, kept as the reference the tests compare against.
+GraphML and GEXF hold only scalar attributes, so the graph is flattened first (:func:`flat_graph`):
 
 - nodes: ``type``, ``label``, ``degree`` (edges in + out, co-occurrence included), ``color``
   (``#rrggbb``, the HTML view's colour of the type) and ``size``; papers ``year`` and ``url``;
