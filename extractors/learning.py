@@ -3,14 +3,22 @@
 A name no lexicon knows is typed in the paper that introduces it (``we propose KSGT``,
 ``Kidney Stone Grading Tuning (KSGT)``, ``the RetinaTalk dataset``); other papers often use it
 bare.  :func:`extract_corpus` extracts every paper, collects those names with their types, adds
-them to the entity matcher and extracts again the papers that contain one of them.
+them to the entity matcher and extracts again the papers where one of them occurs outside the
+mentions the first pass found.
+
+That last test is what keeps the second pass small, and it changes no result: the entity
+component resolves overlapping candidates longest first, and a learned name has the lowest
+priority, so a learned match that lies within a span the first pass chose loses to that span and
+the paper's extraction stays what it was.  Task spans that ``compound_tasks`` widened over their
+modifiers after resolution do not count as cover (the learned name could have stopped the
+widening).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from spacy.language import Language
 
@@ -46,6 +54,41 @@ def learned_names(extractions: Sequence[PaperExtraction]) -> dict[str, str]:
     }
 
 
+def names_pattern(names: Iterable[str]) -> re.Pattern | None:
+    """A regular expression of ``names`` that matches, where several start, the longest;
+    ``None`` when there are no names."""
+    names = sorted(names, key=lambda n: (-len(n), n))
+    if not names:
+        return None
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
+def first_pass_spans(entities: Iterable[dict], title_length: int) -> list[tuple[int, int]]:
+    """Character spans (in ``Paper.text``) of the mentions of a paper's first pass that a learned
+    match cannot win over; ``entities`` as in an ``extractions.jsonl`` line."""
+    spans = []
+    for entity in entities:
+        widened_task = entity["type"] == "Task"
+        for m in entity["mentions"]:
+            if widened_task and m["rule"].startswith("compound:"):
+                continue
+            offset = 0 if m["field"] == "title" else title_length + 1
+            spans.append((m["start"] + offset, m["end"] + offset))
+    return spans
+
+
+def learns_something(text: str, spans: Sequence[tuple[int, int]], pattern: re.Pattern) -> bool:
+    """Whether a learned name (``pattern`` of :func:`names_pattern`) occurs in ``text`` outside
+    every first-pass span: only then can a second pass change the paper's extraction."""
+    match = pattern.search(text)
+    while match is not None:
+        start, end = match.span()
+        if not any(a <= start and end <= b for a, b in spans):
+            return True
+        match = pattern.search(text, start + 1)  # names may overlap: look from the next character
+    return False
+
+
 def extract_corpus(
     papers: Sequence[Paper], nlp: Language, batch_size: int = 256
 ) -> list[PaperExtraction]:
@@ -54,11 +97,15 @@ def extract_corpus(
     names = learned_names(extractions)
     if not names:
         return extractions
+    pattern = names_pattern(names)
+    again = [
+        i for i, x in enumerate(extractions)
+        if learns_something(x.paper.text, first_pass_spans(x.to_json()["entities"],
+                                                           len(x.paper.title)), pattern)
+    ]
     matcher = nlp.get_pipe("paperkg_entities")
     matcher.learn(names)
     try:
-        pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
-        again = [i for i, p in enumerate(papers) if pattern.search(p.text)]
         redone = extract([papers[i] for i in again], nlp, batch_size)
         for i, extraction in zip(again, redone, strict=True):
             extractions[i] = extraction

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SHARED_CORPUS
 
-from extractors import build_nlp
-from extractors.learning import extract_corpus
+import extractors.learning
+from extractors import build_nlp, extract
+from extractors.learning import extract_corpus, learned_names, names_pattern
+from kg.ingest import read_papers
 from kg.linking import link
 from kg.model import CO_OCCURS_WITH, Paper
 
@@ -62,6 +65,51 @@ def test_acronym_learned_in_one_paper_applies_everywhere(nlp):
     assert entity.type == "Method"
     assert entity.papers == ("p0", "p1", "p2")
     assert "Kidney Stone Grading Tuning" in entity.aliases
+
+
+def test_second_pass_extracts_only_papers_where_a_learned_name_is_new(nlp, monkeypatch):
+    papers = [
+        Paper(id="teaches", title="Kidney stones",
+              abstract="We propose Kidney Stone Grading Tuning (KSGT) for urology images."),
+        Paper(id="defines-again", title="Grading",
+              abstract="Kidney Stone Grading Tuning (KSGT) is applied to CT."),
+        Paper(id="uses", title="Stones", abstract="KSGT was also applied to CT scans."),
+        Paper(id="unrelated", title="Other", abstract="We fine-tune BERT."),
+    ]
+    passes = []
+
+    def counted(batch, nlp, batch_size=256):
+        batch = list(batch)
+        passes.append([p.id for p in batch])
+        return extract(batch, nlp, batch_size)
+
+    monkeypatch.setattr(extractors.learning, "extract", counted)
+    extractions = extract_corpus(papers, nlp)
+    # KSGT lies within the first pass's mentions of the two papers that define it
+    assert passes == [[p.id for p in papers], ["uses"]]
+    assert [e.name for e in extractions[2].entities] == ["KSGT"]
+
+
+def test_skipping_the_second_pass_changes_no_extraction(nlp):
+    """On the shared corpus: the same extractions as extracting again every paper in which a
+    learned name occurs."""
+    corpus = SHARED_CORPUS / "medical-ai-dev.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"the shared corpus is not at {corpus}")
+    papers = list(read_papers([corpus]))
+    result = [x.to_json() for x in extract_corpus(papers, nlp)]
+    expected = list(extract(papers, nlp))
+    names = learned_names(expected)
+    pattern = names_pattern(names)
+    nlp.get_pipe("paperkg_entities").learn(names)
+    try:
+        again = [i for i, p in enumerate(papers) if pattern.search(p.text)]
+        for i, x in zip(again, extract([papers[i] for i in again], nlp), strict=True):
+            expected[i] = x
+    finally:
+        nlp.get_pipe("paperkg_entities").learn({})
+    assert len(again) > 50
+    assert result == [x.to_json() for x in expected]
 
 
 def test_size_variants_merge_into_the_base_model(nlp):

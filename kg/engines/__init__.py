@@ -14,6 +14,7 @@ extractions in the same order, whatever the engine and the number of workers.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import deque
@@ -158,11 +159,10 @@ def learned_names(teaching: Iterable[PaperExtraction | None]) -> dict[str, str]:
 
 
 def names_pattern(names: Iterable[str]) -> re.Pattern | None:
-    """The regular expression :func:`extractors.learning.extract_corpus` selects pass 2 with."""
-    names = list(names)
-    if not names:
-        return None
-    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    """:func:`extractors.learning.names_pattern`: finds where the learned names occur."""
+    from extractors.learning import names_pattern as pattern_of
+
+    return pattern_of(names)
 
 
 @dataclass(slots=True)
@@ -201,8 +201,11 @@ def extract_corpus_stream(
         out.learned = [False] * len(out.extractions)
         out.names = learned_names(out.teaching)
         pattern = names_pattern(out.names)
-        again = [] if pattern is None else [
-            i for i, x in enumerate(out.extractions) if pattern.search(x.paper.text)]
+        occurs = {} if pattern is None else {
+            i: x.paper for i, x in enumerate(out.extractions) if pattern.search(x.paper.text)}
+        for i in occurs:  # their extractions are pass 2's (the same when nothing new is learned)
+            out.learned[i] = True
+        again = papers_to_redo(first, occurs, pattern) if pattern is not None else []
         if not again:
             os.replace(first, lines_path)
             return out
@@ -212,12 +215,29 @@ def extract_corpus_stream(
             for i, (line, extraction, _teaching) in zip(again, results, strict=True):
                 fh.write(line + "\n")
                 out.extractions[i] = extraction
-                out.learned[i] = True
         merge_lines(first, second, again, lines_path)
         return out
     finally:
         first.unlink(missing_ok=True)
         second.unlink(missing_ok=True)
+
+
+def papers_to_redo(lines: Path, candidates: dict[int, Paper], pattern: re.Pattern) -> list[int]:
+    """The line numbers of ``candidates`` (line number -> paper) whose pass-2 extraction can
+    differ from their pass-1 line in ``lines``: see :func:`extractors.learning.learns_something`.
+    """
+    from extractors.learning import first_pass_spans, learns_something
+
+    picked = []
+    with lines.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            paper = candidates.get(i)
+            if paper is not None and learns_something(
+                paper.text, first_pass_spans(json.loads(line)["entities"], len(paper.title)),
+                pattern,
+            ):
+                picked.append(i)
+    return picked
 
 
 def merge_lines(first: Path, second: Path, replaced: Sequence[int], out: Path) -> None:
