@@ -4,7 +4,10 @@ Usage: python bench/extract_speed.py [--repeat 10] [--shared DIR]
 
 Prints papers/s of ``extract`` (one pass, ``nlp.pipe``), of the whole two-pass corpus extraction
 (``extract_corpus``: names learned in one paper are looked for in all), of spaCy's own English
-tokenizer for comparison, and of each pipeline component on its own.  Times are CPU time of this
+tokenizer for comparison, and of each pipeline component on its own; then the time to find the
+learned names in a paper when a corpus has taught 100 to 50,000 of them (a real corpus teaches
+about one per paper), with :class:`~extractors.learning.NameIndex` and with one regular
+expression of all names.  Times are CPU time of this
 process (``time.process_time``), so that other work on the machine skews them less.
 """
 
@@ -12,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
+import string
 import sys
 import time
 from pathlib import Path
@@ -22,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from extractors import build_nlp, extract  # noqa: E402
-from extractors.learning import extract_corpus  # noqa: E402
+from extractors.learning import NameIndex, extract_corpus  # noqa: E402
 from kg.model import Paper  # noqa: E402
 
 
@@ -65,6 +71,27 @@ def main() -> None:
         started = time.process_time()
         docs = [component(doc) for doc in docs]
         print(f"{name:<28} {rate(len(papers), time.process_time() - started)}")
+    name_lookup([r["title"] + "\n" + r["abstract"] for r in records])
+
+
+def name_lookup(texts: list[str]) -> None:
+    """Microseconds per paper to find learned names, by number of names (random name shapes)."""
+    rng = random.Random(0)
+    for n in (100, 1_000, 10_000, 50_000):
+        names = {"".join(rng.choices(string.ascii_uppercase, k=rng.randint(3, 6)))
+                 + rng.choice(["", "-Net", "Bench", "-QA", "GPT", "former"]) for _ in range(n)}
+        index = NameIndex(names)
+        regex = re.compile("|".join(re.escape(x) for x in sorted(names, key=len, reverse=True)))
+        started = time.process_time()
+        for text in texts:
+            list(index.occurrences(text))
+        ours = (time.process_time() - started) / len(texts) * 1e6
+        started = time.process_time()
+        for text in texts:
+            regex.search(text)
+        theirs = (time.process_time() - started) / len(texts) * 1e6
+        print(f"learned names: {n:>6,}  NameIndex {ours:7.0f} us/paper   "
+              f"one regex {theirs:7.0f} us/paper")
 
 
 if __name__ == "__main__":

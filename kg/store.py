@@ -410,7 +410,7 @@ def build_store(
 
     ``options`` is a :class:`kg.pipeline.BuildOptions`.
     """
-    from kg.engines import learned_names, names_pattern, open_runner, run
+    from kg.engines import learned_names, names_index, open_runner, run
     from kg.engines.worker import lexicon_of, pattern_spec
     from kg.linking import link, slim
     from kg.pipeline import BuildReport, read_inputs
@@ -470,12 +470,12 @@ def build_store(
             old_teaching = teaching_of(records, tmp_dir)
             names_old = learned_names(old_teaching)
             names = learned_names([*old_teaching, *(t for _, _, t in first)])
-            pattern = names_pattern(names)
-            changed = names_pattern(f for f in names.keys() | names_old.keys()
-                                    if names.get(f) != names_old.get(f))
+            index = names_index(names)
+            changed = names_index(f for f in names.keys() | names_old.keys()
+                                  if names.get(f) != names_old.get(f))
 
             def learns(paper: Paper) -> bool:
-                return pattern is not None and pattern.search(paper.text) is not None
+                return index is not None and index.occurs_in(paper.text)
 
             new_records = [Record(len(records) + i, x.paper, line, teaching_line(t), False)
                            for i, (line, x, t) in enumerate(first)]
@@ -490,7 +490,7 @@ def build_store(
             # stored papers that contain a name whose type the new papers changed or taught
             redo = [] if changed is None else [
                 i for i, r in enumerate(records)
-                if learns(r.paper) != r.learned or (r.learned and changed.search(r.paper.text))]
+                if learns(r.paper) != r.learned or (r.learned and changed.occurs_in(r.paper.text))]
             old_extractions = extractions_of(records, tmp_dir)
             lexicon = lexicon_of(spec)
             old_graph = link(old_extractions, lexicon)

@@ -7,7 +7,7 @@ from conftest import SHARED_CORPUS
 
 import extractors.learning
 from extractors import build_nlp, extract
-from extractors.learning import extract_corpus, learned_names, names_pattern
+from extractors.learning import NameIndex, extract_corpus, learned_names, names_index
 from kg.ingest import read_papers
 from kg.linking import link
 from kg.model import CO_OCCURS_WITH, Paper
@@ -90,6 +90,15 @@ def test_second_pass_extracts_only_papers_where_a_learned_name_is_new(nlp, monke
     assert [e.name for e in extractions[2].entities] == ["KSGT"]
 
 
+def test_name_index_finds_every_occurrence_overlapping_ones_too():
+    index = NameIndex(["Med-PaLM", "Med-PaLM 2", "PaLM", "KSGT"])
+    text = "Med-PaLM 2 beats PaLM; KSGTs too."
+    found = sorted(text[a:b] for a, b in index.occurrences(text))
+    assert found == ["KSGT", "Med-PaLM", "Med-PaLM 2", "PaLM", "PaLM"]
+    assert index.occurs_in(text) and not index.occurs_in("nothing learned here")
+    assert names_index([]) is None
+
+
 def test_skipping_the_second_pass_changes_no_extraction(nlp):
     """On the shared corpus: the same extractions as extracting again every paper in which a
     learned name occurs."""
@@ -100,10 +109,10 @@ def test_skipping_the_second_pass_changes_no_extraction(nlp):
     result = [x.to_json() for x in extract_corpus(papers, nlp)]
     expected = list(extract(papers, nlp))
     names = learned_names(expected)
-    pattern = names_pattern(names)
+    index = names_index(names)
     nlp.get_pipe("paperkg_entities").learn(names)
     try:
-        again = [i for i, p in enumerate(papers) if pattern.search(p.text)]
+        again = [i for i, p in enumerate(papers) if index.occurs_in(p.text)]
         for i, x in zip(again, extract([papers[i] for i in again], nlp), strict=True):
             expected[i] = x
     finally:

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kg.engines.worker import Keep, PatternSpec, Result, extract_partition, forget_names
 from kg.errors import PaperkgError
 from kg.model import Paper, PaperExtraction
+
+if TYPE_CHECKING:
+    from extractors.learning import NameIndex
 
 ENGINES: tuple[str, ...] = ("local", "dask")
 
@@ -158,11 +160,11 @@ def learned_names(teaching: Iterable[PaperExtraction | None]) -> dict[str, str]:
     return names_of([t for t in teaching if t is not None])
 
 
-def names_pattern(names: Iterable[str]) -> re.Pattern | None:
-    """:func:`extractors.learning.names_pattern`: finds where the learned names occur."""
-    from extractors.learning import names_pattern as pattern_of
+def names_index(names: Iterable[str]) -> NameIndex | None:
+    """:func:`extractors.learning.names_index`: where the learned names occur."""
+    from extractors.learning import names_index as index_of
 
-    return pattern_of(names)
+    return index_of(names)
 
 
 @dataclass(slots=True)
@@ -200,12 +202,12 @@ def extract_corpus_stream(
                 out.teaching.append(teaching)
         out.learned = [False] * len(out.extractions)
         out.names = learned_names(out.teaching)
-        pattern = names_pattern(out.names)
-        occurs = {} if pattern is None else {
-            i: x.paper for i, x in enumerate(out.extractions) if pattern.search(x.paper.text)}
+        index = names_index(out.names)
+        occurs = {} if index is None else {
+            i: x.paper for i, x in enumerate(out.extractions) if index.occurs_in(x.paper.text)}
         for i in occurs:  # their extractions are pass 2's (the same when nothing new is learned)
             out.learned[i] = True
-        again = papers_to_redo(first, occurs, pattern) if pattern is not None else []
+        again = papers_to_redo(first, occurs, index) if index is not None else []
         if not again:
             os.replace(first, lines_path)
             return out
@@ -222,7 +224,7 @@ def extract_corpus_stream(
         second.unlink(missing_ok=True)
 
 
-def papers_to_redo(lines: Path, candidates: dict[int, Paper], pattern: re.Pattern) -> list[int]:
+def papers_to_redo(lines: Path, candidates: dict[int, Paper], index: NameIndex) -> list[int]:
     """The line numbers of ``candidates`` (line number -> paper) whose pass-2 extraction can
     differ from their pass-1 line in ``lines``: see :func:`extractors.learning.learns_something`.
     """
@@ -234,7 +236,7 @@ def papers_to_redo(lines: Path, candidates: dict[int, Paper], pattern: re.Patter
             paper = candidates.get(i)
             if paper is not None and learns_something(
                 paper.text, first_pass_spans(json.loads(line)["entities"], len(paper.title)),
-                pattern,
+                index,
             ):
                 picked.append(i)
     return picked
