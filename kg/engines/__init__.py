@@ -207,7 +207,10 @@ def extract_corpus_stream(
             i: x.paper for i, x in enumerate(out.extractions) if index.occurs_in(x.paper.text)}
         for i in occurs:  # their extractions are pass 2's (the same when nothing new is learned)
             out.learned[i] = True
-        again = papers_to_redo(first, occurs, index) if index is not None else []
+        again = []
+        if index is not None:
+            with first.open(encoding="utf-8") as fh:
+                again = papers_to_redo(fh, occurs, index)
         if not again:
             os.replace(first, lines_path)
             return out
@@ -224,21 +227,20 @@ def extract_corpus_stream(
         second.unlink(missing_ok=True)
 
 
-def papers_to_redo(lines: Path, candidates: dict[int, Paper], index: NameIndex) -> list[int]:
-    """The line numbers of ``candidates`` (line number -> paper) whose pass-2 extraction can
-    differ from their pass-1 line in ``lines``: see :func:`extractors.learning.learns_something`.
-    """
+def papers_to_redo(lines: Iterable[str], candidates: dict[int, Paper], index: NameIndex
+                   ) -> list[int]:
+    """The line numbers of ``candidates`` (line number -> paper) whose extraction with the
+    learned names can differ from their pass-1 ``lines``: see
+    :func:`extractors.learning.learns_something`."""
     from extractors.learning import first_pass_spans, learns_something
 
     picked = []
-    with lines.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            paper = candidates.get(i)
-            if paper is not None and learns_something(
-                paper.text, first_pass_spans(json.loads(line)["entities"], len(paper.title)),
-                index,
-            ):
-                picked.append(i)
+    for i, line in enumerate(lines):
+        paper = candidates.get(i)
+        if paper is not None and learns_something(
+            paper.text, first_pass_spans(json.loads(line)["entities"], len(paper.title)), index
+        ):
+            picked.append(i)
     return picked
 
 
