@@ -15,6 +15,10 @@ The triples are the ontology ``schemas/paperkg.ttl`` plus the graph as
 
 Characters that XML 1.0 cannot hold are dropped from literals.  Output order is deterministic
 (ontology first, then the graph, each subject's triples together; blank nodes numbered in order).
+
+The file is written chunk by chunk (:class:`OwlWriter`, RDF/XML parts without their root
+element), from the chunks of :func:`kg.export.rdf.chunks`: with the ``rdf`` exporter, one pass
+over the graph writes both (:func:`write_with_rdf`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ is asserted as a plain triple (``model:med42 pkg:basedOn model:llama-2``) *and* 
 ``pkg:sentenceText``, ``pkg:rule``).  Plain RDF 1.1 reification was chosen over RDF 1.2 triple
 terms so that every RDF 1.1 tool (rapper, rdflib, Protégé) reads the files.
 
-The triples are produced as pyoxigraph terms (fast to serialise and query); the IRIs of the
+:func:`iter_blocks` gives each subject's triples as plain values (:class:`Iri`, ``str``, ``int``:
+cheap to make, and what the JSON-LD writer needs); :class:`TermMaker` turns them into pyoxigraph
+terms (fast to serialise and query), as :func:`iter_triples` yields them.  The IRIs of the
 vocabularies come from rdflib namespaces.  :func:`to_rdf` returns an rdflib graph for callers that
 want one (e.g. the RDF/XML export).
 """
