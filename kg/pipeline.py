@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from kg.atomic import staged_directory
 from kg.engines import CorpusExtraction, EngineOptions
-from kg.export import EXPORTERS, ExportOptions, export_all
+from kg.export import EXPORTERS, ExportOptions, export_all, export_steps
 from kg.ingest import ReadReport, read_papers
 from kg.linking import link, slim
 from kg.model import KnowledgeGraph, Paper, PaperExtraction
@@ -218,11 +218,14 @@ def finish_outputs(
     on_stage: Callable[[str], None] | None = None,
 ) -> None:
     """Every exporter, ``skipped.jsonl`` and ``report.json`` into ``stage`` (which already holds
-    ``extractions.jsonl``); ``on_stage`` hears ``"writing <exporter>"`` before each."""
-    for name in options.outputs if options.outputs is not None else list(EXPORTERS):
+    ``extractions.jsonl``); ``on_stage`` hears ``"writing <exporter>"`` before each
+    (``"writing rdf + owl"`` for exporters that run together, see
+    :func:`kg.export.export_steps`)."""
+    names = options.outputs if options.outputs is not None else list(EXPORTERS)
+    for step in export_steps(names):
         if on_stage is not None:
-            on_stage(f"writing {name}")
-        export_all(graph, stage, options.export, [name])
+            on_stage(f"writing {' + '.join(step)}")
+        export_all(graph, stage, options.export, step)
     if report.read.skipped:
         write_jsonl(
             stage / "skipped.jsonl",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import networkx as nx
@@ -10,11 +11,11 @@ import pyoxigraph as ox
 import pytest
 from tricky_graph import tricky_graph
 
-from kg.export import ExportOptions, owl
+from kg.export import ExportOptions, export_all, export_steps, owl
 from kg.export import rdf as rdf_export
 from kg.graph.networkx import to_networkx
 from kg.graph.ranking import entity_degrees, pagerank
-from kg.graph.rdf import count_triples, iter_blocks, iter_triples, prefixes
+from kg.graph.rdf import TermMaker, count_triples, iter_blocks, iter_triples, prefixes
 from kg.model import Entity, Evidence, KnowledgeGraph, Paper, Relation
 
 BASE = ExportOptions().base_iri
@@ -53,10 +54,11 @@ def test_count_triples_agrees_with_iter_triples(graph, demo_build):
 
 
 def test_each_subject_is_one_block(graph):
-    subjects = [b.subject for b in iter_blocks(graph, BASE)]
+    subjects = [b.iri for b in iter_blocks(graph, BASE)]
     assert len(subjects) == len(set(subjects))
+    terms = TermMaker()
     for block in iter_blocks(graph, BASE):
-        assert {t.subject for t in block.triples} == {block.subject}
+        assert {t.subject for t in terms.triples(block)} == {ox.NamedNode(block.iri)}
 
 
 def test_degree_and_pagerank_are_networkx_s(graph, demo_build):
@@ -73,17 +75,45 @@ def test_degree_and_pagerank_are_networkx_s(graph, demo_build):
     assert pagerank(KnowledgeGraph()) == {}
 
 
-def test_chunked_rdf_files_are_the_one_shot_serialisation(graph, tmp_path, monkeypatch):
+@pytest.mark.parametrize("names", [["rdf"], ["owl"], ["rdf", "owl"]])
+def test_chunked_files_are_the_one_shot_serialisation(graph, tmp_path, monkeypatch, names):
     triples = list(iter_triples(graph, BASE))
+    one_shot = tmp_path / "one"
+    one_shot.mkdir()
+    monkeypatch.setattr(rdf_export, "CHUNK_TRIPLES", 10**9)
+    export_all(graph, one_shot, ExportOptions(), names)
     monkeypatch.setattr(rdf_export, "CHUNK_TRIPLES", 3)  # many chunks, subjects never split
+    export_all(graph, tmp_path, ExportOptions(), names)
+    files = {"rdf": ["graph.ttl", "graph.nt", "graph.jsonld"], "owl": [owl.OWL_FILE]}
+    for name in (f for n in names for f in files[n]):
+        assert (tmp_path / name).read_bytes() == (one_shot / name).read_bytes(), name
+    if "rdf" in names:
+        turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(BASE))
+        assert (tmp_path / "graph.ttl").read_bytes() == turtle
+        assert (tmp_path / "graph.nt").read_bytes() == ox.serialize(
+            triples, format=ox.RdfFormat.N_TRIPLES)
+    if "owl" in names:
+        assert (tmp_path / owl.OWL_FILE).read_bytes() == ox.serialize(
+            owl.owl_triples(graph, BASE), format=ox.RdfFormat.RDF_XML, prefixes=prefixes(BASE))
+
+
+def test_jsonld_nodes_are_json_dumps_of_their_objects(graph, tmp_path):
+    """graph.jsonld's node lines are written as text: exactly json.dumps of the parsed node."""
     rdf_export.write(graph, tmp_path, ExportOptions())
-    turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(BASE))
-    assert (tmp_path / "graph.ttl").read_bytes() == turtle
-    assert (tmp_path / "graph.nt").read_bytes() == ox.serialize(
-        triples, format=ox.RdfFormat.N_TRIPLES)
-    one_shot = tmp_path / "one.jsonld"
-    rdf_export.write_jsonld(triples, one_shot, BASE)
-    assert (tmp_path / "graph.jsonld").read_bytes() == one_shot.read_bytes()
+    lines = (tmp_path / "graph.jsonld").read_text(encoding="utf-8").split("\n")
+    start = lines.index('"@graph": [') + 1
+    nodes = [line.removesuffix(",") for line in lines[start:lines.index("]", start)]]
+    assert nodes
+    for line in nodes:
+        assert json.dumps(json.loads(line), ensure_ascii=False) == line
+
+
+def test_export_steps_run_rdf_and_owl_together():
+    assert export_steps(["entities", "rdf", "stats", "owl"]) == [
+        ("entities",), ("rdf", "owl"), ("stats",)]
+    assert export_steps(["owl", "html", "rdf"]) == [("rdf", "owl"), ("html",)]
+    assert export_steps(["owl"]) == [("owl",)]
+    assert export_steps(["rdf", "rdf"]) == [("rdf",)]
 
 
 def test_empty_graph_rdf_files(tmp_path):

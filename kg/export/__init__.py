@@ -2,7 +2,9 @@
 
 An exporter is ``write(graph, out_dir, options) -> None`` and writes its files into
 ``out_dir`` (a staging directory: the build moves everything into place atomically).
-Exporters are looked up lazily by name so that a build imports only what it writes.
+Exporters are looked up lazily by name so that a build imports only what it writes.  Some
+exporters share one pass over the graph when they run together (``JOINT_EXPORTERS``: the RDF
+files and ``graph.owl``); :func:`export_steps` groups the names so.
 """
 
 from __future__ import annotations
@@ -40,10 +42,36 @@ EXPORTERS: dict[str, str] = {
 }
 
 
-def get_exporter(name: str) -> Exporter:
-    """Import and return the exporter registered as ``name``."""
-    module_name, _, func = EXPORTERS[name].partition(":")
+#: names that one exporter writes together, sharing a pass over the graph -> "module:function"
+JOINT_EXPORTERS: dict[tuple[str, ...], str] = {
+    ("rdf", "owl"): "kg.export.owl:write_with_rdf",
+}
+
+
+def get_exporter(name: str | tuple[str, ...]) -> Exporter:
+    """Import and return the exporter registered as ``name`` (or a joint one, for a step)."""
+    if isinstance(name, tuple):
+        spec = EXPORTERS[name[0]] if len(name) == 1 else JOINT_EXPORTERS[name]
+    else:
+        spec = EXPORTERS[name]
+    module_name, _, func = spec.partition(":")
     return getattr(importlib.import_module(module_name), func)
+
+
+def export_steps(names: Iterable[str]) -> list[tuple[str, ...]]:
+    """The exporters as they run: the names of a joint exporter together, where the first of
+    them is; the others one by one, in the given order (each once)."""
+    wanted = list(dict.fromkeys(names))
+    steps: list[tuple[str, ...]] = []
+    done: set[str] = set()
+    for name in wanted:
+        if name in done:
+            continue
+        step = next((joint for joint in JOINT_EXPORTERS
+                     if name in joint and set(joint) <= set(wanted)), (name,))
+        steps.append(step)
+        done.update(step)
+    return steps
 
 
 def export_all(
@@ -53,5 +81,5 @@ def export_all(
     names: Iterable[str] | None = None,
 ) -> None:
     """Run the named exporters (default: all) into ``out_dir``."""
-    for name in names if names is not None else EXPORTERS:
-        get_exporter(name)(graph, out_dir, options)
+    for step in export_steps(names if names is not None else EXPORTERS):
+        get_exporter(step)(graph, out_dir, options)

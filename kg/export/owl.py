@@ -15,6 +15,10 @@ The triples are the ontology ``schemas/paperkg.ttl`` plus the graph as
 
 Characters that XML 1.0 cannot hold are dropped from literals.  Output order is deterministic
 (ontology first, then the graph, each subject's triples together; blank nodes numbered in order).
+
+The file is written chunk by chunk (:class:`OwlWriter`, RDF/XML parts without their root
+element), from the chunks of :func:`kg.export.rdf.chunks`: with the ``rdf`` exporter, one pass
+over the graph writes both (:func:`write_with_rdf`).
 """
 
 from __future__ import annotations
@@ -27,14 +31,16 @@ import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.export.gephi import XML_INVALID, xml_text
-from kg.export.rdf import schema_path
+from kg.export.rdf import Chunk, chunks, schema_path, write_chunks, write_files
 from kg.graph.rdf import (
     ONTOLOGY_IRI,
+    P_LABEL,
+    P_URL,
     PROPERTY_OF_PREDICATE,
     Block,
+    Iri,
     check_base_iri,
     entity_iri,
-    iter_blocks,
     paper_iri,
     prefixes,
 )
@@ -139,6 +145,58 @@ def _labeller(graph: KnowledgeGraph) -> Callable[[Block], str | None]:
     return label
 
 
+class Individuals:
+    """``graph.owl``'s triples of each block (whole subjects, in the order of the graph)."""
+
+    def __init__(self, graph: KnowledgeGraph, base_iri: str) -> None:
+        self.label_of = _labeller(graph)
+        self.known = {paper_iri(base_iri, p) for p in graph.papers}
+        self.known.update(entity_iri(base_iri, e) for e in graph.entities)
+        #: web pages of papers and entities, in order of appearance; None once declared
+        self.pages: dict[str, None] | None = {}
+
+    def triples(self, block: Block, triples: list[ox.Triple]) -> list[ox.Triple]:
+        """The block's ``owl:NamedIndividual`` declaration, its triples and its label; before
+        the first statement, the web pages of the papers and entities."""
+        out = self.finish() if self.pages is not None and not isinstance(
+            block.source, Paper | Entity) else []
+        subject = triples[0].subject
+        out.append(ox.Triple(subject, _TYPE, _INDIVIDUAL))
+        out += _distinct_cleaned(block, triples)
+        labelled = False
+        for p, o in block.properties:
+            if p == P_LABEL:
+                labelled = True
+            elif (p == P_URL and self.pages is not None and type(o) is Iri
+                  and o not in self.known):
+                self.pages[o] = None
+        if not labelled:
+            text = self.label_of(block)
+            if text is not None:
+                out.append(ox.Triple(subject, _LABEL, _cleaned_literal(text)))
+        return out
+
+    def finish(self) -> list[ox.Triple]:
+        """The web pages' declarations and labels, if not given yet."""
+        pages, self.pages = self.pages or {}, None
+        out = []
+        for iri in pages:
+            page = ox.NamedNode(iri)
+            out += [ox.Triple(page, _TYPE, _INDIVIDUAL),
+                    ox.Triple(page, _LABEL, _cleaned_literal(iri))]
+        return out
+
+
+def _distinct_cleaned(block: Block, triples: list[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` without characters XML cannot hold, each once (two literals that differ only
+    in such characters become one).  The usual block has neither: its triples as they are."""
+    literals = "".join(o for _, o in block.properties if type(o) is str)
+    dirty = not (literals.isascii() and literals.isprintable()) and _needs_cleaning(literals)
+    if not dirty and len(set(block.properties)) == len(block.properties):
+        return triples
+    return list(dict.fromkeys(_cleaned(t) for t in triples))
+
+
 def owl_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
     """Every triple of ``graph.owl``, grouped by subject, in a deterministic order (streamed).
 
@@ -147,39 +205,18 @@ def owl_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
     statements, evidence.
     """
     check_base_iri(base_iri)
-    for t in _group_by_subject([*_header(base_iri, graph), *_schema_triples()]):
-        yield _cleaned(t)
-    label_of = _labeller(graph)
-    known = {paper_iri(base_iri, p) for p in graph.papers}
-    known.update(entity_iri(base_iri, e) for e in graph.entities)
-    pages: dict[str, None] = {}  # web pages, in order of appearance
-    for block in iter_blocks(graph, base_iri):
-        if pages is not None and not isinstance(block.source, Paper | Entity):
-            yield from _pages(pages)
-            pages = None
-        yield ox.Triple(block.subject, _TYPE, _INDIVIDUAL)
-        labelled = False
-        # once each: two literals that differ only in characters XML cannot hold become one
-        for t in dict.fromkeys(_cleaned(t) for t in block.triples):
-            yield t
-            if t.predicate == _LABEL:
-                labelled = True
-            elif (pages is not None and t.predicate.value == _URL
-                  and isinstance(t.object, ox.NamedNode) and t.object.value not in known):
-                pages[t.object.value] = None
-        if not labelled:
-            text = label_of(block)
-            if text is not None:
-                yield ox.Triple(block.subject, _LABEL, _cleaned_literal(text))
-    if pages is not None:
-        yield from _pages(pages)
+    yield from ontology_triples(graph, base_iri)
+    individuals = Individuals(graph, base_iri)
+    for chunk in chunks(graph, base_iri):
+        for block, triples in zip(chunk.blocks, chunk.triples, strict=True):
+            yield from individuals.triples(block, triples)
+    yield from individuals.finish()
 
 
-def _pages(pages: dict[str, None]) -> Iterator[ox.Triple]:
-    for iri in pages:
-        page = ox.NamedNode(iri)
-        yield ox.Triple(page, _TYPE, _INDIVIDUAL)
-        yield ox.Triple(page, _LABEL, _cleaned_literal(iri))
+def ontology_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Triple]:
+    """The header and the ontology, grouped by subject."""
+    return [_cleaned(t) for t in _group_by_subject([*_header(base_iri, graph),
+                                                    *_schema_triples()])]
 
 
 def _cleaned(t: ox.Triple) -> ox.Triple:
@@ -201,8 +238,61 @@ def _group_by_subject(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     return [t for group in groups.values() for t in group]
 
 
+class OwlWriter:
+    """``graph.owl`` written chunk by chunk (see :func:`kg.export.rdf.write_chunks`)."""
+
+    def __init__(self, graph: KnowledgeGraph, out_dir: Path, base_iri: str) -> None:
+        self.xml = RdfXmlWriter(out_dir / OWL_FILE, prefixes(base_iri))
+        self.xml.write(ontology_triples(graph, base_iri))
+        self.individuals = Individuals(graph, base_iri)
+
+    def write(self, chunk: Chunk) -> None:
+        individuals = self.individuals
+        self.xml.write([t for block, triples in zip(chunk.blocks, chunk.triples, strict=True)
+                        for t in individuals.triples(block, triples)])
+
+    def close(self) -> None:
+        try:
+            self.xml.write(self.individuals.finish())
+        finally:
+            self.xml.close()
+
+
+class RdfXmlWriter:
+    """An RDF/XML file written in parts (whole subjects each): the bytes of one serialisation."""
+
+    def __init__(self, path: Path, prefix_map: dict[str, str]) -> None:
+        self.prefixes = prefix_map
+        empty = ox.serialize([], format=ox.RdfFormat.RDF_XML, prefixes=prefix_map)
+        self.head, self.foot = empty.removesuffix(_FOOT), _FOOT
+        if self.head == empty:
+            raise AssertionError("unexpected RDF/XML layout from pyoxigraph")
+        self.fh = path.open("wb")
+        self.fh.write(self.head)
+
+    def write(self, triples: list[ox.Triple]) -> None:
+        if not triples:
+            return
+        text = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self.prefixes)
+        if not (text.startswith(self.head) and text.endswith(self.foot)):
+            raise AssertionError("RDF/XML part without the expected root element")
+        self.fh.write(text[len(self.head):-len(self.foot)])
+
+    def close(self) -> None:
+        self.fh.write(self.foot)
+        self.fh.close()
+
+
+_FOOT = b"</rdf:RDF>"
+
+
 def write(graph: KnowledgeGraph, out_dir: Path, options: Any) -> None:
     """Write ``graph.owl`` (RDF/XML) into ``out_dir``."""
     base_iri = check_base_iri(options.base_iri)
-    ox.serialize(owl_triples(graph, base_iri), str(out_dir / OWL_FILE), ox.RdfFormat.RDF_XML,
-                 prefixes=prefixes(base_iri))
+    write_chunks(graph, base_iri, [OwlWriter(graph, out_dir, base_iri)])
+
+
+def write_with_rdf(graph: KnowledgeGraph, out_dir: Path, options: Any) -> None:
+    """The ``rdf`` exporter's files and ``graph.owl``, from one pass over the graph."""
+    base_iri = check_base_iri(options.base_iri)
+    write_files(graph, out_dir, options, [OwlWriter(graph, out_dir, base_iri)])

@@ -1,24 +1,40 @@
 """``graph.ttl``, ``graph.nt``, ``graph.jsonld`` and a copy of ``schemas/`` beside them.
 
-The triples come from :func:`kg.graph.rdf.iter_triples`; pyoxigraph writes Turtle and
-N-Triples (about a second per million triples).  ``graph.jsonld`` is compact JSON-LD: its
-``@context`` is the published ``schemas/context.jsonld`` (inlined, so that no processor has to
-fetch it) plus ``{"kg": <base IRI>}`` for the resource IRIs.
+One pass over :func:`kg.graph.rdf.iter_blocks`, in chunks of whole subjects (:func:`chunks`):
+pyoxigraph writes Turtle and N-Triples (about a second per million triples) from the blocks'
+triples; ``graph.jsonld`` is written from the blocks' plain values, without reading pyoxigraph
+terms back.  It is compact JSON-LD: its ``@context`` is the published ``schemas/context.jsonld``
+(inlined, so that no processor has to fetch it) plus ``{"kg": <base IRI>}`` for the resource
+IRIs.  Other writers of the same chunks (``graph.owl``) can share the pass: see
+:func:`write_chunks`.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from kg.graph.rdf import VOCAB_PREFIXES, Block, check_base_iri, iter_blocks, prefixes
+from kg.graph.rdf import (
+    VOCAB_PREFIXES,
+    Block,
+    Iri,
+    TermMaker,
+    Value,
+    check_base_iri,
+    iter_blocks,
+    prefixes,
+)
 from kg.model import KnowledgeGraph
 
 #: Files of the ``schemas`` package copied into every build's ``schemas/``.
@@ -51,39 +67,90 @@ def published_context() -> dict[str, Any]:
 
 
 def write(graph: KnowledgeGraph, out_dir: Path, options: Any) -> None:
-    """Write ``graph.ttl``, ``graph.nt``, ``graph.jsonld`` and ``schemas/`` into ``out_dir``.
+    """Write ``graph.ttl``, ``graph.nt``, ``graph.jsonld`` and ``schemas/`` into ``out_dir``."""
+    write_files(graph, out_dir, options)
 
-    One pass over :func:`~kg.graph.rdf.iter_blocks`: the triples are serialised in chunks of
-    whole subjects, so memory holds one chunk, not the graph's triples.
-    """
+
+def write_files(graph: KnowledgeGraph, out_dir: Path, options: Any,
+                others: Sequence[ChunkWriter] = ()) -> None:
+    """:func:`write`, and feed the same chunks to ``others`` (one pass over the graph for all)."""
     base_iri = check_base_iri(options.base_iri)
-    with TripleWriters(out_dir, base_iri) as writers:
-        for chunk in chunks(iter_blocks(graph, base_iri)):
-            writers.write(chunk)
+    write_chunks(graph, base_iri, [TripleWriters(out_dir, base_iri), *others])
     copy_schemas(out_dir / "schemas")
 
 
-#: triples per chunk written at once (whole subjects: a chunk may be a little larger)
-CHUNK_TRIPLES = 20_000
+#: triples per chunk written at once (whole subjects: a chunk may be a little larger); small
+#: chunks are faster: their terms are freed while still in the processor's caches
+CHUNK_TRIPLES = 1_000
 
 
-def chunks(blocks: Iterable[Block], size: int = CHUNK_TRIPLES) -> Iterator[list[ox.Triple]]:
-    """The blocks' triples in lists of about ``size``, never splitting a subject."""
-    chunk: list[ox.Triple] = []
-    for block in blocks:
-        chunk += block.triples
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Consecutive blocks (whole subjects) and, block by block, their pyoxigraph triples."""
+
+    blocks: list[Block]
+    triples: list[list[ox.Triple]]
+
+
+def chunks(graph: KnowledgeGraph, base_iri: str, size: int | None = None) -> Iterator[Chunk]:
+    """The graph's blocks in chunks of about ``size`` (default ``CHUNK_TRIPLES``) triples, never
+    splitting a subject."""
+    size = size or CHUNK_TRIPLES
+    terms = TermMaker()
+    blocks: list[Block] = []
+    triples: list[list[ox.Triple]] = []
+    count = 0
+    for block in iter_blocks(graph, base_iri):
+        blocks.append(block)
+        triples.append(terms.triples(block))
+        count += len(triples[-1])
+        if count >= size:
+            yield Chunk(blocks, triples)
+            blocks, triples, count = [], [], 0
+    if blocks:
+        yield Chunk(blocks, triples)
+
+
+class ChunkWriter(Protocol):
+    """Writes files from the chunks of :func:`chunks`, given in order."""
+
+    def write(self, chunk: Chunk) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def write_chunks(graph: KnowledgeGraph, base_iri: str, writers: Sequence[ChunkWriter]) -> None:
+    """Give every chunk of ``graph`` to each writer, then close them (also on an error).
+
+    The cyclic garbage collector is paused meanwhile: the chunks hold millions of short-lived,
+    acyclic objects, and its passes over them would cost more than the writing.
+    """
+    try:
+        with _collector_paused():
+            for chunk in chunks(graph, base_iri):
+                for writer in writers:
+                    writer.write(chunk)
+    finally:
+        for writer in writers:
+            writer.close()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class TripleWriters:
     """``graph.ttl``, ``graph.nt`` and ``graph.jsonld`` written together, chunk by chunk.
 
-    Each chunk must hold whole subjects (all of a subject's triples in one chunk): then the
-    files are byte for byte those of serialising all the triples at once.
+    Each chunk holds whole subjects (all of a subject's triples in one chunk): then the files are
+    byte for byte those of serialising all the triples at once.
     """
 
     def __init__(self, out_dir: Path, base_iri: str) -> None:
@@ -93,13 +160,8 @@ class TripleWriters:
         self.jsonld = JsonLdWriter(out_dir / "graph.jsonld", base_iri)
         self.header: bytes | None = None  # the Turtle prefix lines, written once
 
-    def __enter__(self) -> TripleWriters:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def write(self, triples: list[ox.Triple]) -> None:
+    def write(self, chunk: Chunk) -> None:
+        triples = [t for block_triples in chunk.triples for t in block_triples]
         if not triples:
             return
         self.nt.write(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
@@ -110,7 +172,7 @@ class TripleWriters:
         if not turtle.startswith(self.header):
             raise AssertionError("Turtle chunk without the expected prefix lines")
         self.ttl.write(turtle[len(self.header):])
-        self.jsonld.write(triples)
+        self.jsonld.write(chunk.blocks)
 
     def close(self) -> None:
         if self.header is None:  # no triples: what serialising nothing gives
@@ -170,93 +232,89 @@ class _Compactor:
                 return f"{prefix}:{iri[len(namespace):]}"
         return iri
 
-    def key(self, iri: str) -> tuple[str, str | None]:
-        """The JSON key of a property IRI and the term's type coercion."""
+    def key(self, iri: str, is_iri: bool) -> tuple[str, str | None]:
+        """The JSON key of a property IRI and the term's type coercion (``@type`` for
+        ``rdf:type`` with an IRI value)."""
+        if iri == _RDF_TYPE and is_iri:
+            return "@type", "@type"
         if iri in self.terms:
             return self.terms[iri]
         return self.iri(iri), None
 
-    def type_value(self, iri: str) -> str:
-        entry = self.terms.get(iri)
-        return entry[0] if entry is not None and entry[1] is None else self.iri(iri)
-
-    def value(self, term: ox.NamedNode | ox.BlankNode | ox.Literal, coercion: str | None) -> Any:
-        if isinstance(term, ox.NamedNode):
+    def value(self, obj: Value, coercion: str | None) -> Any:
+        """The JSON value of an object (:class:`~kg.graph.rdf.Iri`, string or integer)."""
+        if type(obj) is Iri:
+            entry = self.terms.get(obj)
+            if coercion == "@type":
+                return entry[0] if entry is not None and entry[1] is None else self.iri(obj)
             if coercion == "@id":
-                return self.iri(term.value)
+                return self.iri(obj)
             if coercion == "@vocab":
-                entry = self.terms.get(term.value)
-                return entry[0] if entry is not None else self.iri(term.value)
-            return {"@id": self.iri(term.value)}
-        if isinstance(term, ox.BlankNode):
-            return {"@id": f"_:{term.value}"}
-        if term.language:
-            return {"@value": term.value, "@language": term.language}
-        datatype = term.datatype.value
+                return entry[0] if entry is not None else self.iri(obj)
+            return {"@id": self.iri(obj)}
         if coercion is None:
-            if datatype == _XSD + "string":
-                return term.value
-            if datatype == _XSD + "integer" and _canonical_integer(term.value):
-                return int(term.value)
-        return {"@value": term.value, "@type": self.iri(datatype)}
+            return obj
+        datatype = "integer" if type(obj) is int else "string"
+        return {"@value": str(obj), "@type": self.iri(_XSD + datatype)}
 
 
-def _canonical_integer(text: str) -> bool:
-    try:
-        return str(int(text)) == text
-    except ValueError:
-        return False
+def _json(value: Any) -> str:
+    """``value`` as ``json.dumps(value, ensure_ascii=False)`` writes it."""
+    if type(value) is str:
+        return encode_basestring(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
-def jsonld_nodes(triples: Iterable[ox.Triple], base_iri: str) -> Iterator[dict[str, Any]]:
-    """Compact JSON-LD node objects, one per run of triples with the same subject (streamed).
+class JsonLdNodes:
+    """Compact JSON-LD node objects of blocks, as JSON text (``json.dumps`` of the node dict)."""
 
-    Give triples grouped by subject (as :func:`~kg.graph.rdf.iter_triples` yields them) to get
-    one node object per subject.
-    """
-    compactor = _Compactor(base_iri)
-    keys: dict[str, tuple[str, str | None]] = {}  # predicate IRI -> (key, coercion)
-    iris: dict[tuple[str, str | None], Any] = {}  # (object IRI, coercion) -> JSON value
-    node: dict[str, Any] | None = None
-    last_subject = None
-    for t in triples:
-        subject = t.subject.value if isinstance(t.subject, ox.NamedNode) else f"_:{t.subject.value}"
-        if subject != last_subject:
-            if node is not None:
-                yield node
-            last_subject = subject
-            node = {"@id": compactor.iri(subject)}
-        assert node is not None
-        predicate = t.predicate.value
-        key_coercion = keys.get(predicate)
-        if key_coercion is None:
-            key_coercion = keys[predicate] = (
-                ("@type", "@type") if predicate == _RDF_TYPE else compactor.key(predicate)
-            )
-        key, coercion = key_coercion
-        obj = t.object
-        if isinstance(obj, ox.NamedNode):
-            cache_key = (obj.value, coercion)
-            value = iris.get(cache_key)
-            if value is None:
-                value = compactor.type_value(obj.value) if coercion == "@type" \
-                    else compactor.value(obj, coercion)
-                if len(iris) < _IRI_CACHE:
-                    iris[cache_key] = value
-        elif coercion == "@type":  # rdf:type with a literal value: keep it as a property
-            key, value = compactor.iri(predicate), compactor.value(obj, None)
-        else:
-            value = compactor.value(obj, coercion)
-        if key in node:
-            existing = node[key]
-            if isinstance(existing, list):
-                existing.append(value)
+    def __init__(self, base_iri: str) -> None:
+        self.compactor = _Compactor(base_iri)
+        #: predicate IRI -> ('"key": ', coercion, {object IRI: JSON value}), for IRI objects
+        self.iri_keys: dict[str, tuple[str, str | None, dict[str, str]]] = {}
+        #: predicate IRI -> ('"key": ', coercion), for literals
+        self.literal_keys: dict[str, tuple[str, str | None]] = {}
+        self.cached = 0  # IRIs in the iri_keys caches
+
+    def text(self, block: Block) -> str:
+        """The node object of ``block``: one key per property, repeated ones as a list."""
+        values: dict[str, list[str]] = {}
+        for p, o in block.properties:
+            if type(o) is Iri:
+                key, coercion, cache = self.iri_keys.get(p) or self._iri_key(p)
+                text = cache.get(o) or self._iri(o, coercion, cache)
             else:
-                node[key] = [existing, value]
-        else:
-            node[key] = value
-    if node is not None:
-        yield node
+                key, coercion = self.literal_keys.get(p) or self._literal_key(p)
+                if coercion is None:
+                    text = encode_basestring(o) if type(o) is str else str(o)
+                else:
+                    text = _json(self.compactor.value(o, coercion))
+            group = values.get(key)
+            if group is None:
+                values[key] = [text]
+            else:
+                group.append(text)
+        members = [f'"@id": {_json(self.compactor.iri(block.iri))}']
+        members += [key + (v[0] if len(v) == 1 else f"[{', '.join(v)}]")
+                    for key, v in values.items()]
+        return "{" + ", ".join(members) + "}"
+
+    def _iri_key(self, predicate: str) -> tuple[str, str | None, dict[str, str]]:
+        key, coercion = self.compactor.key(predicate, True)
+        entry = self.iri_keys[predicate] = (_json(key) + ": ", coercion, {})
+        return entry
+
+    def _literal_key(self, predicate: str) -> tuple[str, str | None]:
+        key, coercion = self.compactor.key(predicate, False)
+        entry = self.literal_keys[predicate] = (_json(key) + ": ", coercion)
+        return entry
+
+    def _iri(self, iri: Iri, coercion: str | None, cache: dict[str, str]) -> str:
+        text = _json(self.compactor.value(iri, coercion))
+        if self.cached < _IRI_CACHE:
+            cache[iri] = text
+            self.cached += 1
+        return text
 
 
 #: compacted object IRIs remembered (the vocabulary and the most used resources)
@@ -272,37 +330,27 @@ class JsonLdWriter:
     """Compact JSON-LD written as it comes: the context, then one node object per line."""
 
     def __init__(self, path: Path, base_iri: str) -> None:
-        self.base_iri = base_iri
+        self.nodes = JsonLdNodes(base_iri)
         self.fh = path.open("w", encoding="utf-8", newline="\n")
         self.fh.write('{\n"@context": ')
         self.fh.write(json.dumps(jsonld_context(base_iri), ensure_ascii=False, indent=1))
         self.fh.write(',\n"@graph": [\n')
         self.first = True
 
-    def write(self, triples: Iterable[ox.Triple]) -> None:
-        """Add the nodes of ``triples`` (whole subjects)."""
-        for node in jsonld_nodes(triples, self.base_iri):
-            if not self.first:
-                self.fh.write(",\n")
+    def write(self, blocks: Iterable[Block]) -> None:
+        """Add the nodes of ``blocks``."""
+        texts = [self.nodes.text(block) for block in blocks]
+        if texts:
+            self.fh.write(("" if self.first else ",\n") + ",\n".join(texts))
             self.first = False
-            self.fh.write(json.dumps(node, ensure_ascii=False))
 
     def close(self) -> None:
         self.fh.write("\n]\n}\n")
         self.fh.close()
 
 
-def write_jsonld(triples: Iterable[ox.Triple], path: Path, base_iri: str) -> None:
-    """Write compact JSON-LD: the context, then one node object per line."""
-    writer = JsonLdWriter(path, base_iri)
-    try:
-        writer.write(triples)
-    finally:
-        writer.close()
-
-
 __all__ = [
-    "SCHEMA_FILES", "VOCAB_PREFIXES", "JsonLdWriter", "TripleWriters", "chunks", "copy_schemas",
-    "jsonld_context", "jsonld_nodes", "published_context", "schema_path", "schemas_dir", "write",
-    "write_jsonld",
+    "SCHEMA_FILES", "VOCAB_PREFIXES", "Chunk", "ChunkWriter", "JsonLdNodes", "JsonLdWriter",
+    "TripleWriters", "chunks", "copy_schemas", "jsonld_context", "published_context",
+    "schema_path", "schemas_dir", "write", "write_chunks", "write_files",
 ]

@@ -15,7 +15,9 @@ is asserted as a plain triple (``model:med42 pkg:basedOn model:llama-2``) *and* 
 ``pkg:sentenceText``, ``pkg:rule``).  Plain RDF 1.1 reification was chosen over RDF 1.2 triple
 terms so that every RDF 1.1 tool (rapper, rdflib, Protégé) reads the files.
 
-The triples are produced as pyoxigraph terms (fast to serialise and query); the IRIs of the
+:func:`iter_blocks` gives each subject's triples as plain values (:class:`Iri`, ``str``, ``int``:
+cheap to make, and what the JSON-LD writer needs); :class:`TermMaker` turns them into pyoxigraph
+terms (fast to serialise and query), as :func:`iter_triples` yields them.  The IRIs of the
 vocabularies come from rdflib namespaces.  :func:`to_rdf` returns an rdflib graph for callers that
 want one (e.g. the RDF/XML export).
 """
@@ -27,7 +29,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
@@ -94,31 +95,18 @@ _SEGMENT_SAFE = "-._~"
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
 
 
-@lru_cache(maxsize=256)
-def _nn(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-# Frequently used terms, as pyoxigraph named nodes.
-T_TYPE = _nn(str(RDF.type))
-T_LABEL = _nn(str(RDFS.label))
-T_PREF = _nn(str(SKOS.prefLabel))
-T_ALT = _nn(str(SKOS.altLabel))
-T_ID = _nn(str(DCTERMS.identifier))
-T_TITLE = _nn(str(DCTERMS.title))
-T_ABSTRACT = _nn(str(DCTERMS.abstract))
-T_URL = _nn(str(SCHEMA.url))
-T_DERIVED = _nn(str(PROV.wasDerivedFrom))
-T_SUBJECT = _nn(str(RDF.subject))
-T_PREDICATE = _nn(str(RDF.predicate))
-T_OBJECT = _nn(str(RDF.object))
-C_PAPER = _nn(str(PKG.Paper))
-C_STATEMENT = _nn(str(PKG.Statement))
-C_EVIDENCE = _nn(str(PKG.Evidence))
-
-
-def _p(name: str) -> ox.NamedNode:
-    return _nn(str(PKG[name]))
+# The predicates of the mapping.
+P_TYPE, P_SUBJECT, P_PREDICATE, P_OBJECT = (
+    str(RDF.type), str(RDF.subject), str(RDF.predicate), str(RDF.object))
+P_LABEL, P_PREF, P_ALT = str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)
+P_ID, P_TITLE, P_ABSTRACT = str(DCTERMS.identifier), str(DCTERMS.title), str(DCTERMS.abstract)
+P_URL, P_DERIVED = str(SCHEMA.url), str(PROV.wasDerivedFrom)
+(P_YEAR, P_AUTHOR, P_VENUE, P_PAPER_COUNT, P_EXTERNAL_ID, P_ATTRIBUTE, P_WIKIDATA,
+ P_HUGGINGFACE, P_SUPPORT, P_EVIDENCE_PAPER, P_FIELD, P_START, P_END, P_SPAN, P_SENTENCE,
+ P_SENTENCE_TEXT, P_RULE) = (str(PKG[name]) for name in (
+    "year", "authorName", "venue", "paperCount", "externalId", "attribute", "wikidataId",
+    "huggingfaceId", "supportCount", "evidencePaper", "textField", "startChar", "endChar",
+    "spanText", "sentenceIndex", "sentenceText", "rule"))
 
 
 def check_base_iri(base_iri: str) -> str:
@@ -216,18 +204,80 @@ def rdf_text(text: str) -> str:
     return _NOT_FOR_RDF.sub("\ufffd", text)
 
 
-def _lit(text: str) -> ox.Literal:
-    return ox.Literal(rdf_text(text))
+class Iri(str):
+    """An IRI as the object of a property (a plain ``str`` object is a string literal)."""
+
+    __slots__ = ()
+
+
+#: The object of a property: an :class:`Iri`, a string literal (``str``) or an integer (``int``,
+#: an ``xsd:integer`` literal).
+Value = str | int
+
+
+#: Classes and properties as objects of the mapping.
+C_PAPER, C_STATEMENT, C_EVIDENCE = Iri(PKG.Paper), Iri(PKG.Statement), Iri(PKG.Evidence)
+P_RELATION: dict[str, Iri] = {p: Iri(iri) for p, iri in PROPERTY_OF_PREDICATE.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """The triples of one subject and the record they describe."""
+    """The triples of one subject, as plain values, and the record they describe."""
 
-    subject: ox.NamedNode
+    iri: Iri
     #: a :class:`Paper`, :class:`Entity`, :class:`Relation` (statements) or :class:`Evidence`
     source: Paper | Entity | Relation | Evidence
-    triples: list[ox.Triple]
+    #: (predicate IRI, object) of each triple, in order
+    properties: list[tuple[str, Value]]
+
+
+class TermMaker:
+    """pyoxigraph triples of blocks; terms that recur (predicates, resources, small integers)
+    are made once."""
+
+    #: resources and integers remembered (papers and entities come first, evidence after)
+    CACHE = 100_000
+
+    def __init__(self) -> None:
+        self.predicates: dict[str, ox.NamedNode] = {}
+        self.nodes: dict[str, ox.NamedNode] = {}
+        self.ints: dict[int, ox.Literal] = {}
+
+    def triples(self, block: Block) -> list[ox.Triple]:
+        """The block's triples."""
+        subject = self.node(block.iri)
+        predicates, nodes, ints, Triple, Literal = (
+            self.predicates, self.nodes, self.ints, ox.Triple, ox.Literal)
+        triples = []
+        for p, o in block.properties:
+            predicate = predicates.get(p) or self.predicate(p)
+            kind = type(o)
+            if kind is Iri:
+                term = nodes.get(o) or self.node(o)
+            elif kind is int:
+                term = ints.get(o) or self.integer(o)
+            else:
+                term = Literal(o)
+            triples.append(Triple(subject, predicate, term))
+        return triples
+
+    def predicate(self, iri: str) -> ox.NamedNode:
+        term = self.predicates[iri] = ox.NamedNode(iri)
+        return term
+
+    def node(self, iri: str) -> ox.NamedNode:
+        term = self.nodes.get(iri)
+        if term is None:
+            term = ox.NamedNode(iri)
+            if len(self.nodes) < self.CACHE:
+                self.nodes[iri] = term
+        return term
+
+    def integer(self, value: int) -> ox.Literal:
+        term = ox.Literal(value)
+        if len(self.ints) < self.CACHE:
+            self.ints[value] = term
+        return term
 
 
 def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
@@ -237,8 +287,9 @@ def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
     relations; then the statements (in the graph's relation order); then the evidence nodes
     (sorted by IRI).  Each subject's triples are consecutive (see :func:`iter_blocks`).
     """
+    terms = TermMaker()
     for block in iter_blocks(graph, base_iri):
-        yield from block.triples
+        yield from terms.triples(block)
 
 
 def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
@@ -247,136 +298,129 @@ def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
     Memory: the graph plus one 64-bit digest per statement and evidence node.
     """
     check_base_iri(base_iri)
-    Triple = ox.Triple
-
-    nodes: dict[str, ox.NamedNode] = {}
-
-    def node(identifier: str) -> ox.NamedNode:
-        term = nodes.get(identifier)
-        if term is None:
-            mint = paper_iri if identifier in graph.papers else entity_iri
-            term = nodes[identifier] = ox.NamedNode(mint(base_iri, identifier))
-        return term
-
-    properties = {p: _nn(str(iri)) for p, iri in PROPERTY_OF_PREDICATE.items()}
-    outgoing: dict[str, list[Relation]] = defaultdict(list)
-    for rel in graph.relations:
-        if rel.predicate not in PROPERTY_OF_PREDICATE:
-            raise PaperkgError(f"relation predicate {rel.predicate!r} has no RDF property "
-                               f"(known: {', '.join(PROPERTY_OF_PREDICATE)})")
-        outgoing[rel.subject].append(rel)
-
-    def relation_triples(subject: ox.NamedNode, identifier: str) -> Iterator[ox.Triple]:
-        seen: set[tuple[str, str]] = set()
-        for rel in sorted(outgoing.get(identifier, ()), key=lambda r: (r.predicate, r.object)):
-            if (rel.predicate, rel.object) not in seen:
-                seen.add((rel.predicate, rel.object))
-                yield Triple(subject, properties[rel.predicate], node(rel.object))
-
-    p_year, p_author, p_venue = _p("year"), _p("authorName"), _p("venue")
+    mapping = _Mapping(graph, base_iri)
     for paper in sorted(graph.papers.values(), key=lambda p: p.id):
-        s = node(paper.id)
-        triples = [Triple(s, T_TYPE, C_PAPER), Triple(s, T_ID, _lit(paper.id)),
-                   Triple(s, T_TITLE, _lit(paper.title))]
+        yield mapping.paper(paper)
+    for entity in sorted(graph.entities.values(), key=lambda e: e.id):
+        yield mapping.entity(entity)
+    mapping.outgoing.clear()
+    yield from mapping.statements()
+    yield from mapping.evidence_nodes()
+
+
+class _Mapping:
+    """The model -> RDF mapping of one graph, record by record (see :func:`iter_blocks`)."""
+
+    def __init__(self, graph: KnowledgeGraph, base_iri: str) -> None:
+        self.graph, self.base_iri = graph, base_iri
+        self.nodes: dict[str, Iri] = {}  # paper or entity id -> IRI
+        self.outgoing: dict[str, list[Relation]] = defaultdict(list)
+        for rel in graph.relations:
+            if rel.predicate not in PROPERTY_OF_PREDICATE:
+                raise PaperkgError(f"relation predicate {rel.predicate!r} has no RDF property "
+                                   f"(known: {', '.join(PROPERTY_OF_PREDICATE)})")
+            self.outgoing[rel.subject].append(rel)
+        self.evidence: dict[str, Evidence] = {}  # digest -> record (IRIs sort as digests do)
+
+    def node(self, identifier: str) -> Iri:
+        iri = self.nodes.get(identifier)
+        if iri is None:
+            mint = paper_iri if identifier in self.graph.papers else entity_iri
+            iri = self.nodes[identifier] = Iri(mint(self.base_iri, identifier))
+        return iri
+
+    def relations(self, identifier: str) -> list[tuple[str, Value]]:
+        """The outgoing relations of a paper or entity, sorted, each (predicate, object) once."""
+        pairs = dict.fromkeys((r.predicate, r.object) for r in self.outgoing.get(identifier, ()))
+        return [(P_RELATION[p], self.node(o)) for p, o in sorted(pairs)]
+
+    def paper(self, paper: Paper) -> Block:
+        props: list[tuple[str, Value]] = [
+            (P_TYPE, C_PAPER), (P_ID, rdf_text(paper.id)), (P_TITLE, rdf_text(paper.title))]
         if paper.abstract:
-            triples.append(Triple(s, T_ABSTRACT, _lit(paper.abstract)))
+            props.append((P_ABSTRACT, rdf_text(paper.abstract)))
         if paper.year is not None:
-            triples.append(Triple(s, p_year, ox.Literal(int(paper.year))))
-        for author in dict.fromkeys(a for a in paper.authors if a):
-            triples.append(Triple(s, p_author, _lit(author)))
+            props.append((P_YEAR, int(paper.year)))
+        props += [(P_AUTHOR, rdf_text(a)) for a in dict.fromkeys(a for a in paper.authors if a)]
         if paper.venue:
-            triples.append(Triple(s, p_venue, _lit(paper.venue)))
+            props.append((P_VENUE, rdf_text(paper.venue)))
         url = web_iri(paper.url)
         if url is not None:
-            triples.append(Triple(s, T_URL, ox.NamedNode(url)))
-        triples += relation_triples(s, paper.id)
-        yield Block(s, paper, triples)
+            props.append((P_URL, Iri(url)))
+        return Block(self.node(paper.id), paper, props + self.relations(paper.id))
 
-    p_count, p_ext, p_attr = _p("paperCount"), _p("externalId"), _p("attribute")
-    p_wikidata, p_hf = _p("wikidataId"), _p("huggingfaceId")
-    for entity in sorted(graph.entities.values(), key=lambda e: e.id):
-        s = node(entity.id)
+    def entity(self, entity: Entity) -> Block:
         if entity.type not in CLASS_OF_TYPE:
             raise PaperkgError(f"entity {entity.id!r} has unknown type {entity.type!r}")
-        triples = [Triple(s, T_TYPE, _nn(str(CLASS_OF_TYPE[entity.type]))),
-                   Triple(s, T_ID, _lit(entity.id)), Triple(s, T_LABEL, _lit(entity.name)),
-                   Triple(s, T_PREF, _lit(entity.name))]
-        for alias in sorted(set(entity.aliases) - {entity.name}):
-            triples.append(Triple(s, T_ALT, _lit(alias)))
-        triples.append(Triple(s, p_count, ox.Literal(entity.paper_count)))
+        name = rdf_text(entity.name)
+        props: list[tuple[str, Value]] = [
+            (P_TYPE, Iri(CLASS_OF_TYPE[entity.type])), (P_ID, rdf_text(entity.id)),
+            (P_LABEL, name), (P_PREF, name)]
+        props += [(P_ALT, rdf_text(a)) for a in sorted(set(entity.aliases) - {entity.name})]
+        props.append((P_PAPER_COUNT, entity.paper_count))
         for key, value in sorted(entity.external_ids.items()):
-            if not value:
-                continue
-            if key == "homepage":
-                url = web_iri(value)
-                if url is not None:
-                    triples.append(Triple(s, T_URL, ox.NamedNode(url)))
-            elif key == "wikidata":
-                triples.append(Triple(s, p_wikidata, _lit(value)))
-            elif key == "huggingface":
-                triples.append(Triple(s, p_hf, _lit(value)))
-            else:
-                triples.append(Triple(s, p_ext, _lit(f"{key}:{value}")))
+            if value:
+                props += _external_id(key, value)
         for key, values in sorted(entity.attributes.items()):
-            for value in sorted(set(values)):
-                triples.append(Triple(s, p_attr, _lit(f"{key}={value}")))
-        triples += relation_triples(s, entity.id)
-        yield Block(s, entity, triples)
-    outgoing.clear()
+            props += [(P_ATTRIBUTE, rdf_text(f"{key}={v}")) for v in sorted(set(values))]
+        return Block(self.node(entity.id), entity, props + self.relations(entity.id))
 
-    p_support = _p("supportCount")
-    statement_base = f"{base_iri}{STATEMENT_PATH}/"
-    evidence_base = f"{base_iri}{EVIDENCE_PATH}/"
-    evidence: dict[str, Evidence] = {}  # digest -> record (IRIs sort as their digests do)
-    seen_statements: set[str] = set()  # digests
-    for rel in graph.relations:
-        digest = _digest(rel.subject, rel.predicate, rel.object)
-        if digest in seen_statements:
-            continue
-        seen_statements.add(digest)
-        s = ox.NamedNode(statement_base + digest)
-        triples = [
-            Triple(s, T_TYPE, C_STATEMENT),
-            Triple(s, T_SUBJECT, node(rel.subject)),
-            Triple(s, T_PREDICATE, properties[rel.predicate]),
-            Triple(s, T_OBJECT, node(rel.object)),
-            Triple(s, p_support, ox.Literal(int(rel.weight))),
-        ]
-        digests = set()
-        for ev in rel.evidence:
-            ev_digest = _evidence_digest(ev)
-            evidence.setdefault(ev_digest, ev)
-            digests.add(ev_digest)
-        for ev_digest in sorted(digests):
-            triples.append(Triple(s, T_DERIVED, ox.NamedNode(evidence_base + ev_digest)))
-        yield Block(s, rel, triples)
-    del seen_statements
+    def statements(self) -> Iterator[Block]:
+        """One ``pkg:Statement`` per distinct relation, in the graph's order."""
+        statement_base = f"{self.base_iri}{STATEMENT_PATH}/"
+        evidence_base = f"{self.base_iri}{EVIDENCE_PATH}/"
+        seen: set[str] = set()  # digests
+        for rel in self.graph.relations:
+            digest = _digest(rel.subject, rel.predicate, rel.object)
+            if digest in seen:
+                continue
+            seen.add(digest)
+            props: list[tuple[str, Value]] = [
+                (P_TYPE, C_STATEMENT), (P_SUBJECT, self.node(rel.subject)),
+                (P_PREDICATE, P_RELATION[rel.predicate]), (P_OBJECT, self.node(rel.object)),
+                (P_SUPPORT, int(rel.weight))]
+            digests = {self._add_evidence(ev) for ev in rel.evidence}
+            props += [(P_DERIVED, Iri(evidence_base + d)) for d in sorted(digests)]
+            yield Block(Iri(statement_base + digest), rel, props)
 
-    p_paper, p_field = _p("evidencePaper"), _p("textField")
-    p_start, p_end, p_span = _p("startChar"), _p("endChar"), _p("spanText")
-    p_sentence, p_text, p_rule = _p("sentenceIndex"), _p("sentenceText"), _p("rule")
-    for ev_digest in sorted(evidence):
-        ev = evidence.pop(ev_digest)
-        s = ox.NamedNode(evidence_base + ev_digest)
-        triples = [
-            Triple(s, T_TYPE, C_EVIDENCE),
-            Triple(s, p_paper, node(ev.paper_id) if ev.paper_id in graph.papers
-                   else ox.NamedNode(paper_iri(base_iri, ev.paper_id))),
-            Triple(s, p_field, _lit(ev.field)),
-            Triple(s, p_start, ox.Literal(int(ev.start))),
-            Triple(s, p_end, ox.Literal(int(ev.end))),
-        ]
-        paper = graph.papers.get(ev.paper_id)
+    def _add_evidence(self, ev: Evidence) -> str:
+        digest = _evidence_digest(ev)
+        self.evidence.setdefault(digest, ev)
+        return digest
+
+    def evidence_nodes(self) -> Iterator[Block]:
+        """One ``pkg:Evidence`` per distinct evidence record of the statements, sorted by IRI."""
+        evidence_base = f"{self.base_iri}{EVIDENCE_PATH}/"
+        for digest in sorted(self.evidence):
+            ev = self.evidence.pop(digest)
+            yield Block(Iri(evidence_base + digest), ev, self._evidence(ev))
+
+    def _evidence(self, ev: Evidence) -> list[tuple[str, Value]]:
+        paper = self.graph.papers.get(ev.paper_id)
+        props: list[tuple[str, Value]] = [
+            (P_TYPE, C_EVIDENCE),
+            (P_EVIDENCE_PAPER, self.node(ev.paper_id) if paper is not None
+             else Iri(paper_iri(self.base_iri, ev.paper_id))),
+            (P_FIELD, rdf_text(ev.field)), (P_START, int(ev.start)), (P_END, int(ev.end))]
         if paper is not None:
             text = paper.title if ev.field == "title" else paper.abstract
             if 0 <= ev.start < ev.end <= len(text):
-                triples.append(Triple(s, p_span, _lit(text[ev.start:ev.end])))
-        triples += [
-            Triple(s, p_sentence, ox.Literal(int(ev.sentence))),
-            Triple(s, p_text, _lit(ev.sentence_text)),
-            Triple(s, p_rule, _lit(ev.rule)),
-        ]
-        yield Block(s, ev, triples)
+                props.append((P_SPAN, rdf_text(text[ev.start:ev.end])))
+        props += [(P_SENTENCE, int(ev.sentence)), (P_SENTENCE_TEXT, rdf_text(ev.sentence_text)),
+                  (P_RULE, rdf_text(ev.rule))]
+        return props
+
+
+def _external_id(key: str, value: str) -> list[tuple[str, Value]]:
+    """The property of one external id of an entity (none for a homepage that is no web IRI)."""
+    if key == "homepage":
+        url = web_iri(value)
+        return [] if url is None else [(P_URL, Iri(url))]
+    if key == "wikidata":
+        return [(P_WIKIDATA, rdf_text(value))]
+    if key == "huggingface":
+        return [(P_HUGGINGFACE, rdf_text(value))]
+    return [(P_EXTERNAL_ID, rdf_text(f"{key}:{value}"))]
 
 
 def count_triples(graph: KnowledgeGraph) -> int:
