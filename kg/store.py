@@ -45,6 +45,8 @@ from kg.graph.rdf import (
     iter_triples,
     paper_iri,
     statement_iri,
+    year_count_iri,
+    year_counts,
 )
 from kg.ingest import ReadReport, SkippedRecord, title_key
 from kg.model import Evidence, KnowledgeGraph, Paper, PaperExtraction
@@ -338,10 +340,14 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
 
     wanted = {paper_iri(base_iri, p) for p in papers}
     wanted |= {entity_iri(base_iri, e) for e in entities}
+    wanted |= {year_count_iri(base_iri, c) for e in entities
+               for c in year_counts(new.entities[e], new.papers)}
     wanted |= {statement_iri(base_iri, r) for r in relations}
     wanted |= {evidence_iri(base_iri, ev) for ev in added_ev}
     gone = {paper_iri(base_iri, p) for p in old.papers if p not in new.papers}
     gone |= {entity_iri(base_iri, e) for e in old.entities if e not in new.entities}
+    gone |= {year_count_iri(base_iri, c) for e, entity in old.entities.items()
+             if e in entities or e not in new.entities for c in year_counts(entity, old.papers)}
     gone |= {statement_iri(base_iri, r) for k, r in old_rel.items() if k not in new_rel}
     gone |= {evidence_iri(base_iri, ev) for ev in old_ev - new_ev}
 
@@ -366,7 +372,7 @@ def graph_delta(store: GraphStore, old: KnowledgeGraph, new: KnowledgeGraph,
                 base_iri: str) -> Delta:
     """The triples to remove from and add to ``store`` to turn graph ``old`` into ``new``."""
     wanted, part, gone = changed_subjects(old, new, base_iri)
-    fresh = {t for t in iter_triples(part, base_iri) if t.subject.value in wanted}
+    fresh = {t for t in iter_triples(part, base_iri, new.papers) if t.subject.value in wanted}
     stored = store.subject_triples(wanted | gone)
     return Delta(remove=stored - fresh, add=fresh - stored)
 

@@ -5,6 +5,7 @@ Every resource IRI is ``base_iri`` + a readable, percent-encoded path:
 * papers: ``paper/<id>`` (``paper/demo%3A001``, ``paper/arxiv%3A2106.09685``)
 * entities: ``<type>/<slug>`` (``model/llama-2``, ``dataset/mimic-iii``)
 * statements: ``statement/<hash>``, evidence: ``evidence/<hash>`` (stable content hashes)
+* an entity's papers of one year: ``yearcount/<hash of entity id and year>``
 
 Provenance (the reified-statement design, in the style of CS-KG): every relation of the graph
 is asserted as a plain triple (``model:med42 pkg:basedOn model:llama-2``) *and* described by a
@@ -12,8 +13,11 @@ is asserted as a plain triple (``model:med42 pkg:basedOn model:llama-2``) *and* 
 ``pkg:supportCount`` (distinct evidence records; shared papers for ``pkg:coOccursWith``) and
 ``prov:wasDerivedFrom`` links to ``pkg:Evidence`` nodes (``pkg:evidencePaper``,
 ``pkg:textField``, ``pkg:startChar``/``pkg:endChar``, ``pkg:spanText``, ``pkg:sentenceIndex``,
-``pkg:sentenceText``, ``pkg:rule``).  Plain RDF 1.1 reification was chosen over RDF 1.2 triple
-terms so that every RDF 1.1 tool (rapper, rdflib, Protégé) reads the files.
+``pkg:sentenceText``, ``pkg:rule``).  Each entity's ``pkg:paperCount`` is broken down by
+publication year in ``pkg:YearCount`` nodes (``pkg:papersByYear``; ``pkg:countYear``,
+``pkg:countPapers``), so that trends and per-year rankings need not count mentions.  Plain
+RDF 1.1 reification was chosen over RDF 1.2 triple terms so that every RDF 1.1 tool (rapper,
+rdflib, Protégé) reads the files.
 
 The triples are produced as pyoxigraph terms (fast to serialise and query); the IRIs of the
 vocabularies come from rdflib namespaces.  :func:`to_rdf` returns an rdflib graph for callers that
@@ -24,8 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
@@ -83,8 +87,8 @@ PROPERTY_OF_PREDICATE: dict[str, rdflib.URIRef] = {
 PREDICATE_OF_PROPERTY: dict[str, str] = {str(v): k for k, v in PROPERTY_OF_PREDICATE.items()}
 
 #: Resource kinds that live directly under the base IRI (entity types use their lowercase name).
-PAPER_PATH, STATEMENT_PATH, EVIDENCE_PATH, OTHER_ENTITY_PATH = (
-    "paper", "statement", "evidence", "entity"
+PAPER_PATH, STATEMENT_PATH, EVIDENCE_PATH, OTHER_ENTITY_PATH, YEAR_COUNT_PATH = (
+    "paper", "statement", "evidence", "entity", "yearcount"
 )
 ENTITY_PATHS: tuple[str, ...] = tuple(t.lower() for t in ENTITY_TYPES)
 
@@ -186,6 +190,28 @@ def _evidence_digest(ev: Evidence) -> str:
     return _digest(ev.paper_id, ev.field, ev.start, ev.end, ev.sentence, ev.rule, ev.sentence_text)
 
 
+@dataclass(frozen=True, slots=True)
+class YearCount:
+    """How many papers of one publication year mention an entity (a ``pkg:YearCount`` node)."""
+
+    entity: str  #: entity id
+    year: int
+    papers: int
+
+
+def year_counts(entity: Entity, papers: Mapping[str, Paper]) -> list[YearCount]:
+    """The entity's papers counted by year (``papers``: id -> paper), by year; papers without a
+    year (or not in ``papers``) are not counted."""
+    years = Counter(paper.year for pid in entity.papers
+                    if (paper := papers.get(pid)) is not None and paper.year is not None)
+    return [YearCount(entity.id, year, n) for year, n in sorted(years.items())]
+
+
+def year_count_iri(base_iri: str, count: YearCount) -> str:
+    """``<base>yearcount/<hash of entity id and year>``."""
+    return f"{base_iri}{YEAR_COUNT_PATH}/{_digest(count.entity, count.year)}"
+
+
 def web_iri(value: str | None) -> str | None:
     """A web address from the data as a valid IRI (unsafe characters %-encoded), or None."""
     if not value or not isinstance(value, str):
@@ -225,23 +251,28 @@ class Block:
     """The triples of one subject and the record they describe."""
 
     subject: ox.NamedNode
-    #: a :class:`Paper`, :class:`Entity`, :class:`Relation` (statements) or :class:`Evidence`
-    source: Paper | Entity | Relation | Evidence
+    #: a :class:`Paper`, :class:`Entity`, :class:`YearCount`, :class:`Relation` (statements) or
+    #: :class:`Evidence`
+    source: Paper | Entity | YearCount | Relation | Evidence
     triples: list[ox.Triple]
 
 
-def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
+def iter_triples(graph: KnowledgeGraph, base_iri: str,
+                 papers: Mapping[str, Paper] | None = None) -> Iterator[ox.Triple]:
     """Every triple of ``graph`` in a deterministic order, each exactly once.
 
     Order: papers (sorted by id), entities (sorted by id), each followed by its outgoing
-    relations; then the statements (in the graph's relation order); then the evidence nodes
-    (sorted by IRI).  Each subject's triples are consecutive (see :func:`iter_blocks`).
+    relations; then the entities' year counts (by entity id and year); then the statements (in
+    the graph's relation order); then the evidence nodes (sorted by IRI).  Each subject's triples
+    are consecutive (see :func:`iter_blocks`).  ``papers`` (default: the graph's) are the papers
+    whose years the year counts count.
     """
-    for block in iter_blocks(graph, base_iri):
+    for block in iter_blocks(graph, base_iri, papers):
         yield from block.triples
 
 
-def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
+def iter_blocks(graph: KnowledgeGraph, base_iri: str,
+                papers: Mapping[str, Paper] | None = None) -> Iterator[Block]:
     """The triples of :func:`iter_triples`, one :class:`Block` per subject (streamed).
 
     Memory: the graph plus one 64-bit digest per statement and evidence node.
@@ -293,7 +324,8 @@ def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
         yield Block(s, paper, triples)
 
     p_count, p_ext, p_attr = _p("paperCount"), _p("externalId"), _p("attribute")
-    p_wikidata, p_hf = _p("wikidataId"), _p("huggingfaceId")
+    p_wikidata, p_hf, p_by_year = _p("wikidataId"), _p("huggingfaceId"), _p("papersByYear")
+    counted: list[tuple[ox.NamedNode, YearCount]] = []
     for entity in sorted(graph.entities.values(), key=lambda e: e.id):
         s = node(entity.id)
         if entity.type not in CLASS_OF_TYPE:
@@ -304,6 +336,9 @@ def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
         for alias in sorted(set(entity.aliases) - {entity.name}):
             triples.append(Triple(s, T_ALT, _lit(alias)))
         triples.append(Triple(s, p_count, ox.Literal(entity.paper_count)))
+        for count in year_counts(entity, graph.papers if papers is None else papers):
+            counted.append((ox.NamedNode(year_count_iri(base_iri, count)), count))
+            triples.append(Triple(s, p_by_year, counted[-1][0]))
         for key, value in sorted(entity.external_ids.items()):
             if not value:
                 continue
@@ -323,6 +358,7 @@ def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
         triples += relation_triples(s, entity.id)
         yield Block(s, entity, triples)
     outgoing.clear()
+    yield from _year_count_blocks(counted)
 
     p_support = _p("supportCount")
     statement_base = f"{base_iri}{STATEMENT_PATH}/"
@@ -379,6 +415,14 @@ def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
         yield Block(s, ev, triples)
 
 
+def _year_count_blocks(counted: list[tuple[ox.NamedNode, YearCount]]) -> Iterator[Block]:
+    c_count, p_year, p_papers = _p("YearCount"), _p("countYear"), _p("countPapers")
+    for s, count in counted:
+        yield Block(s, count, [ox.Triple(s, T_TYPE, c_count),
+                               ox.Triple(s, p_year, ox.Literal(count.year)),
+                               ox.Triple(s, p_papers, ox.Literal(count.papers))])
+
+
 def count_triples(graph: KnowledgeGraph) -> int:
     """``sum(1 for _ in iter_triples(graph, base_iri))`` without making the triples.
 
@@ -415,6 +459,7 @@ def count_triples(graph: KnowledgeGraph) -> int:
                      if value and (key != "homepage" or web_iri(value) is not None))
         total += sum(len(set(values)) for values in entity.attributes.values())
         total += len(outgoing.get(entity.id, ()))
+        total += 4 * len(year_counts(entity, graph.papers))
     for ev in evidence:
         total += 8
         paper = graph.papers.get(ev.paper_id)
@@ -426,7 +471,8 @@ def count_triples(graph: KnowledgeGraph) -> int:
 
 def data_prefixes(base_iri: str) -> dict[str, str]:
     """Prefixes of the data namespaces (``paper:``, ``model:`` …) under ``base_iri``."""
-    names = (PAPER_PATH, *ENTITY_PATHS, OTHER_ENTITY_PATH, STATEMENT_PATH, EVIDENCE_PATH)
+    names = (PAPER_PATH, *ENTITY_PATHS, OTHER_ENTITY_PATH, STATEMENT_PATH, EVIDENCE_PATH,
+             YEAR_COUNT_PATH)
     return {name: f"{base_iri}{name}/" for name in names}
 
 
