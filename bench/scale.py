@@ -3,14 +3,16 @@
 Usage: python bench/scale.py [--sizes 1000,10000,100000] [--workers 2] [--corpus FILE]
                              [--workdir DIR] [--json bench/results.json] [--no-rdflib]
                              [--no-store] [--store-size N] [--resume]
+       python bench/scale.py --query-store DIR      # only the named queries, on a built store
 
 Papers are made by recombining the titles and abstract sentences of ``--corpus`` (default:
 ``../shared/data/corpus/medical-ai-dev.jsonl``; the synthetic files go to ``--workdir``, never
 into the repository).  For each size, one child process runs ``paperkg build`` (all outputs,
 ``--workers N``) and reports extraction papers/s, end-to-end seconds, peak RSS (the child and
 its workers, sampled), triples and output sizes.  On the largest size it also builds the
-on-disk store (or on ``--store-size`` papers), times every named SPARQL query on it and the
-incremental addition of 1k new papers.  On the 10k corpus it compares writing the graph as
+on-disk store (or on ``--store-size`` papers), times every named SPARQL query on it (the median
+of five warm runs) and the incremental addition of 1k new papers; ``--query-store DIR`` times
+only the queries, on a store built before.  On the 10k corpus it compares writing the graph as
 Turtle with pyoxigraph (what the build does) and with a plain rdflib ``Graph`` +
 ``serialize(format="turtle")``, in a process of its own (so that rdflib's memory does not count
 as the build's).
@@ -192,20 +194,23 @@ def child_store(spec: dict) -> dict:
 
 
 def child_query(spec: dict) -> dict:
-    """Time one named query on the store: the median of three runs (one run if it is slow)."""
+    """Time one named query on the store: the median of five warm runs, after a first run
+    (one run only if it is slow)."""
     from kg.query.sparql import named_query_info, run_query
     from kg.store import GraphStore
 
     store = GraphStore(Path(spec["store"]))
     text = named_query_info()[spec["name"]].text
     times, rows = [], 0
-    for _ in range(3):
+    for _ in range(6):
         started = time.perf_counter()
         rows = len(run_query(store.store, text))
         times.append(time.perf_counter() - started)
         if times[-1] > 5:
             break
-    return {"seconds": sorted(times)[len(times) // 2], "first_seconds": times[0], "rows": rows}
+    warm = times[1:] or times
+    return {"seconds": sorted(warm)[len(warm) // 2], "first_seconds": times[0], "rows": rows,
+            "runs": len(warm)}
 
 
 def child_add(spec: dict) -> dict:
@@ -229,10 +234,32 @@ def child_add(spec: dict) -> dict:
     return result
 
 
+def time_queries(store: Path, args, workdir: Path, done: dict | None = None) -> dict:
+    """Time every named query (each in a child process) on ``store``; keep those in ``done``."""
+    from kg.query.sparql import named_query_info
+
+    out = dict(done or {})
+    for name in sorted(set(named_query_info()) - set(out)):
+        print(f"  query {name} ...", file=sys.stderr, flush=True)
+        out[name] = run_child("query", {"store": str(store), "name": name,
+                                        "marks": str(workdir / "marks-query.json")},
+                              args.memory_limit, timeout=args.query_timeout)
+    return out
+
+
+def query_table(queries: dict) -> list[str]:
+    rows = ["| named query | seconds | rows |", "|---|---:|---:|"]
+    for name, q in queries.items():
+        if "failed" in q:
+            rows.append(f"| {name} | {q['failed']} | |")
+        else:
+            rows.append(f"| {name} | {q['seconds']:.3f} | {q['rows']:,} |")
+    return rows
+
+
 def store_measurements(args, workdir: Path, size: int, previous: dict) -> dict:
     """Build (or, with --resume, reuse) the store of ``size`` papers; time the named queries;
     add ``INCREMENT`` papers."""
-    from kg.query.sparql import named_query_info
     from kg.store import is_store
 
     store = workdir / f"store-{size}"
@@ -247,12 +274,8 @@ def store_measurements(args, workdir: Path, size: int, previous: dict) -> dict:
         out["store_build"] = run_child("store", {
             "input": str(workdir / f"papers-{size}.jsonl"), "store": str(store),
             "workers": args.workers, "marks": str(marks)}, args.memory_limit)
-    out["queries"] = dict(previous.get("queries", {})) if args.resume else {}
-    for name in sorted(set(named_query_info()) - set(out["queries"])):
-        print(f"  query {name} ...", file=sys.stderr, flush=True)
-        out["queries"][name] = run_child("query", {"store": str(store), "name": name,
-                                                   "marks": str(workdir / "marks-query.json")},
-                                         args.memory_limit, timeout=args.query_timeout)
+    out["queries"] = time_queries(store, args, workdir,
+                                  previous.get("queries") if args.resume else None)
     if not (args.resume and "increment" in previous):
         increment = write_corpus(args.corpus, INCREMENT, workdir / f"increment-{size}.jsonl",
                                  seed=1, first=size)
@@ -417,13 +440,7 @@ def table(results: dict) -> str:
                         f"the same add again: {inc['again_seconds']:.1f} s, "
                         f"{inc['again_added']} added")
         rows.append("")
-        rows.append("| named query | seconds | rows |")
-        rows.append("|---|---:|---:|")
-        for name, q in s["queries"].items():
-            if "failed" in q:
-                rows.append(f"| {name} | {q['failed']} | |")
-            else:
-                rows.append(f"| {name} | {q['seconds']:.3f} | {q['rows']:,} |")
+        rows += query_table(s["queries"])
     return "\n".join(rows)
 
 
@@ -448,6 +465,8 @@ def main() -> None:
                         help="seconds one named query may take before it is stopped")
     parser.add_argument("--resume", action="store_true",
                         help="keep the results of --json and reuse the --workdir store")
+    parser.add_argument("--query-store", type=Path, default=None,
+                        help="only time the named queries on this built store (no builds)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -458,6 +477,9 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    if args.query_store is not None:
+        query_only(args)
+        return
     if not args.corpus.is_file():
         raise SystemExit(f"{args.corpus}: no such corpus (give --corpus FILE.jsonl)")
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -508,6 +530,24 @@ def main() -> None:
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if holder is not None:
         holder.cleanup()
+
+
+def query_only(args) -> None:
+    """``--query-store``: the named queries' table on an existing store, into ``--json``."""
+    from kg.store import GraphStore
+
+    store = GraphStore(args.query_store)
+    triples, papers = len(store), len(store.paper_index())
+    store.close()
+    with tempfile.TemporaryDirectory(prefix="paperkg-scale-") as tmp:
+        queries = time_queries(args.query_store, args, Path(tmp))
+    results = {"machine": machine(), "store": str(args.query_store), "papers": papers,
+               "triples": triples, "load_average": os.getloadavg(), "queries": queries}
+    text = "\n".join([f"{papers:,} papers, {triples:,} triples; load average "
+                      f"{results['load_average'][0]:.1f}", "", *query_table(queries)])
+    print(text)
+    results["table"] = text
+    args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

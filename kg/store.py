@@ -45,6 +45,8 @@ from kg.graph.rdf import (
     iter_triples,
     paper_iri,
     statement_iri,
+    year_count_iri,
+    year_counts,
 )
 from kg.ingest import ReadReport, SkippedRecord, title_key
 from kg.model import Evidence, KnowledgeGraph, Paper, PaperExtraction
@@ -76,7 +78,7 @@ class Record:
 
     seq: int  #: order of arrival (the order of ``extractions.jsonl``)
     paper: Paper
-    line: str  #: its ``extractions.jsonl`` line (no newline)
+    line: str  #: its ``extractions.jsonl`` line (no newline; "" if read without lines)
     teaching: str | None  #: the entities it teaches to the corpus, as an extractions line
     learned: bool  #: extracted with the corpus' learned names (pass 2)
 
@@ -214,24 +216,38 @@ class GraphStore:
         solutions = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(next(iter(solutions))["n"].value)
 
-    def records(self) -> list[Record]:
-        """Every paper's record, in order of arrival."""
+    def records(self, lines: bool = True) -> list[Record]:
+        """Every paper's record, in order of arrival; without ``lines``, the records' ``line`` is
+        empty (read the lines with :meth:`lines` when needed: they are most of a record)."""
         values: dict[ox.NamedNode, dict[str, object]] = defaultdict(dict)
-        for name, predicate in (("seq", P_SEQ), ("paper", P_PAPER), ("line", P_EXTRACTION),
-                                ("teaching", P_TEACHING), ("learned", P_LEARNED)):
+        fields = [("seq", P_SEQ), ("paper", P_PAPER), ("teaching", P_TEACHING),
+                  ("learned", P_LEARNED)] + ([("line", P_EXTRACTION)] if lines else [])
+        for name, predicate in fields:
             for quad in self.store.quads_for_pattern(None, predicate, None, G_RECORDS):
                 values[quad.subject][name] = quad.object.value
         records = []
         for subject, v in values.items():
             try:
                 records.append(Record(seq=int(v["seq"]), paper=paper_from_json(v["paper"]),
-                                      line=v["line"], teaching=v.get("teaching"),
+                                      line=v["line"] if lines else "", teaching=v.get("teaching"),
                                       learned=v["learned"] == "true"))
             except (KeyError, ValueError, TypeError) as exc:
                 raise PaperkgError(f"{self.path}: damaged record of {subject.value} "
                                    f"({exc})") from None
         records.sort(key=lambda r: r.seq)
         return records
+
+    def lines(self, records: Iterable[Record]) -> Iterator[str]:
+        """The records' ``extractions.jsonl`` lines, read one at a time, in the records' order."""
+        base_iri = self.meta.base_iri
+        for record in records:
+            subject = ox.NamedNode(paper_iri(base_iri, record.paper.id))
+            for quad in self.store.quads_for_pattern(subject, P_EXTRACTION, None, G_RECORDS):
+                yield quad.object.value
+                break
+            else:
+                raise PaperkgError(f"{self.path}: damaged record of {subject.value} (no "
+                                   "extraction)")
 
     def paper_index(self) -> dict[str, str]:
         """Paper id -> normalised title of every stored paper (cheap: no records are read)."""
@@ -272,16 +288,17 @@ def _parse_lines(lines: Iterable[str], tmp_dir: Path) -> list[PaperExtraction]:
         path.unlink()
 
 
-def extractions_of(records: Sequence[Record], tmp_dir: Path) -> list[PaperExtraction]:
+def extractions_of(records: Sequence[Record], tmp_dir: Path,
+                   lines: Iterable[str] | None = None) -> list[PaperExtraction]:
     """The records' extractions, each with its full paper, slimmed for linking
-    (:func:`kg.linking.slim`)."""
+    (:func:`kg.linking.slim`); ``lines`` are the records' lines if not in the records."""
     from kg.graph.load import read_extractions
     from kg.linking import slim
 
     path = tmp_dir / "lines.jsonl"
     with path.open("w", encoding="utf-8", newline="\n") as fh:
-        for record in records:
-            fh.write(record.line + "\n")
+        for line in (r.line for r in records) if lines is None else lines:
+            fh.write(line + "\n")
     try:
         extractions = []
         for extraction, record in zip(read_extractions(path), records, strict=True):
@@ -338,10 +355,14 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
 
     wanted = {paper_iri(base_iri, p) for p in papers}
     wanted |= {entity_iri(base_iri, e) for e in entities}
+    wanted |= {year_count_iri(base_iri, c) for e in entities
+               for c in year_counts(new.entities[e], new.papers)}
     wanted |= {statement_iri(base_iri, r) for r in relations}
     wanted |= {evidence_iri(base_iri, ev) for ev in added_ev}
     gone = {paper_iri(base_iri, p) for p in old.papers if p not in new.papers}
     gone |= {entity_iri(base_iri, e) for e in old.entities if e not in new.entities}
+    gone |= {year_count_iri(base_iri, c) for e, entity in old.entities.items()
+             if e in entities or e not in new.entities for c in year_counts(entity, old.papers)}
     gone |= {statement_iri(base_iri, r) for k, r in old_rel.items() if k not in new_rel}
     gone |= {evidence_iri(base_iri, ev) for ev in old_ev - new_ev}
 
@@ -366,7 +387,7 @@ def graph_delta(store: GraphStore, old: KnowledgeGraph, new: KnowledgeGraph,
                 base_iri: str) -> Delta:
     """The triples to remove from and add to ``store`` to turn graph ``old`` into ``new``."""
     wanted, part, gone = changed_subjects(old, new, base_iri)
-    fresh = {t for t in iter_triples(part, base_iri) if t.subject.value in wanted}
+    fresh = {t for t in iter_triples(part, base_iri, new.papers) if t.subject.value in wanted}
     stored = store.subject_triples(wanted | gone)
     return Delta(remove=stored - fresh, add=fresh - stored)
 
@@ -464,7 +485,7 @@ def build_store(
             ro.close()
             report.seconds = time.perf_counter() - started
             return report
-        records = ro.records()
+        records = ro.records(lines=False)  # the lines are read once, to parse them
         with tempfile.TemporaryDirectory(prefix="paperkg-store-") as tmp:
             tmp_dir = Path(tmp)
             old_teaching = teaching_of(records, tmp_dir)
@@ -491,7 +512,7 @@ def build_store(
             redo = [] if changed is None else [
                 i for i, r in enumerate(records)
                 if learns(r.paper) != r.learned or (r.learned and changed.occurs_in(r.paper.text))]
-            old_extractions = extractions_of(records, tmp_dir)
+            old_extractions = extractions_of(records, tmp_dir, ro.lines(records))
             lexicon = lexicon_of(spec)
             old_graph = link(old_extractions, lexicon)
             redone: dict[int, Record] = {}
@@ -509,17 +530,19 @@ def build_store(
             meta.absorb(build_report.read)
             delta = graph_delta(ro, old_graph, graph, base_iri)
             del old_graph
-            all_records = [redone.get(i, r) for i, r in enumerate(records)] + new_records
             meta.triples = len(ro) - len(delta.remove) + len(delta.add)
             if len(delta.remove) + len(delta.add) > MAX_DELTA_TRIPLES:
+                del records
+                all_records = [redone.get(i, r) for i, r in enumerate(ro.records())]
                 ro.close()
-                report.triples = _write_store(store_dir, all_records, graph, meta, base_iri)
+                report.triples = _write_store(store_dir, all_records + new_records, graph, meta,
+                                              base_iri)
                 report.rewritten = True
             else:
                 old_meta = ro.meta_quad
                 ro.close()
                 _apply(store_dir, delta, old_meta, meta, base_iri,
-                       [records[i] for i in redone], [*redone.values(), *new_records])
+                       [records[i].paper.id for i in redone], [*redone.values(), *new_records])
                 report.triples_removed, report.triples_added = len(delta.remove), len(delta.add)
                 report.triples = meta.triples
     finally:
@@ -530,12 +553,10 @@ def build_store(
 
 
 def _apply(store_dir: Path, delta: Delta, old_meta: ox.Quad, meta: StoreMeta, base_iri: str,
-           old_records: Sequence[Record], new_records: Sequence[Record]) -> None:
-    """One SPARQL update (one transaction): graph delta, records and metadata."""
-    removed = [q for r in old_records for q in record_quads(r, base_iri)]
+           replaced: Sequence[str], new_records: Sequence[Record]) -> None:
+    """One SPARQL update (one transaction): graph delta, the records of ``new_records`` in
+    place of those of the papers ``replaced`` (ids), and metadata."""
     added = [q for r in new_records for q in record_quads(r, base_iri)]
-    update = (f"DELETE DATA {_data_block(delta.remove, [*removed, old_meta])} ;\n"
-              f"INSERT DATA {_data_block(delta.add, [*added, meta.quad()])}")
     try:
         store = ox.Store(str(store_dir))
     except OSError as exc:
@@ -545,7 +566,10 @@ def _apply(store_dir: Path, delta: Delta, old_meta: ox.Quad, meta: StoreMeta, ba
         if old_meta not in store:  # we hold the store's lock from here on
             raise PaperkgError(f"{store_dir}: another build changed the store meanwhile; "
                                "run this build again")
-        store.update(update)
+        removed = [q for paper_id in replaced for q in store.quads_for_pattern(
+            ox.NamedNode(paper_iri(base_iri, paper_id)), None, None, G_RECORDS)]
+        store.update(f"DELETE DATA {_data_block(delta.remove, [*removed, old_meta])} ;\n"
+                     f"INSERT DATA {_data_block(delta.add, [*added, meta.quad()])}")
         store.flush()
     finally:
         del store

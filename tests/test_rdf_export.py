@@ -273,6 +273,24 @@ def test_each_relation_has_a_statement_with_support_and_evidence(demo_build):
                 assert span is None
 
 
+def test_year_counts_count_each_entitys_papers_by_year(demo_build):
+    """pkg:papersByYear nodes against the proposes/uses relations and the papers' years."""
+    graph, _ = demo_build
+    expected: dict[tuple[str, int], set[str]] = {}
+    for rel in graph.relations:
+        year = graph.papers[rel.subject].year if rel.subject in graph.papers else None
+        if rel.predicate in ("proposes", "uses") and year is not None:
+            expected.setdefault((entity_iri(BASE, rel.object), year), set()).add(rel.subject)
+    g = to_rdf(graph, BASE)
+    found = {}
+    for entity, node in g.subject_objects(PKG.papersByYear):
+        assert g.value(node, RDF.type) == PKG.YearCount
+        year = g.value(node, PKG.countYear).toPython()
+        found[(str(entity), year)] = g.value(node, PKG.countPapers).toPython()
+    assert found == {key: len(papers) for key, papers in expected.items()}
+    assert len(set(found.values())) > 1
+
+
 def test_triples_are_unique_and_rdflib_mapping_is_the_same(demo_build):
     graph, _ = demo_build
     triples = list(iter_triples(graph, BASE))

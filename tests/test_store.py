@@ -118,6 +118,18 @@ def test_store_answers_sparql(incremental) -> None:
         store.close()
 
 
+def test_records_can_be_read_without_their_lines(incremental) -> None:
+    store = GraphStore(incremental[0])
+    try:
+        full, light = store.records(), store.records(lines=False)
+        assert [r.line for r in light] == [""] * len(full)
+        assert list(store.lines(light)) == [r.line for r in full]
+        assert [(r.seq, r.paper, r.teaching, r.learned) for r in light] == \
+            [(r.seq, r.paper, r.teaching, r.learned) for r in full]
+    finally:
+        store.close()
+
+
 def test_store_errors_are_clear(parts, incremental, tmp_path) -> None:
     store = incremental[0]
     other_base = BuildOptions(export=ExportOptions(base_iri="https://example.org/kg/"))

@@ -130,6 +130,8 @@ def _reference_owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Trip
         evidence_iri,
         paper_iri,
         statement_iri,
+        year_count_iri,
+        year_counts,
     )
 
     data = list(iter_triples(graph, base_iri))
@@ -172,6 +174,11 @@ def _reference_owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Trip
                 seen.add(iri)
                 labels.append(ox.Triple(ox.NamedNode(iri), owl._LABEL, ox.Literal(
                     f"evidence: {ev.paper_id} {ev.field} [{ev.start}:{ev.end}] ({ev.rule})")))
+    for entity in graph.entities.values():
+        for count in year_counts(entity, graph.papers):
+            labels.append(ox.Triple(ox.NamedNode(year_count_iri(base_iri, count)), owl._LABEL,
+                                    ox.Literal(f"{entity.name} in {count.year}: "
+                                               f"{count.papers} papers")))
     labels = [t for t in labels if t.subject not in labelled]
     ordered = owl._group_by_subject([*owl._header(base_iri, graph), *owl._schema_triples()])
     ordered += owl._group_by_subject([*declarations, *data, *labels, *extra])

@@ -6,9 +6,10 @@ The triples are the ontology ``schemas/paperkg.ttl`` plus the graph as
 - one ``owl:Ontology`` header (``<base>graph``; the schema's own header is left out, its IRI is
   kept as ``rdfs:seeAlso``): the file is read as one ontology, and nothing is imported over the
   network;
-- every individual declared ``owl:NamedIndividual`` (papers, entities, statements, evidence and
-  the web pages that ``schema:url`` points to), and labelled: papers by their title, statements
-  as "subject property object", evidence by paper, field and span, web pages by their address;
+- every individual declared ``owl:NamedIndividual`` (papers, entities, year counts, statements,
+  evidence and the web pages that ``schema:url`` points to), and labelled: papers by their
+  title, statements as "subject property object", evidence by paper, field and span, year counts
+  as "entity in year: n papers", web pages by their address;
 - the reification properties the mapping uses declared with a specific OWL type:
   ``rdf:subject`` and ``rdf:object`` as object properties, ``rdf:predicate`` (whose values are
   property IRIs) as an annotation property.  Undeclared, OWL tools drop those triples silently.
@@ -39,6 +40,7 @@ from kg.graph.rdf import (
     PROPERTY_OF_PREDICATE,
     Block,
     Iri,
+    YearCount,
     check_base_iri,
     entity_iri,
     paper_iri,
@@ -140,6 +142,8 @@ def _labeller(graph: KnowledgeGraph) -> Callable[[Block], str | None]:
         if isinstance(source, Evidence):
             return (f"evidence: {source.paper_id} {source.field} [{source.start}:{source.end}] "
                     f"({source.rule})")
+        if isinstance(source, YearCount):
+            return f"{short(source.entity)} in {source.year}: {source.papers} papers"
         return None
 
     return label
@@ -202,7 +206,7 @@ def owl_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
 
     Order: the header and the ontology; then per individual its ``owl:NamedIndividual``
     declaration, its triples and its label: papers, entities, the web pages they point to,
-    statements, evidence.
+    year counts, statements, evidence.
     """
     check_base_iri(base_iri)
     yield from ontology_triples(graph, base_iri)

@@ -5,6 +5,7 @@ Every resource IRI is ``base_iri`` + a readable, percent-encoded path:
 * papers: ``paper/<id>`` (``paper/demo%3A001``, ``paper/arxiv%3A2106.09685``)
 * entities: ``<type>/<slug>`` (``model/llama-2``, ``dataset/mimic-iii``)
 * statements: ``statement/<hash>``, evidence: ``evidence/<hash>`` (stable content hashes)
+* an entity's papers of one year: ``yearcount/<hash of entity id and year>``
 
 Provenance (the reified-statement design, in the style of CS-KG): every relation of the graph
 is asserted as a plain triple (``model:med42 pkg:basedOn model:llama-2``) *and* described by a
@@ -12,8 +13,11 @@ is asserted as a plain triple (``model:med42 pkg:basedOn model:llama-2``) *and* 
 ``pkg:supportCount`` (distinct evidence records; shared papers for ``pkg:coOccursWith``) and
 ``prov:wasDerivedFrom`` links to ``pkg:Evidence`` nodes (``pkg:evidencePaper``,
 ``pkg:textField``, ``pkg:startChar``/``pkg:endChar``, ``pkg:spanText``, ``pkg:sentenceIndex``,
-``pkg:sentenceText``, ``pkg:rule``).  Plain RDF 1.1 reification was chosen over RDF 1.2 triple
-terms so that every RDF 1.1 tool (rapper, rdflib, Protégé) reads the files.
+``pkg:sentenceText``, ``pkg:rule``).  Each entity's ``pkg:paperCount`` is broken down by
+publication year in ``pkg:YearCount`` nodes (``pkg:papersByYear``; ``pkg:countYear``,
+``pkg:countPapers``), so that trends and per-year rankings need not count mentions.  Plain
+RDF 1.1 reification was chosen over RDF 1.2 triple terms so that every RDF 1.1 tool (rapper,
+rdflib, Protégé) reads the files.
 
 :func:`iter_blocks` gives each subject's triples as plain values (:class:`Iri`, ``str``, ``int``:
 cheap to make, and what the JSON-LD writer needs); :class:`TermMaker` turns them into pyoxigraph
@@ -26,8 +30,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -84,8 +88,8 @@ PROPERTY_OF_PREDICATE: dict[str, rdflib.URIRef] = {
 PREDICATE_OF_PROPERTY: dict[str, str] = {str(v): k for k, v in PROPERTY_OF_PREDICATE.items()}
 
 #: Resource kinds that live directly under the base IRI (entity types use their lowercase name).
-PAPER_PATH, STATEMENT_PATH, EVIDENCE_PATH, OTHER_ENTITY_PATH = (
-    "paper", "statement", "evidence", "entity"
+PAPER_PATH, STATEMENT_PATH, EVIDENCE_PATH, OTHER_ENTITY_PATH, YEAR_COUNT_PATH = (
+    "paper", "statement", "evidence", "entity", "yearcount"
 )
 ENTITY_PATHS: tuple[str, ...] = tuple(t.lower() for t in ENTITY_TYPES)
 
@@ -103,10 +107,11 @@ P_ID, P_TITLE, P_ABSTRACT = str(DCTERMS.identifier), str(DCTERMS.title), str(DCT
 P_URL, P_DERIVED = str(SCHEMA.url), str(PROV.wasDerivedFrom)
 (P_YEAR, P_AUTHOR, P_VENUE, P_PAPER_COUNT, P_EXTERNAL_ID, P_ATTRIBUTE, P_WIKIDATA,
  P_HUGGINGFACE, P_SUPPORT, P_EVIDENCE_PAPER, P_FIELD, P_START, P_END, P_SPAN, P_SENTENCE,
- P_SENTENCE_TEXT, P_RULE) = (str(PKG[name]) for name in (
+ P_SENTENCE_TEXT, P_RULE, P_BY_YEAR, P_COUNT_YEAR, P_COUNT_PAPERS) = (str(PKG[name]) for name in (
     "year", "authorName", "venue", "paperCount", "externalId", "attribute", "wikidataId",
     "huggingfaceId", "supportCount", "evidencePaper", "textField", "startChar", "endChar",
-    "spanText", "sentenceIndex", "sentenceText", "rule"))
+    "spanText", "sentenceIndex", "sentenceText", "rule", "papersByYear", "countYear",
+    "countPapers"))
 
 
 def check_base_iri(base_iri: str) -> str:
@@ -174,6 +179,28 @@ def _evidence_digest(ev: Evidence) -> str:
     return _digest(ev.paper_id, ev.field, ev.start, ev.end, ev.sentence, ev.rule, ev.sentence_text)
 
 
+@dataclass(frozen=True, slots=True)
+class YearCount:
+    """How many papers of one publication year mention an entity (a ``pkg:YearCount`` node)."""
+
+    entity: str  #: entity id
+    year: int
+    papers: int
+
+
+def year_counts(entity: Entity, papers: Mapping[str, Paper]) -> list[YearCount]:
+    """The entity's papers counted by year (``papers``: id -> paper), by year; papers without a
+    year (or not in ``papers``) are not counted."""
+    years = Counter(paper.year for pid in entity.papers
+                    if (paper := papers.get(pid)) is not None and paper.year is not None)
+    return [YearCount(entity.id, year, n) for year, n in sorted(years.items())]
+
+
+def year_count_iri(base_iri: str, count: YearCount) -> str:
+    """``<base>yearcount/<hash of entity id and year>``."""
+    return f"{base_iri}{YEAR_COUNT_PATH}/{_digest(count.entity, count.year)}"
+
+
 def web_iri(value: str | None) -> str | None:
     """A web address from the data as a valid IRI (unsafe characters %-encoded), or None."""
     if not value or not isinstance(value, str):
@@ -217,6 +244,7 @@ Value = str | int
 
 #: Classes and properties as objects of the mapping.
 C_PAPER, C_STATEMENT, C_EVIDENCE = Iri(PKG.Paper), Iri(PKG.Statement), Iri(PKG.Evidence)
+C_YEAR_COUNT = Iri(PKG.YearCount)
 P_RELATION: dict[str, Iri] = {p: Iri(iri) for p, iri in PROPERTY_OF_PREDICATE.items()}
 
 
@@ -225,8 +253,9 @@ class Block:
     """The triples of one subject, as plain values, and the record they describe."""
 
     iri: Iri
-    #: a :class:`Paper`, :class:`Entity`, :class:`Relation` (statements) or :class:`Evidence`
-    source: Paper | Entity | Relation | Evidence
+    #: a :class:`Paper`, :class:`Entity`, :class:`YearCount`, :class:`Relation` (statements) or
+    #: :class:`Evidence`
+    source: Paper | Entity | YearCount | Relation | Evidence
     #: (predicate IRI, object) of each triple, in order
     properties: list[tuple[str, Value]]
 
@@ -280,30 +309,35 @@ class TermMaker:
         return term
 
 
-def iter_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
+def iter_triples(graph: KnowledgeGraph, base_iri: str,
+                 papers: Mapping[str, Paper] | None = None) -> Iterator[ox.Triple]:
     """Every triple of ``graph`` in a deterministic order, each exactly once.
 
     Order: papers (sorted by id), entities (sorted by id), each followed by its outgoing
-    relations; then the statements (in the graph's relation order); then the evidence nodes
-    (sorted by IRI).  Each subject's triples are consecutive (see :func:`iter_blocks`).
+    relations; then the entities' year counts (by entity id and year); then the statements (in
+    the graph's relation order); then the evidence nodes (sorted by IRI).  Each subject's triples
+    are consecutive (see :func:`iter_blocks`).  ``papers`` (default: the graph's) are the papers
+    whose years the year counts count.
     """
     terms = TermMaker()
-    for block in iter_blocks(graph, base_iri):
+    for block in iter_blocks(graph, base_iri, papers):
         yield from terms.triples(block)
 
 
-def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
+def iter_blocks(graph: KnowledgeGraph, base_iri: str,
+                papers: Mapping[str, Paper] | None = None) -> Iterator[Block]:
     """The triples of :func:`iter_triples`, one :class:`Block` per subject (streamed).
 
     Memory: the graph plus one 64-bit digest per statement and evidence node.
     """
     check_base_iri(base_iri)
-    mapping = _Mapping(graph, base_iri)
+    mapping = _Mapping(graph, base_iri, graph.papers if papers is None else papers)
     for paper in sorted(graph.papers.values(), key=lambda p: p.id):
         yield mapping.paper(paper)
     for entity in sorted(graph.entities.values(), key=lambda e: e.id):
         yield mapping.entity(entity)
     mapping.outgoing.clear()
+    yield from mapping.year_counts()
     yield from mapping.statements()
     yield from mapping.evidence_nodes()
 
@@ -311,8 +345,10 @@ def iter_blocks(graph: KnowledgeGraph, base_iri: str) -> Iterator[Block]:
 class _Mapping:
     """The model -> RDF mapping of one graph, record by record (see :func:`iter_blocks`)."""
 
-    def __init__(self, graph: KnowledgeGraph, base_iri: str) -> None:
-        self.graph, self.base_iri = graph, base_iri
+    def __init__(self, graph: KnowledgeGraph, base_iri: str, papers: Mapping[str, Paper]
+                 ) -> None:
+        self.graph, self.base_iri, self.papers = graph, base_iri, papers
+        self.counted: list[tuple[Iri, YearCount]] = []  # year counts of the entities so far
         self.nodes: dict[str, Iri] = {}  # paper or entity id -> IRI
         self.outgoing: dict[str, list[Relation]] = defaultdict(list)
         for rel in graph.relations:
@@ -358,12 +394,22 @@ class _Mapping:
             (P_LABEL, name), (P_PREF, name)]
         props += [(P_ALT, rdf_text(a)) for a in sorted(set(entity.aliases) - {entity.name})]
         props.append((P_PAPER_COUNT, entity.paper_count))
+        for count in year_counts(entity, self.papers):
+            self.counted.append((Iri(year_count_iri(self.base_iri, count)), count))
+            props.append((P_BY_YEAR, self.counted[-1][0]))
         for key, value in sorted(entity.external_ids.items()):
             if value:
                 props += _external_id(key, value)
         for key, values in sorted(entity.attributes.items()):
             props += [(P_ATTRIBUTE, rdf_text(f"{key}={v}")) for v in sorted(set(values))]
         return Block(self.node(entity.id), entity, props + self.relations(entity.id))
+
+    def year_counts(self) -> Iterator[Block]:
+        """One ``pkg:YearCount`` per entity and year, in the order of the entities."""
+        for iri, count in self.counted:
+            yield Block(iri, count, [(P_TYPE, C_YEAR_COUNT), (P_COUNT_YEAR, count.year),
+                                     (P_COUNT_PAPERS, count.papers)])
+        self.counted.clear()
 
     def statements(self) -> Iterator[Block]:
         """One ``pkg:Statement`` per distinct relation, in the graph's order."""
@@ -459,6 +505,7 @@ def count_triples(graph: KnowledgeGraph) -> int:
                      if value and (key != "homepage" or web_iri(value) is not None))
         total += sum(len(set(values)) for values in entity.attributes.values())
         total += len(outgoing.get(entity.id, ()))
+        total += 4 * len(year_counts(entity, graph.papers))
     for ev in evidence:
         total += 8
         paper = graph.papers.get(ev.paper_id)
@@ -470,7 +517,8 @@ def count_triples(graph: KnowledgeGraph) -> int:
 
 def data_prefixes(base_iri: str) -> dict[str, str]:
     """Prefixes of the data namespaces (``paper:``, ``model:`` …) under ``base_iri``."""
-    names = (PAPER_PATH, *ENTITY_PATHS, OTHER_ENTITY_PATH, STATEMENT_PATH, EVIDENCE_PATH)
+    names = (PAPER_PATH, *ENTITY_PATHS, OTHER_ENTITY_PATH, STATEMENT_PATH, EVIDENCE_PATH,
+             YEAR_COUNT_PATH)
     return {name: f"{base_iri}{name}/" for name in names}
 
 
