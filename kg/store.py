@@ -431,7 +431,7 @@ def build_store(
 
     ``options`` is a :class:`kg.pipeline.BuildOptions`.
     """
-    from kg.engines import learned_names, names_index, open_runner, run
+    from kg.engines import learned_names, names_index, open_runner, papers_to_redo, run
     from kg.engines.worker import lexicon_of, pattern_spec
     from kg.linking import link, slim
     from kg.pipeline import BuildReport, read_inputs
@@ -502,11 +502,15 @@ def build_store(
                            for i, (line, x, t) in enumerate(first)]
             new_extractions = [x for _, x, _ in first]
             del first
-            again = [i for i, r in enumerate(new_records) if learns(r.paper)]
+            occurs = {i: r.paper for i, r in enumerate(new_records) if learns(r.paper)}
+            for i in occurs:  # pass 2's extraction: pass 1's where no learned name is new
+                new_records[i].learned = True
+            again = [] if index is None else papers_to_redo(
+                (r.line for r in new_records), occurs, index)
             results = run(runner, [new_records[i].paper for i in again], names,
                           options.engine.partition_size, slim)
             for i, (line, x, _) in zip(again, results, strict=True):
-                new_records[i].line, new_records[i].learned = line, True
+                new_records[i].line = line
                 new_extractions[i] = x
             # stored papers that contain a name whose type the new papers changed or taught
             redo = [] if changed is None else [
