@@ -126,7 +126,7 @@ def write_chunks(graph: KnowledgeGraph, base_iri: str, writers: Sequence[ChunkWr
     acyclic objects, and its passes over them would cost more than the writing.
     """
     try:
-        with _collector_paused():
+        with collector_paused():
             for chunk in chunks(graph, base_iri):
                 for writer in writers:
                     writer.write(chunk)
@@ -136,7 +136,9 @@ def write_chunks(graph: KnowledgeGraph, base_iri: str, writers: Sequence[ChunkWr
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (the RDF writers make millions of acyclic
+    objects; its passes over them cost more than the writing)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
