@@ -122,8 +122,8 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         (2024, "chain-of-thought prompting", 2),
         (2025, "in-context learning", 2),
     ],
-    ("papers-proposing-models-for-task", (("task", "question answering"),)): [
-        ("question answering", "Corvid-Med", "demo:001", 2023),
+    ("models-proposed-for-task", (("task", "question answering"),)): [
+        ("question answering", "Corvid-Med", 1),
     ],
     ("methods-used-together", ()): [
         ("DPO", "RLHF", 2),
@@ -323,15 +323,14 @@ def oracle(graph: KnowledgeGraph, name: str) -> list[tuple]:
             if best > 1:
                 out += [(year, ents[e].name, n, e) for e, n in counts.items() if n == best]
         return [t[:3] for t in sorted(out, key=lambda t: (t[0], t[1], t[3]))]
-    if name == "papers-proposing-models-for-task":  # the 3 tasks mentioned by the most papers
+    if name == "models-proposed-for-task":  # the 3 tasks mentioned by the most papers
         tasks = {e.id for e in _top(graph, "Task", 3)}
-        out = []
-        for p, pred, m in _mentions(graph):
-            if pred == "proposes" and ents[m].type == "Model":
-                for p2, pred2, t in _mentions(graph):
-                    if p2 == p and pred2 == "uses" and t in tasks:
-                        out.append((ents[t].name, ents[m].name, p, papers[p].year, t, m))
-        return [t[:4] for t in sorted(out, key=lambda t: (t[0], t[1], t[2], t[4], t[5]))]
+        mentions = set(_mentions(graph))
+        counts = Counter((t, m) for p, pred, m in mentions
+                         if pred == "proposes" and ents[m].type == "Model"
+                         for p2, pred2, t in mentions if (p2, pred2) == (p, "uses") and t in tasks)
+        out = [(ents[t].name, ents[m].name, n, t, m) for (t, m), n in counts.items()]
+        return [r[:3] for r in sorted(out, key=lambda r: (r[0], r[3], -r[2], r[1], r[4]))]
     if name == "methods-used-together":  # pairs of the 20 methods mentioned by the most papers
         top = {e.id for e in _top(graph, "Method", 20)}
         out = [(ents[r.subject].name, ents[r.object].name, r.weight, r.subject, r.object)
