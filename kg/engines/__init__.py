@@ -8,8 +8,9 @@ on, not the input.
 :func:`extract_corpus_stream` is the corpus extraction of :func:`extractors.learning.
 extract_corpus` done as a stream over a runner: pass 1 extracts every paper; the names papers
 teach (:func:`~extractors.learning.learned_names`) are gathered from small per-paper parts; pass 2
-extracts again, with those names learned, the papers that contain one.  The result is the same
-extractions in the same order, whatever the engine and the number of workers.
+extracts again, with those names learned, the papers where one occurs outside the mentions of
+their pass-1 line (:func:`papers_to_redo`).  The result is the same extractions in the same order,
+whatever the engine and the number of workers.
 """
 
 from __future__ import annotations
