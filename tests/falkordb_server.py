@@ -25,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_SCRIPT = ROOT / ".ci" / "falkordb.sh"
-CACHE = ROOT / os.environ.get("PAPERKG_FALKORDB_DIR", ".cache/falkordb")  # as the script
+CACHE = ROOT / (os.environ.get("PAPERKG_FALKORDB_DIR") or ".cache/falkordb")  # as the script
 SERVER = CACHE / "redis-server"
 MODULE = CACHE / "falkordb.so"
 
