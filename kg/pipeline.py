@@ -15,20 +15,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from extractors.lexicon import Lexicon
 from kg.atomic import staged_directory
-from kg.engines import CorpusExtraction, EngineOptions
+from kg.corpus import CorpusExtraction, Keep, extract_corpus
+from kg.engines import EngineOptions, open_runner
+from kg.engines.worker import lexicon_of, pattern_spec
 from kg.export import EXPORTERS, ExportOptions, export_all, export_steps
+from kg.extractions import EXTRACTIONS, write_extractions
 from kg.ingest import ReadReport, read_papers
 from kg.linking import link, slim
 from kg.model import KnowledgeGraph, Paper, PaperExtraction
-
-if TYPE_CHECKING:
-    from extractors.lexicon import Lexicon
-
-#: The per-paper extraction records every build writes (and ``paperkg view`` reads back).
-EXTRACTIONS = "extractions.jsonl"
 
 
 def demo_corpus_path() -> Path:
@@ -154,16 +151,13 @@ def extract_inputs(
     report: BuildReport,
     lines_path: Path,
     on_paper: Callable[[Paper], None] | None = None,
-    keep: Callable[[PaperExtraction], PaperExtraction] | None = None,
+    keep: Keep | None = None,
 ) -> tuple[CorpusExtraction, Lexicon]:
     """Extract the papers of ``inputs`` (paths, or papers already read) with the engine.
 
     Writes the ``extractions.jsonl`` lines to ``lines_path``; returns the corpus extraction (each
     extraction as ``keep`` makes it) and the lexicon linking needs.
     """
-    from kg.engines import extract_corpus_stream, open_runner
-    from kg.engines.worker import lexicon_of, pattern_spec
-
     papers: Iterable[Paper]
     if isinstance(inputs, Sequence) and all(isinstance(i, str | Path) for i in inputs):
         papers = read_inputs(inputs, options, report)  # type: ignore[arg-type]
@@ -173,8 +167,8 @@ def extract_inputs(
     lexicon = lexicon_of(spec)
     runner = open_runner(options.engine, spec)
     try:
-        corpus = extract_corpus_stream(_counted(papers, on_paper), runner, lines_path,
-                                       options.engine.partition_size, keep)
+        corpus = extract_corpus(_counted(papers, on_paper), runner, lines_path,
+                                options.engine.partition_size, keep)
     finally:
         runner.close()
     return corpus, lexicon
@@ -205,7 +199,7 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output into ``out_dir`` atomically; return the files written (sorted)."""
     with staged_directory(out_dir) as stage:
-        write_jsonl(stage / EXTRACTIONS, (x.to_json() for x in extractions))
+        write_extractions(stage / EXTRACTIONS, extractions)
         finish_outputs(graph, report, stage, options)
     return [out_dir / f for f in report.files]
 

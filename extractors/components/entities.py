@@ -10,6 +10,8 @@ matches; overlaps are resolved longest-first, then by rule priority.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from itertools import product
@@ -127,9 +129,18 @@ class EntityMatcher:
         self.paradigms = Paradigms(nlp, self.elision_keys)
         self.resources = TitledResources(nlp)
         self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._learned_key = hashlib.sha256(b"{}").hexdigest()  # nothing learned
 
     def learn(self, names: dict[str, str]) -> None:
-        """Recognise these names (surface form -> type) too; ``{}`` forgets what was learned."""
+        """Recognise these names (surface form -> type) too; ``{}`` forgets what was learned.
+
+        Teaching the names it already knows is free (a corpus teaches tens of thousands, once
+        per partition of papers)."""
+        key = hashlib.sha256(json.dumps(names, sort_keys=True, ensure_ascii=False)
+                             .encode("utf-8")).hexdigest()
+        if key == self._learned_key:
+            return
+        self._learned_key = key
         self.learned = PhraseMatcher(self.exact.vocab, attr="ORTH")
         for label in sorted(set(names.values())):
             forms = sorted(form for form, t in names.items() if t == label)
