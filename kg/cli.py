@@ -69,6 +69,12 @@ PatternsOpt = Annotated[
     typer.Option("--patterns", help="Extra EntityRuler JSONL patterns (add to or override the "
                  "lexicons)."),
 ]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", help="Extraction processes on this machine (default: one "
+                 "per core; an input of one partition is extracted in-process).",
+                 show_default=False),
+]
 
 
 def _columns(spec: str | None) -> dict[str, str] | None:
@@ -119,9 +125,7 @@ def build(
                                   "and add only the papers it does not have yet.",
                                   show_default=False)
     ] = None,
-    workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Extraction processes on this machine.")
-    ] = 1,
+    workers: WorkersOpt = None,
     engine: Annotated[
         str, typer.Option("--engine", help="'local' (this machine) or 'dask' (a Dask cluster, "
                           "see --scheduler).")
@@ -183,6 +187,7 @@ def build(
                            on_stage=lambda stage: progress.update(task, description=stage))
     report.seconds = time.perf_counter() - started
     print_build_summary(report, out)
+    print_engine(report)
     console.print(f"Wrote {len(report.files)} files to [bold]{escape(str(out))}/[/]")
     if (out / "graph.html").is_file():
         console.print(f"Open [bold]{escape(str(out / 'graph.html'))}[/] in a browser to explore "
@@ -243,6 +248,13 @@ def print_store_summary(report: Any, store: Path) -> None:
         console.print("Nothing new: the store is unchanged.")
 
 
+def print_engine(report: Any) -> None:
+    """How many processes extracted."""
+    n = report.workers
+    console.print(f"Extracted with {n} process{'es' if n > 1 else ''}" + (
+        " (one partition: in this process)" if n == 1 and report.cores > 1 else "") + ".")
+
+
 def print_build_summary(report: Any, out: Path) -> None:
     """The table printed at the end of a build."""
     table = Table(title="paperkg build", show_header=False)
@@ -272,6 +284,7 @@ def extract(
     columns: ColumnsOpt = None,
     on_error: OnErrorOpt = "stop",
     patterns: PatternsOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Extract entities and relations per paper, in the gold-annotation JSONL format.
 
@@ -285,11 +298,13 @@ def extract(
         paperkg extract listing.txt --patterns my_field.jsonl -o pred.jsonl
     """
     from kg.atomic import atomic_path
+    from kg.engines import EngineOptions
     from kg.ingest import ReadReport
     from kg.pipeline import BuildOptions, BuildReport, extract_inputs
 
     options = BuildOptions(
-        fmt=fmt, on_error=_check_on_error(on_error), columns=_columns(columns), patterns=patterns
+        fmt=fmt, on_error=_check_on_error(on_error), columns=_columns(columns), patterns=patterns,
+        engine=EngineOptions(workers=workers).check(),
     )
     report = BuildReport(read=ReadReport())
     # the same two-pass corpus extraction as a build: names learned in one paper apply in all
@@ -300,6 +315,7 @@ def extract(
     skipped = report.read.skipped
     console.print(f"Wrote {report.read.papers} papers to [bold]{out}[/]"
                   + (f" ({len(skipped)} skipped)" if skipped else ""))
+    print_engine(report)
 
 
 @app.command("eval")
@@ -635,7 +651,7 @@ def validate(
 
         paperkg validate output/graph.ttl --shapes my-shapes.ttl
     """
-    from kg.graph.shacl import validate_path
+    from kg.query.shacl import validate_path
 
     report = validate_path(graph_or_dir, shapes)
     for result in report.results:

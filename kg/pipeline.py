@@ -56,6 +56,8 @@ class BuildReport:
     relations_by_predicate: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    workers: int = 1  #: processes that extracted at once (not in ``report.json``: it varies)
+    cores: int = 1  #: worker processes the engine options allowed
 
     def to_json(self) -> dict:
         return {
@@ -171,6 +173,7 @@ def extract_inputs(
                                 options.engine.partition_size, keep)
     finally:
         runner.close()
+    report.workers, report.cores = runner.used, options.engine.check().workers or 1
     return corpus, lexicon
 
 

@@ -28,7 +28,7 @@ from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
 from extractors.cues import HEAD_TYPES, is_introduced
 from extractors.ellipsis import elided_terms, lexicon_keys
-from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
+from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon, read_jsonl
 from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
 from extractors.resources import TitledResources
@@ -100,8 +100,6 @@ def make_entity_matcher(
     """Factory: ``nlp.add_pipe("paperkg_entities", config={"patterns": ["my.jsonl"]})``."""
     lexicon = load_lexicon([Path(p) for p in patterns]) if use_lexicons else Lexicon()
     if not use_lexicons:
-        from extractors.lexicon import read_jsonl
-
         for path in patterns:
             lexicon.add_lines(read_jsonl(path), str(path), override=True)
     return EntityMatcher(nlp, lexicon)

@@ -19,8 +19,8 @@ import rdflib
 from rdflib.namespace import SH
 
 from kg.errors import InputError
-from kg.export.rdf import schema_path
 from kg.query.sparql import RDF_FORMATS, compact_iri, graph_file, read_store
+from kg.schema_files import schema_path
 
 _RDFLIB_FORMATS = {
     ".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
@@ -129,7 +129,7 @@ def validate_graph(
     ontology: rdflib.Graph | None = None,
 ) -> ShaclReport:
     """Validate ``data`` against the paperkg shapes (or ``shapes``) with the ontology mixed in."""
-    import pyshacl
+    import pyshacl  # lazily: a second to import, for `paperkg validate` only
 
     if shapes is None:
         shapes = rdflib.Graph().parse(schema_path("shapes.ttl"), format="turtle")
