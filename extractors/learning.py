@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import ahocorasick
 from spacy.language import Language
 
+from extractors.components.entities import entity_matcher
 from kg.model import PaperEntity, PaperExtraction
 
 #: rules strong enough to teach a name to the whole corpus (morphology alone is not)
@@ -117,4 +118,4 @@ def teaching_part(extraction: PaperExtraction) -> PaperExtraction | None:
 
 def teach(nlp: Language, names: dict[str, str] | None) -> None:
     """Make ``nlp``'s entity component recognise ``names`` (``None``: only the lexicons)."""
-    nlp.get_pipe("paperkg_entities").learn(names or {})
+    entity_matcher(nlp).learn(names or {})

@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from kg.errors import PaperkgError
+
+if TYPE_CHECKING:
+    from kg.ingest import OnError
 
 app = typer.Typer(
     name="paperkg",
@@ -83,10 +86,10 @@ def _columns(spec: str | None) -> dict[str, str] | None:
     return parse_columns(spec) if spec else None
 
 
-def _check_on_error(value: str) -> str:
-    if value not in ("stop", "skip"):
-        raise PaperkgError(f"--on-error must be 'stop' or 'skip', not {value!r}")
-    return value
+def _check_on_error(value: str) -> OnError:
+    if value == "stop" or value == "skip":
+        return value
+    raise PaperkgError(f"--on-error must be 'stop' or 'skip', not {value!r}")
 
 
 def progress_bar() -> Progress:

@@ -23,7 +23,7 @@ from kg.engines import EngineOptions, open_runner
 from kg.engines.worker import lexicon_of, pattern_spec
 from kg.export import EXPORTERS, ExportOptions, export_all, export_steps
 from kg.extractions import EXTRACTIONS, write_extractions
-from kg.ingest import ReadReport, read_papers
+from kg.ingest import OnError, ReadReport, read_papers
 from kg.linking import link, slim
 from kg.model import KnowledgeGraph, Paper, PaperExtraction
 
@@ -38,7 +38,7 @@ class BuildOptions:
     """What to read and how; what to write."""
 
     fmt: str | None = None
-    on_error: str = "stop"
+    on_error: OnError = "stop"
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
     export: ExportOptions = field(default_factory=ExportOptions)
@@ -141,30 +141,26 @@ def read_inputs(
     return read_papers(
         inputs or [demo_corpus_path()],
         fmt=options.fmt,
-        on_error=options.on_error,  # type: ignore[arg-type]
+        on_error=options.on_error,
         columns=options.columns,
         report=report.read,
     )
 
 
 def extract_inputs(
-    inputs: Sequence[str | Path] | Iterable[Paper],
+    inputs: Sequence[str | Path],
     options: BuildOptions,
     report: BuildReport,
     lines_path: Path,
     on_paper: Callable[[Paper], None] | None = None,
     keep: Keep | None = None,
 ) -> tuple[CorpusExtraction, Lexicon]:
-    """Extract the papers of ``inputs`` (paths, or papers already read) with the engine.
+    """Extract the papers of ``inputs`` with the engine.
 
     Writes the ``extractions.jsonl`` lines to ``lines_path``; returns the corpus extraction (each
     extraction as ``keep`` makes it) and the lexicon linking needs.
     """
-    papers: Iterable[Paper]
-    if isinstance(inputs, Sequence) and all(isinstance(i, str | Path) for i in inputs):
-        papers = read_inputs(inputs, options, report)  # type: ignore[arg-type]
-    else:
-        papers = inputs  # type: ignore[assignment]
+    papers = read_inputs(inputs, options, report)
     spec = pattern_spec(options.patterns)
     lexicon = lexicon_of(spec)
     runner = open_runner(options.engine, spec)

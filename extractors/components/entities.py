@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from itertools import product
 from pathlib import Path
+from typing import cast
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -90,8 +91,17 @@ def surface_variants(pattern: str, label: str) -> list[str]:
 _MIXED_CASE_NAME = re.compile(r"(?=.{5,}$)(?=(?:.*[A-Z]){2})(?=.*[a-z])[A-Za-z0-9]+")
 
 
+#: the component's name in a pipeline
+ENTITIES = "paperkg_entities"
+
+
+def entity_matcher(nlp: Language) -> EntityMatcher:
+    """``nlp``'s :class:`EntityMatcher` (its lexicon, and the names it was taught)."""
+    return cast(EntityMatcher, nlp.get_pipe(ENTITIES))
+
+
 @Language.factory(
-    "paperkg_entities",
+    ENTITIES,
     default_config={"patterns": [], "use_lexicons": True},
 )
 def make_entity_matcher(
@@ -126,6 +136,7 @@ class EntityMatcher:
         )
         self.paradigms = Paradigms(nlp, self.elision_keys)
         self.resources = TitledResources(nlp)
+        self._vocab = nlp.vocab
         self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._learned_key = hashlib.sha256(b"{}").hexdigest()  # nothing learned
 
@@ -139,7 +150,7 @@ class EntityMatcher:
         if key == self._learned_key:
             return
         self._learned_key = key
-        self.learned = PhraseMatcher(self.exact.vocab, attr="ORTH")
+        self.learned = PhraseMatcher(self._vocab, attr="ORTH")
         for label in sorted(set(names.values())):
             forms = sorted(form for form, t in names.items() if t == label)
             self.learned.add(label, [self._make_doc(form) for form in forms])

@@ -17,6 +17,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from extractors import build_nlp
+from extractors.components.entities import entity_matcher
 from extractors.learning import teach
 from extractors.lexicon import Lexicon, load_lexicon
 from kg.corpus import ExtractionTask, Keep, PaperResult, extract_results
@@ -80,7 +81,7 @@ def lexicon_of(spec: PatternSpec = ()) -> Lexicon:
     when this thread has none: a build whose workers extract need no spaCy in its process."""
     cache = _pipelines()
     if spec in cache:
-        return cache[spec].get_pipe("paperkg_entities").lexicon
+        return entity_matcher(cache[spec]).lexicon
     return load_lexicon(_pattern_files(spec))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH
 
@@ -100,7 +101,9 @@ def integrity_results(path: Path) -> list[ShaclResult]:
     store = read_store(path)
     results = []
     for rule, message, query in INTEGRITY_RULES:
-        for row in store.query(query):
+        solutions = store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)  # the rules are SELECT queries
+        for row in solutions:
             results.append(ShaclResult(
                 severity="Violation",
                 focus=row["focus"].value,

@@ -304,9 +304,9 @@ def to_dataframe(result: QueryResult) -> Any:
     if result.kind == "ask":
         return pd.DataFrame({"boolean": [bool(result.boolean)]})
     if result.kind == "graph":
-        rows = [(t.subject.value, t.predicate.value, python_value(t.object))
-                for t in result.triples]
-        return pd.DataFrame(rows, columns=["subject", "predicate", "object"])
+        triples = [(str(t.subject) if isinstance(t.subject, ox.Triple) else t.subject.value,
+                    t.predicate.value, python_value(t.object)) for t in result.triples]
+        return pd.DataFrame(triples, columns=["subject", "predicate", "object"])
     rows = [[python_value(v) for v in row] for row in result.rows]
     return pd.DataFrame(rows, columns=result.variables)
 

@@ -21,7 +21,7 @@ from kg.graph.rdf import (
     year_counts,
 )
 from kg.model import Evidence, KnowledgeGraph
-from kg.store.graphstore import GraphStore
+from kg.store.graphstore import GraphStore, term_text
 from kg.store.records import G_RECORDS, Record, StoreMeta, record_quads
 
 
@@ -92,7 +92,8 @@ def graph_delta(store: GraphStore, old: KnowledgeGraph, new: KnowledgeGraph,
                 base_iri: str) -> Delta:
     """The triples to remove from and add to ``store`` to turn graph ``old`` into ``new``."""
     wanted, part, gone = changed_subjects(old, new, base_iri)
-    fresh = {t for t in iter_triples(part, base_iri, new.papers) if t.subject.value in wanted}
+    fresh = {t for t in iter_triples(part, base_iri, new.papers)
+             if term_text(t.subject) in wanted}
     stored = store.subject_triples(wanted | gone)
     return Delta(remove=stored - fresh, add=fresh - stored)
 

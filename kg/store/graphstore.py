@@ -29,6 +29,13 @@ from kg.store.records import (
 )
 
 
+def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """The text of an IRI or literal the store holds (a triple term there is damage)."""
+    if isinstance(term, ox.Triple):
+        raise PaperkgError(f"unexpected RDF-star triple term in a paperkg store: {term}")
+    return term.value
+
+
 def is_store(path: Path) -> bool:
     """Whether ``path`` looks like a paperkg store directory."""
     return (path / "CURRENT").is_file()
@@ -53,8 +60,8 @@ class GraphStore:
                                "(no paperkg metadata)")
         self.meta_quad = quads[0]
         try:
-            fmt = json.loads(quads[0].object.value).get("format")
-            self.meta = StoreMeta.from_json(quads[0].object.value)
+            fmt = json.loads(term_text(quads[0].object)).get("format")
+            self.meta = StoreMeta.from_json(term_text(quads[0].object))
         except (ValueError, KeyError, TypeError) as exc:
             raise PaperkgError(f"{self.path}: unreadable paperkg metadata ({exc})") from None
         if fmt != FORMAT:
@@ -69,17 +76,18 @@ class GraphStore:
         if self.meta.triples is not None:
             return self.meta.triples
         solutions = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        return int(next(iter(solutions))["n"].value)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return int(term_text(next(iter(solutions))["n"]))
 
     def records(self, lines: bool = True) -> list[Record]:
         """Every paper's record, in order of arrival; without ``lines``, the records' ``line`` is
         empty (read the lines with :meth:`lines` when needed: they are most of a record)."""
-        values: dict[ox.NamedNode, dict[str, object]] = defaultdict(dict)
+        values: dict[str, dict[str, str]] = defaultdict(dict)
         fields = [("seq", P_SEQ), ("paper", P_PAPER), ("teaching", P_TEACHING),
                   ("learned", P_LEARNED)] + ([("line", P_EXTRACTION)] if lines else [])
         for name, predicate in fields:
             for quad in self.store.quads_for_pattern(None, predicate, None, G_RECORDS):
-                values[quad.subject][name] = quad.object.value
+                values[term_text(quad.subject)][name] = term_text(quad.object)
         records = []
         for subject, v in values.items():
             try:
@@ -87,7 +95,7 @@ class GraphStore:
                                       line=v["line"] if lines else "", teaching=v.get("teaching"),
                                       learned=v["learned"] == "true"))
             except (KeyError, ValueError, TypeError) as exc:
-                raise PaperkgError(f"{self.path}: damaged record of {subject.value} "
+                raise PaperkgError(f"{self.path}: damaged record of {subject} "
                                    f"({exc})") from None
         records.sort(key=lambda r: r.seq)
         return records
@@ -98,7 +106,7 @@ class GraphStore:
         for record in records:
             subject = ox.NamedNode(paper_iri(base_iri, record.paper.id))
             for quad in self.store.quads_for_pattern(subject, P_EXTRACTION, None, G_RECORDS):
-                yield quad.object.value
+                yield term_text(quad.object)
                 break
             else:
                 raise PaperkgError(f"{self.path}: damaged record of {subject.value} (no "
@@ -108,7 +116,7 @@ class GraphStore:
         """Paper id -> normalised title of every stored paper (cheap: no records are read)."""
         index = {}
         for quad in self.store.quads_for_pattern(None, P_INDEX, None, G_RECORDS):
-            paper_id, key = json.loads(quad.object.value)
+            paper_id, key = json.loads(term_text(quad.object))
             index[paper_id] = key
         return index
 
