@@ -282,3 +282,48 @@ def test_entries_are_found_in_running_text(nlp, text, label, expected):
 def test_short_acronyms_do_not_fire_on_ordinary_words(nlp):
     text = "A spin echo sequence, a green filter and lime juice; we dare not tie the ties."
     assert [e.text for e in nlp(text).ents if e.label_ in ("Method", "Metric")] == []
+
+
+# --- general machine learning (architecture families, optimisers, regularisers, RL) ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We train convolutional neural networks (CNNs) and a multilayer perceptron with SGD "
+         "with momentum and weight normalization.",
+         [("convolutional neural networks", "method/cnn"), ("CNNs", "method/cnn"),
+          ("multilayer perceptron", "method/mlp"),
+          ("SGD with momentum", "method/sgd-with-momentum"),
+          ("weight normalization", "method/weight-normalization")]),
+        ("The agent is trained with REINFORCE, DDPG, TD3 and prioritized experience replay; we "
+         "reinforce this with Double DQN.",
+         [("REINFORCE", "method/reinforce"), ("DDPG", "method/ddpg"), ("TD3", "method/td3"),
+          ("prioritized experience replay", "method/prioritized-experience-replay"),
+          ("Double DQN", "method/double-dqn")]),
+        ("Optimisers compared: AdaDelta, LAMB, K-FAC and Nesterov momentum; the schedule uses "
+         "cyclical learning rates.",
+         [("AdaDelta", "method/adadelta"), ("LAMB", "method/lamb"), ("K-FAC", "method/k-fac"),
+          ("Nesterov momentum", "method/nesterov-accelerated-gradient"),
+          ("cyclical learning rates", "method/cyclical-learning-rates")]),
+        ("Regularisation uses stochastic depth, DropBlock, spectral normalization and the "
+         "Gumbel-softmax trick.",
+         [("stochastic depth", "method/stochastic-depth"), ("DropBlock", "method/dropblock"),
+          ("spectral normalization", "method/spectral-normalization"),
+          ("Gumbel-softmax trick", "method/gumbel-softmax")]),
+        ("We search architectures with DARTS and meta-learn with Reptile; the reptile sleeps.",
+         [("DARTS", "method/darts"), ("Reptile", "method/reptile")]),
+        ("A Wasserstein GAN and a neural ODE are trained with connectionist temporal "
+         "classification (CTC) and backpropagation through time.",
+         [("Wasserstein GAN", "method/wgan"), ("neural ODE", "method/neural-ode"),
+          ("connectionist temporal classification", "method/ctc"), ("CTC", "method/ctc"),
+          ("backpropagation through time", "method/backpropagation-through-time")]),
+    ],
+)
+def test_general_ml_methods_are_found_in_running_text(nlp, text, expected):
+    assert _found(nlp, text, "Method") == expected
+
+
+def test_method_names_that_are_also_words_match_only_as_written(nlp):
+    text = "The swish of a tail, a rainbow, a reptile; we reinforce the wall."
+    assert [e.text for e in nlp(text).ents] == []
