@@ -327,3 +327,34 @@ def test_general_ml_methods_are_found_in_running_text(nlp, text, expected):
 def test_method_names_that_are_also_words_match_only_as_written(nlp):
     text = "The swish of a tail, a rainbow, a reptile; we reinforce the wall."
     assert [e.text for e in nlp(text).ents] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("We study density estimation, continuous control and video prediction, as well as "
+         "neural style transfer.",
+         "Task", [("density estimation", "task/density-estimation"),
+                  ("continuous control", "task/continuous-control"),
+                  ("video prediction", "task/video-prediction"),
+                  ("neural style transfer", "task/style-transfer")]),
+        ("Applications include CTR prediction, the traveling salesman problem (TSP) and "
+         "few-shot classification.",
+         "Task", [("CTR prediction", "task/click-through-rate-prediction"),
+                  ("traveling salesman problem", "task/traveling-salesman-problem"),
+                  ("TSP", "task/traveling-salesman-problem"),
+                  ("few-shot classification", "task/few-shot-classification")]),
+        ("We report bits/dim, the human-normalized score, top-5 error and robust accuracy.",
+         "Metric", [("bits/dim", "metric/bits-per-dimension"),
+                    ("human-normalized score", "metric/human-normalized-score"),
+                    ("top-5 error", "metric/top-5-error"),
+                    ("robust accuracy", "metric/robust-accuracy")]),
+        ("Speech quality is measured with PESQ, STOI and SI-SDR; flow with end-point error "
+         "(EPE).",
+         "Metric", [("PESQ", "metric/pesq"), ("STOI", "metric/stoi"), ("SI-SDR", "metric/si-sdr"),
+                    ("end-point error", "metric/end-point-error"),
+                    ("EPE", "metric/end-point-error")]),
+    ],
+)
+def test_general_ml_tasks_and_metrics_are_found_in_running_text(nlp, text, label, expected):
+    assert _found(nlp, text, label) == expected
