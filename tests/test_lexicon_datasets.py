@@ -128,6 +128,10 @@ def test_ordinary_words_are_not_datasets(nlp, text):
          [("Kinetics", "dataset/kinetics"), ("Sports-1M", "dataset/sports-1m"),
           ("MUTAG", "dataset/mutag"), ("PROTEINS", "dataset/proteins"),
           ("COLLAB", "dataset/collab")]),
+        ("We evaluate on SCAN, COGS, ListOps and the Long Range Arena, plus Criteo and METR-LA.",
+         [("SCAN", "dataset/scan"), ("COGS", "dataset/cogs"), ("ListOps", "dataset/listops"),
+          ("Long Range Arena", "dataset/long-range-arena"), ("Criteo", "dataset/criteo"),
+          ("METR-LA", "dataset/metr-la")]),
     ],
 )
 def test_general_ml_benchmarks_are_found_in_running_text(nlp, text, expected):
@@ -135,4 +139,5 @@ def test_general_ml_benchmarks_are_found_in_running_text(nlp, text, expected):
 
 
 def test_dataset_names_that_are_also_words_match_only_as_written(nlp):
-    assert _datasets(nlp, "Enzyme kinetics of proteins in a collab; the yelp of a dog.") == []
+    text = "Enzyme kinetics of proteins in a collab; the yelp of a dog; a CT scan of a cog."
+    assert _datasets(nlp, text) == []

@@ -318,6 +318,17 @@ def test_short_acronyms_do_not_fire_on_ordinary_words(nlp):
          [("Wasserstein GAN", "method/wgan"), ("neural ODE", "method/neural-ode"),
           ("connectionist temporal classification", "method/ctc"), ("CTC", "method/ctc"),
           ("backpropagation through time", "method/backpropagation-through-time")]),
+        ("We train QMIX and MADDPG agents with random network distillation (RND) and "
+         "conservative Q-learning (CQL).",
+         [("QMIX", "method/qmix"), ("MADDPG", "method/maddpg"),
+          ("random network distillation", "method/random-network-distillation"),
+          ("RND", "method/random-network-distillation"),
+          ("conservative Q-learning", "method/cql"), ("CQL", "method/cql")]),
+        ("Robustness is tested with AutoAttack and DeepFool against TRADES; graphs use R-GCN "
+         "and a graph autoencoder.",
+         [("AutoAttack", "method/autoattack"), ("DeepFool", "method/deepfool"),
+          ("TRADES", "method/trades"), ("R-GCN", "method/r-gcn"),
+          ("graph autoencoder", "method/graph-autoencoder")]),
     ],
 )
 def test_general_ml_methods_are_found_in_running_text(nlp, text, expected):
@@ -354,6 +365,15 @@ def test_method_names_that_are_also_words_match_only_as_written(nlp):
          "Metric", [("PESQ", "metric/pesq"), ("STOI", "metric/stoi"), ("SI-SDR", "metric/si-sdr"),
                     ("end-point error", "metric/end-point-error"),
                     ("EPE", "metric/end-point-error")]),
+        ("We address scene parsing, crowd counting, lip reading, uncertainty quantification "
+         "and robotic grasping.",
+         "Task", [("scene parsing", "task/semantic-segmentation"),
+                  ("crowd counting", "task/crowd-counting"), ("lip reading", "task/lip-reading"),
+                  ("uncertainty quantification", "task/uncertainty-estimation"),
+                  ("robotic grasping", "task/robotic-grasping")]),
+        ("We report FPR95, mCE, CRPS and SacreBLEU.",
+         "Metric", [("FPR95", "metric/fpr95"), ("mCE", "metric/mce"), ("CRPS", "metric/crps"),
+                    ("SacreBLEU", "metric/bleu")]),
     ],
 )
 def test_general_ml_tasks_and_metrics_are_found_in_running_text(nlp, text, label, expected):

@@ -189,6 +189,11 @@ def test_ordinary_words_are_not_models(nlp, text: str) -> None:
          [("Deep Speech 2", "model/deep-speech-2"),
           ("Listen, Attend and Spell", "model/listen-attend-and-spell"),
           ("Tacotron", "model/tacotron"), ("WaveGlow", "model/waveglow")]),
+        ("We compare Graphormer, SchNet and the Decision Transformer with HiFi-GAN and "
+         "FastSpeech 2.",
+         [("Graphormer", "model/graphormer"), ("SchNet", "model/schnet"),
+          ("Decision Transformer", "model/decision-transformer"), ("HiFi-GAN", "model/hifi-gan"),
+          ("FastSpeech 2", "model/fastspeech-2")]),
     ],
 )
 def test_general_ml_networks_are_found_in_running_text(nlp, text: str, expected) -> None:
