@@ -407,7 +407,7 @@ def test_generic_phrases_are_not_entities(nlp):
         nlp,
         "Deep learning for medicine",
         "Large language models (LLMs) and deep learning need fine-tuning. A novel framework "
-        "of neural networks and CNNs improves training. Precision medicine matters. "
+        "of neural networks improves training. Precision medicine matters. "
         "We recall that diagnosis is hard.",
     )
     assert entities == {}

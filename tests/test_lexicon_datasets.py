@@ -96,3 +96,48 @@ def test_pipeline_finds_datasets_and_links_aliases(nlp, text, expected):
 )
 def test_ordinary_words_are_not_datasets(nlp, text):
     assert _datasets(nlp, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Few-shot results on Omniglot, miniImageNet and tieredImageNet; digits from SVHN, "
+         "USPS and MNIST-M.",
+         [("Omniglot", "dataset/omniglot"), ("miniImageNet", "dataset/miniimagenet"),
+          ("tieredImageNet", "dataset/tieredimagenet"), ("SVHN", "dataset/svhn"),
+          ("USPS", "dataset/usps"), ("MNIST-M", "dataset/mnist-m")]),
+        ("Perplexity on the One Billion Word benchmark, enwik8 and text8; accuracy on bAbI "
+         "and IMDb.",
+         [("One Billion Word benchmark", "dataset/one-billion-word"),
+          ("enwik8", "dataset/enwik8"), ("text8", "dataset/text8"), ("bAbI", "dataset/babi"),
+          ("IMDb", "dataset/imdb")]),
+        ("Translation on WMT'14 English-German and IWSLT14 German-English; chunking on "
+         "CoNLL-2000.",
+         [("WMT'14 English-German", "dataset/wmt14-en-de"),
+          ("IWSLT14 German-English", "dataset/iwslt14-de-en"),
+          ("CoNLL-2000", "dataset/conll-2000")]),
+        ("Agents play Atari 2600 games from the Arcade Learning Environment (ALE) and MuJoCo "
+         "tasks in OpenAI Gym and the DeepMind Control Suite.",
+         [("Atari 2600 games", "dataset/arcade-learning-environment"),
+          ("Arcade Learning Environment", "dataset/arcade-learning-environment"),
+          ("ALE", "dataset/arcade-learning-environment"), ("MuJoCo", "dataset/mujoco"),
+          ("OpenAI Gym", "dataset/openai-gym"),
+          ("DeepMind Control Suite", "dataset/deepmind-control-suite")]),
+        ("Video models are pre-trained on Kinetics and Sports-1M; graph kernels are compared "
+         "on MUTAG, PROTEINS and COLLAB.",
+         [("Kinetics", "dataset/kinetics"), ("Sports-1M", "dataset/sports-1m"),
+          ("MUTAG", "dataset/mutag"), ("PROTEINS", "dataset/proteins"),
+          ("COLLAB", "dataset/collab")]),
+        ("We evaluate on SCAN, COGS, ListOps and the Long Range Arena, plus Criteo and METR-LA.",
+         [("SCAN", "dataset/scan"), ("COGS", "dataset/cogs"), ("ListOps", "dataset/listops"),
+          ("Long Range Arena", "dataset/long-range-arena"), ("Criteo", "dataset/criteo"),
+          ("METR-LA", "dataset/metr-la")]),
+    ],
+)
+def test_general_ml_benchmarks_are_found_in_running_text(nlp, text, expected):
+    assert _datasets(nlp, text) == expected
+
+
+def test_dataset_names_that_are_also_words_match_only_as_written(nlp):
+    text = "Enzyme kinetics of proteins in a collab; the yelp of a dog; a CT scan of a cog."
+    assert _datasets(nlp, text) == []

@@ -282,3 +282,99 @@ def test_entries_are_found_in_running_text(nlp, text, label, expected):
 def test_short_acronyms_do_not_fire_on_ordinary_words(nlp):
     text = "A spin echo sequence, a green filter and lime juice; we dare not tie the ties."
     assert [e.text for e in nlp(text).ents if e.label_ in ("Method", "Metric")] == []
+
+
+# --- general machine learning (architecture families, optimisers, regularisers, RL) ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We train convolutional neural networks (CNNs) and a multilayer perceptron with SGD "
+         "with momentum and weight normalization.",
+         [("convolutional neural networks", "method/cnn"), ("CNNs", "method/cnn"),
+          ("multilayer perceptron", "method/mlp"),
+          ("SGD with momentum", "method/sgd-with-momentum"),
+          ("weight normalization", "method/weight-normalization")]),
+        ("The agent is trained with REINFORCE, DDPG, TD3 and prioritized experience replay; we "
+         "reinforce this with Double DQN.",
+         [("REINFORCE", "method/reinforce"), ("DDPG", "method/ddpg"), ("TD3", "method/td3"),
+          ("prioritized experience replay", "method/prioritized-experience-replay"),
+          ("Double DQN", "method/double-dqn")]),
+        ("Optimisers compared: AdaDelta, LAMB, K-FAC and Nesterov momentum; the schedule uses "
+         "cyclical learning rates.",
+         [("AdaDelta", "method/adadelta"), ("LAMB", "method/lamb"), ("K-FAC", "method/k-fac"),
+          ("Nesterov momentum", "method/nesterov-accelerated-gradient"),
+          ("cyclical learning rates", "method/cyclical-learning-rates")]),
+        ("Regularisation uses stochastic depth, DropBlock, spectral normalization and the "
+         "Gumbel-softmax trick.",
+         [("stochastic depth", "method/stochastic-depth"), ("DropBlock", "method/dropblock"),
+          ("spectral normalization", "method/spectral-normalization"),
+          ("Gumbel-softmax trick", "method/gumbel-softmax")]),
+        ("We search architectures with DARTS and meta-learn with Reptile; the reptile sleeps.",
+         [("DARTS", "method/darts"), ("Reptile", "method/reptile")]),
+        ("A Wasserstein GAN and a neural ODE are trained with connectionist temporal "
+         "classification (CTC) and backpropagation through time.",
+         [("Wasserstein GAN", "method/wgan"), ("neural ODE", "method/neural-ode"),
+          ("connectionist temporal classification", "method/ctc"), ("CTC", "method/ctc"),
+          ("backpropagation through time", "method/backpropagation-through-time")]),
+        ("We train QMIX and MADDPG agents with random network distillation (RND) and "
+         "conservative Q-learning (CQL).",
+         [("QMIX", "method/qmix"), ("MADDPG", "method/maddpg"),
+          ("random network distillation", "method/random-network-distillation"),
+          ("RND", "method/random-network-distillation"),
+          ("conservative Q-learning", "method/cql"), ("CQL", "method/cql")]),
+        ("Robustness is tested with AutoAttack and DeepFool against TRADES; graphs use R-GCN "
+         "and a graph autoencoder.",
+         [("AutoAttack", "method/autoattack"), ("DeepFool", "method/deepfool"),
+          ("TRADES", "method/trades"), ("R-GCN", "method/r-gcn"),
+          ("graph autoencoder", "method/graph-autoencoder")]),
+    ],
+)
+def test_general_ml_methods_are_found_in_running_text(nlp, text, expected):
+    assert _found(nlp, text, "Method") == expected
+
+
+def test_method_names_that_are_also_words_match_only_as_written(nlp):
+    text = "The swish of a tail, a rainbow, a reptile; we reinforce the wall."
+    assert [e.text for e in nlp(text).ents] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("We study density estimation, continuous control and video prediction, as well as "
+         "neural style transfer.",
+         "Task", [("density estimation", "task/density-estimation"),
+                  ("continuous control", "task/continuous-control"),
+                  ("video prediction", "task/video-prediction"),
+                  ("neural style transfer", "task/style-transfer")]),
+        ("Applications include CTR prediction, the traveling salesman problem (TSP) and "
+         "few-shot classification.",
+         "Task", [("CTR prediction", "task/click-through-rate-prediction"),
+                  ("traveling salesman problem", "task/traveling-salesman-problem"),
+                  ("TSP", "task/traveling-salesman-problem"),
+                  ("few-shot classification", "task/few-shot-classification")]),
+        ("We report bits/dim, the human-normalized score, top-5 error and robust accuracy.",
+         "Metric", [("bits/dim", "metric/bits-per-dimension"),
+                    ("human-normalized score", "metric/human-normalized-score"),
+                    ("top-5 error", "metric/top-5-error"),
+                    ("robust accuracy", "metric/robust-accuracy")]),
+        ("Speech quality is measured with PESQ, STOI and SI-SDR; flow with end-point error "
+         "(EPE).",
+         "Metric", [("PESQ", "metric/pesq"), ("STOI", "metric/stoi"), ("SI-SDR", "metric/si-sdr"),
+                    ("end-point error", "metric/end-point-error"),
+                    ("EPE", "metric/end-point-error")]),
+        ("We address scene parsing, crowd counting, lip reading, uncertainty quantification "
+         "and robotic grasping.",
+         "Task", [("scene parsing", "task/semantic-segmentation"),
+                  ("crowd counting", "task/crowd-counting"), ("lip reading", "task/lip-reading"),
+                  ("uncertainty quantification", "task/uncertainty-estimation"),
+                  ("robotic grasping", "task/robotic-grasping")]),
+        ("We report FPR95, mCE, CRPS and SacreBLEU.",
+         "Metric", [("FPR95", "metric/fpr95"), ("mCE", "metric/mce"), ("CRPS", "metric/crps"),
+                    ("SacreBLEU", "metric/bleu")]),
+    ],
+)
+def test_general_ml_tasks_and_metrics_are_found_in_running_text(nlp, text, label, expected):
+    assert _found(nlp, text, label) == expected

@@ -166,3 +166,40 @@ def test_pipeline_finds_models_and_links_aliases(nlp, text: str, expected) -> No
 )
 def test_ordinary_words_are_not_models(nlp, text: str) -> None:
     assert _models(nlp, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We train deep residual networks, ResNet-56 and WRN-28-10, against DenseNets and "
+         "Inception.",
+         [("deep residual networks", "model/resnet"), ("ResNet-56", "model/resnet-56"),
+          ("WRN-28-10", "model/wrn-28-10"), ("DenseNets", "model/densenet"),
+          ("Inception", "model/inception")]),
+        ("Samples from DCGAN, BigGAN, PixelCNN++, Glow and RealNVP are compared.",
+         [("DCGAN", "model/dcgan"), ("BigGAN", "model/biggan"),
+          ("PixelCNN++", "model/pixelcnn-plus-plus"), ("Glow", "model/glow"),
+          ("RealNVP", "model/realnvp")]),
+        ("We compare AWD-LSTM, BiDAF, QANet, the Universal Transformer and a Neural Turing "
+         "Machine.",
+         [("AWD-LSTM", "model/awd-lstm"), ("BiDAF", "model/bidaf"), ("QANet", "model/qanet"),
+          ("Universal Transformer", "model/universal-transformer"),
+          ("Neural Turing Machine", "model/neural-turing-machine")]),
+        ("Speech systems: Deep Speech 2, Listen, Attend and Spell, Tacotron and WaveGlow.",
+         [("Deep Speech 2", "model/deep-speech-2"),
+          ("Listen, Attend and Spell", "model/listen-attend-and-spell"),
+          ("Tacotron", "model/tacotron"), ("WaveGlow", "model/waveglow")]),
+        ("We compare Graphormer, SchNet and the Decision Transformer with HiFi-GAN and "
+         "FastSpeech 2.",
+         [("Graphormer", "model/graphormer"), ("SchNet", "model/schnet"),
+          ("Decision Transformer", "model/decision-transformer"), ("HiFi-GAN", "model/hifi-gan"),
+          ("FastSpeech 2", "model/fastspeech-2")]),
+    ],
+)
+def test_general_ml_networks_are_found_in_running_text(nlp, text: str, expected) -> None:
+    assert _models(nlp, text) == expected
+
+
+def test_model_names_that_are_also_words_match_only_as_written(nlp) -> None:
+    text = "Since its inception, the glow of a performer has been the reformer's goal."
+    assert _models(nlp, text) == []
