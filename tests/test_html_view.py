@@ -18,21 +18,10 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.errors import InputError, PaperkgError
 from kg.export import ExportOptions
-from kg.export.html import (
-    NODE_STYLES,
-    RELATION_STYLES,
-    _cut,
-    base_graph,
-    graph_view,
-    neighbourhood_view,
-    page_data,
-    render_html,
-    resolve_node,
-    safe_url,
-    truncation_note,
-    write,
-)
+from kg.export.html import page_data, render_html, safe_url, truncation_note, write
+from kg.export.styles import NODE_STYLES, RELATION_STYLES
 from kg.graph.load import load_build
+from kg.graph.views import base_graph, cut, graph_view, neighbourhood_view, resolve_node
 from kg.model import CO_OCCURS_WITH, Entity, Evidence, KnowledgeGraph, Paper, Relation
 
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
@@ -247,7 +236,7 @@ def test_large_view_shortcut_equals_cutting_the_full_graph(demo_build):
     graph, _ = demo_build
     for max_nodes in (1, 25, 120):
         fast = graph_view(graph, max_nodes=max_nodes)
-        slow = _cut(base_graph(graph, "papers"), max_nodes, fast.title)
+        slow = cut(base_graph(graph, "papers"), max_nodes, fast.title)
         assert list(fast.graph.nodes(data=True)) == list(slow.graph.nodes(data=True))
         assert list(fast.graph.edges(keys=True, data=True)) == list(
             slow.graph.edges(keys=True, data=True))

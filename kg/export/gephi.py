@@ -33,7 +33,7 @@ from typing import Any, TextIO
 import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 
-from kg.export.html import NODE_STYLES
+from kg.export.styles import NODE_STYLES
 from kg.graph import multigraph
 from kg.graph.multigraph import Layout
 from kg.graph.networkx import to_networkx

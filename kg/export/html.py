@@ -30,25 +30,24 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
-from typing import Literal
 from urllib.parse import quote, urlsplit
 
-import networkx as nx
 import pyvis
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from pyvis.network import Network
 
-from extractors.normalize import name_key
-from kg.errors import PaperkgError
 from kg.export import ExportOptions
-from kg.graph.networkx import to_networkx
+from kg.export.styles import NODE_STYLES, OTHER_RELATION, RELATION_STYLES
+from kg.graph.views import (  # noqa: F401  (re-exported: the view API's old home)
+    PROJECTIONS,
+    Projection,
+    View,
+    graph_view,
+    neighbourhood_view,
+    resolve_node,
+)
 from kg.model import CO_OCCURS_WITH, Evidence, KnowledgeGraph, Relation
-
-Projection = Literal["papers", "entities"]
-PROJECTIONS: tuple[str, ...] = ("papers", "entities")
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 PYVIS_TEMPLATE_DIR = Path(pyvis.__file__).parent / "templates"
@@ -60,218 +59,6 @@ MAX_ALIASES = 8
 MIDDOT = " \u00b7 "
 #: default largest view (the build's ``--max-nodes``)
 DEFAULT_MAX_NODES = ExportOptions().max_nodes
-
-
-@dataclass(frozen=True, slots=True)
-class NodeStyle:
-    """How one node type is drawn (vis-network shape) and shown in the legend."""
-
-    color: str
-    shape: str
-    symbol: str
-
-
-@dataclass(frozen=True, slots=True)
-class RelationStyle:
-    """How one relation is drawn: colour, width, dash pattern (vis-network) and arrow."""
-
-    color: str
-    width: float
-    dashes: tuple[int, ...] = ()
-    arrow: bool = True
-
-
-#: Okabe-Ito colours (readable with colour-blindness); a distinct shape per type as well.
-NODE_STYLES: dict[str, NodeStyle] = {
-    "Paper": NodeStyle("#8c8c8c", "square", "\u25a0"),
-    "Model": NodeStyle("#0072b2", "dot", "\u25cf"),
-    "Dataset": NodeStyle("#e69f00", "diamond", "\u25c6"),
-    "Method": NodeStyle("#009e73", "triangle", "\u25b2"),
-    "Task": NodeStyle("#cc79a7", "star", "\u2605"),
-    "Metric": NodeStyle("#d55e00", "hexagon", "\u2b22"),
-}
-
-RELATION_STYLES: dict[str, RelationStyle] = {
-    "proposes": RelationStyle("#333333", 2.5),
-    "uses": RelationStyle("#b4b4b4", 1.0),
-    "based_on": RelationStyle("#0072b2", 2.0, (8, 4)),
-    "trained_on": RelationStyle("#e69f00", 2.0, (2, 3)),
-    "evaluated_on": RelationStyle("#d55e00", 2.0, (10, 3, 2, 3)),
-    "uses_method": RelationStyle("#009e73", 2.0, (5, 5)),
-    CO_OCCURS_WITH: RelationStyle("#c8c8c8", 1.0, (), arrow=False),
-}
-_OTHER_RELATION = RelationStyle("#7f7f7f", 1.0, (3, 3))
-
-
-@dataclass(slots=True)
-class View:
-    """The part of a graph one page draws, and what was left out of it."""
-
-    graph: nx.MultiDiGraph  #: nodes and edges drawn (attributes as in :func:`to_networkx`)
-    degree: dict[str, int]  #: degree of each node in the graph the view was cut from
-    total_nodes: int  #: nodes of that graph (before ``max_nodes``)
-    total_edges: int
-    title: str
-    centre: str | None = None
-    left_out_by_type: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def left_out_nodes(self) -> int:
-        return self.total_nodes - self.graph.number_of_nodes()
-
-    @property
-    def left_out_edges(self) -> int:
-        return self.total_edges - self.graph.number_of_edges()
-
-
-# ---------------------------------------------------------------------------------------------
-# Choosing what to draw
-
-
-def induced(g: nx.MultiDiGraph, nodes: Iterable[str]) -> nx.MultiDiGraph:
-    """The subgraph of ``g`` on ``nodes``, in ``g``'s node and edge order.
-
-    (``g.subgraph`` may iterate a small node set in set order, which changes with Python's hash
-    seed and would make pages differ from run to run.)
-    """
-    keep = set(nodes)
-    sub = nx.MultiDiGraph()
-    sub.add_nodes_from((n, d) for n, d in g.nodes(data=True) if n in keep)
-    sub.add_edges_from((u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)
-                       if u in keep and v in keep)
-    return sub
-
-
-def base_graph(graph: KnowledgeGraph, projection: Projection = "papers") -> nx.MultiDiGraph:
-    """The graph a view is cut from: papers and entities, or entities only.
-
-    ``papers``: every node, every relation but ``co_occurs_with``.  ``entities``: entity nodes
-    with ``co_occurs_with`` and the typed entity -> entity relations.
-    """
-    if projection == "papers":
-        return to_networkx(graph, cooccurrence=False)
-    if projection == "entities":
-        full = to_networkx(graph, cooccurrence=True)
-        return induced(full, graph.entities)
-    raise PaperkgError(f"--projection must be one of {', '.join(PROJECTIONS)}, not {projection!r}")
-
-
-def _cut(
-    g: nx.MultiDiGraph,
-    max_nodes: int,
-    title: str,
-    keep: Iterable[str] = (),
-    centre: str | None = None,
-) -> View:
-    """Keep the ``max_nodes`` best-connected nodes of ``g`` (and always those in ``keep``)."""
-    if max_nodes < 1:
-        raise PaperkgError(f"--max-nodes must be at least 1, not {max_nodes}")
-    degree = dict(g.degree())
-    kept = set(g)
-    left_out: Counter = Counter()
-    if g.number_of_nodes() > max_nodes:
-        pinned = set(keep)
-        ranked = sorted(g, key=lambda n: (n not in pinned, -degree[n], n))
-        kept = set(ranked[:max_nodes])
-        left_out = Counter(g.nodes[n]["type"] for n in ranked[max_nodes:])
-    sub = induced(g, kept) if len(kept) < g.number_of_nodes() else g
-    return View(
-        graph=sub,
-        degree={n: degree[n] for n in sub},
-        total_nodes=g.number_of_nodes(),
-        total_edges=g.number_of_edges(),
-        title=title,
-        centre=centre,
-        left_out_by_type=dict(sorted(left_out.items())),
-    )
-
-
-def graph_view(
-    graph: KnowledgeGraph,
-    projection: Projection = "papers",
-    max_nodes: int = DEFAULT_MAX_NODES,
-    title: str = "paperkg graph",
-) -> View:
-    """The whole graph (its ``max_nodes`` best-connected nodes when it is larger).
-
-    A large paper view is cut before any NetworkX graph is built: degrees are counted from the
-    relations, so a 100k-paper build pays only for the nodes it draws.  The result is the same
-    as cutting the full graph.
-    """
-    if projection != "papers" or not 1 <= max_nodes < len(graph.papers) + len(graph.entities):
-        return _cut(base_graph(graph, projection), max_nodes, title)
-    drawn = [r for r in graph.relations if r.predicate != CO_OCCURS_WITH]
-    degree: Counter = Counter()
-    for rel in drawn:
-        degree[rel.subject] += 1
-        degree[rel.object] += 1
-    ranked = sorted([*graph.papers, *graph.entities], key=lambda n: (-degree[n], n))
-    kept = set(ranked[:max_nodes])
-    left_out = Counter(graph.entities[n].type if n in graph.entities else "Paper"
-                       for n in ranked[max_nodes:])
-    sub = KnowledgeGraph(
-        papers={k: v for k, v in graph.papers.items() if k in kept},
-        entities={k: v for k, v in graph.entities.items() if k in kept},
-        relations=[r for r in drawn if r.subject in kept and r.object in kept],
-    )
-    g = to_networkx(sub, cooccurrence=False)
-    return View(
-        graph=g,
-        degree={n: degree[n] for n in g},
-        total_nodes=len(ranked),
-        total_edges=len(drawn),
-        title=title,
-        left_out_by_type=dict(sorted(left_out.items())),
-    )
-
-
-def resolve_node(graph: KnowledgeGraph, query: str, projection: Projection = "papers") -> str:
-    """The node id that ``query`` names: an entity id, a paper id, or an entity name or alias.
-
-    Names match case-, space- and hyphen-insensitively (``llama 2`` finds ``Llama-2``).  Raises
-    :class:`PaperkgError` naming the candidates when nothing or more than one entity matches.
-    """
-    query = query.strip()
-    if query in graph.entities or (projection == "papers" and query in graph.papers):
-        return query
-    if query in graph.papers:
-        raise PaperkgError(f"{query!r} is a paper: the entities projection has no paper nodes")
-    key = name_key(query)
-    by_name = sorted(
-        e.id for e in graph.entities.values() if key and key == name_key(e.name)
-    ) or sorted(
-        e.id for e in graph.entities.values() if key and key in {name_key(a) for a in e.aliases}
-    )
-    if len(by_name) == 1:
-        return by_name[0]
-    if by_name:
-        raise PaperkgError(f"{query!r} names {len(by_name)} entities: {', '.join(by_name)}; "
-                           "give one of these ids instead")
-    names = {e.name: e.id for e in graph.entities.values()}
-    close = get_close_matches(query, list(names) + list(graph.entities), n=5, cutoff=0.6)
-    hint = f"; did you mean {', '.join(sorted(set(close)))}?" if close else ""
-    raise PaperkgError(f"no entity or paper {query!r} in the graph{hint}")
-
-
-def neighbourhood_view(
-    graph: KnowledgeGraph,
-    node: str,
-    hops: int = 2,
-    projection: Projection = "papers",
-    max_nodes: int = DEFAULT_MAX_NODES,
-) -> View:
-    """The nodes within ``hops`` edges (either direction) of ``node``: an id, name or alias."""
-    if hops < 0:
-        raise PaperkgError(f"--hops must be 0 or more, not {hops}")
-    g = base_graph(graph, projection)
-    centre = resolve_node(graph, node, projection)
-    near = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), centre, cutoff=hops)
-    label = g.nodes[centre]["label"]
-    plural = "hop" if hops == 1 else "hops"
-    title = f"{label}: neighbourhood of {hops} {plural}"
-    if projection == "entities":
-        title += " (entities)"
-    return _cut(induced(g, near), max_nodes, title, keep=[centre], centre=centre)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,7 +333,7 @@ def _legend(view: View) -> tuple[list[dict], list[dict]]:
     )
     relations = []
     for name in names:
-        style = RELATION_STYLES.get(name, _OTHER_RELATION)
+        style = RELATION_STYLES.get(name, OTHER_RELATION)
         relations.append({
             "name": name, "color": style.color, "legend_width": max(style.width, 1.5),
             "dasharray": " ".join(map(str, style.dashes)), "count": f"{rel_counts[name]:,}",
@@ -585,7 +372,7 @@ def _network(graph: KnowledgeGraph, view: View) -> Network:
         )
     for i, (subject, obj, data) in enumerate(g.edges(data=True)):
         relation = data["relation"]
-        style = RELATION_STYLES.get(relation, _OTHER_RELATION)
+        style = RELATION_STYLES.get(relation, OTHER_RELATION)
         weight = data.get("weight", 1)
         net.add_edge(
             subject, obj, id=f"e{i}", relation=relation,
