@@ -1,0 +1,56 @@
+"""Positions and communities of the entity graph, computed once when the page is written.
+
+igraph (C) does the work: Fruchterman-Reingold (grid-accelerated above 1,000 nodes, so a
+10,000-paper build is laid out in seconds) on the edges weighted by paper support, and Louvain
+communities.  Both are seeded, so the same graph gives the same page.  The page then draws with
+physics off: it is interactive as soon as it is drawn.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import igraph
+
+SEED = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """x, y (rounded, arbitrary units) and community (0 = largest) per node."""
+
+    x: list[float]
+    y: list[float]
+    community: list[int]
+
+
+def _seeded() -> None:
+    igraph.set_random_number_generator(random.Random(SEED))
+
+
+def layout(n: int, sources: list[int], targets: list[int], weights: list[int]) -> Layout:
+    """Lay out ``n`` nodes joined by the given edges (parallel edges add their weights)."""
+    if n == 0:
+        return Layout([], [], [])
+    combined: dict[tuple[int, int], float] = {}
+    for s, t, w in zip(sources, targets, weights, strict=True):
+        if s != t:
+            key = (min(s, t), max(s, t))
+            combined[key] = combined.get(key, 0.0) + w
+    pairs = sorted(combined)
+    g = igraph.Graph(n=n, edges=pairs)
+    strength = [math.log1p(combined[p]) for p in pairs]
+    _seeded()
+    coords = g.layout_fruchterman_reingold(
+        weights=strength or None, niter=500, grid="auto" if n > 1000 else "nogrid",
+    )
+    _seeded()
+    clusters = g.community_multilevel(weights=strength or None)
+    sizes = sorted(range(len(clusters)), key=lambda c: (-len(clusters[c]), min(clusters[c])))
+    order = {c: i for i, c in enumerate(sizes)}
+    membership = [order[c] for c in clusters.membership]
+    xs = [round(x, 2) for x, _ in coords]
+    ys = [round(-y, 2) for _, y in coords]
+    return Layout(xs, ys, membership)
