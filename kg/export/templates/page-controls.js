@@ -177,7 +177,7 @@ function restoreState(hash) {
 // ---- export of what is shown ----------------------------------------------------------------
 function visible() {
   var nodes = [], links = [];
-  var seen = function (i) { return nodeShown[i] && (!focusSet || !S.only || focusSet.has(i)); };
+  var seen = function (i) { return nodeShown[i] && (!focusSet || focusSet.has(i)); };  // focused: what stands out
   for (var i = 0; i < N_ENT; i++) { if (seen(i)) { nodes.push(i); } }
   for (var e = 0; e < N_EDGE; e++) {
     if (edgeShown[e] && seen(EDGES.source[e]) && seen(EDGES.target[e]) &&
@@ -231,6 +231,9 @@ decodeData().then(function (data) {
   S.yearFrom = PK.years[0]; S.yearTo = PK.years[1]; S.minPapers = D.minPapers;
   buildGraph(); buildSearchIndex(); computeShown(); startRenderer(); wireControls();
   restoreState(location.hash);
+  window.addEventListener("hashchange", function () {  // a permalink pasted into this tab
+    if (location.hash.replace(/^#/, "") !== stateString()) { restoreState(location.hash); }
+  });
   document.getElementById("loading").style.display = "none";
   PK.search = search; PK.applyFilters = applyFilters; PK.state = function () { return S; };
   PK.exportJSON = exportJSON; PK.exportCSV = exportCSV; PK.exportPNG = exportPNG; PK.stateString = stateString;
