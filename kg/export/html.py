@@ -44,8 +44,8 @@ SCRIPTS = ("page-core.js", "page-panels.js", "page-controls.js")
 #: entities whose labels are always drawn (the most connected)
 FORCED_LABELS = 30
 DEFAULT_MAX_NODES = ExportOptions().max_nodes
-_DATA = re.compile(r'<script type="application/gzip\+base64" id="paperkg-data">([A-Za-z0-9+/=]*)'
-                   r"</script>")
+_DATA = re.compile(r'<script type="application/gzip\+base64" id="paperkg-(data|texts)">'
+                   r"([A-Za-z0-9+/=]*)</script>")
 
 
 def plural(n: int, word: str) -> str:
@@ -80,6 +80,15 @@ def encode_data(model: dict) -> str:
     return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
 
 
+def split_texts(model: dict) -> tuple[dict, dict]:
+    """The model without its long texts (drawn first), and those texts (read after)."""
+    papers = dict(model["papers"])
+    edges = dict(model["edges"])
+    texts = {"abstract": papers.pop("abstract"), "authors": papers.pop("authors"),
+             "mentions": papers.pop("mentions"), "evidence": edges.pop("evidence")}
+    return {**model, "papers": papers, "edges": edges}, texts
+
+
 def render_page(model: dict, max_nodes: int = DEFAULT_MAX_NODES, centre: str | None = None,
                 note: str = "") -> str:
     """The complete page for ``model`` (:func:`kg.export.html_data.page_model`)."""
@@ -93,9 +102,10 @@ def render_page(model: dict, max_nodes: int = DEFAULT_MAX_NODES, centre: str | N
     n_entities, n_papers = len(model["entities"]["id"]), len(model["papers"]["id"])
     summary = (f"{plural(n_entities, 'entity')} from {plural(n_papers, 'paper')}. "
                "Click an entity for its papers; search finds entities and papers.")
+    core, texts = split_texts(model)
     page = env.get_template("graph.html").render(
         title=model["title"], summary=summary, note=note, vendored=vendored, script=script,
-        data=encode_data(model),
+        data=encode_data(core), texts=encode_data(texts),
     )
     return page if page.endswith("\n") else page + "\n"
 
@@ -124,7 +134,11 @@ def write(graph: KnowledgeGraph, out_dir: Path, options: ExportOptions) -> None:
 
 def page_data(page: str) -> dict:
     """The data embedded in a page written by :func:`render_page` (for tests and tools)."""
-    match = _DATA.search(page)
-    if match is None:
+    found = {name: json.loads(gzip.decompress(base64.b64decode(blob)).decode("utf-8"))
+             for name, blob in _DATA.findall(page)}
+    if set(found) != {"data", "texts"}:
         raise ValueError("no paperkg data in the page")
-    return json.loads(gzip.decompress(base64.b64decode(match.group(1))).decode("utf-8"))
+    model, texts = found["data"], found["texts"]
+    model["edges"]["evidence"] = texts.pop("evidence")
+    model["papers"].update(texts)
+    return model

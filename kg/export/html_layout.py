@@ -48,8 +48,13 @@ def layout(n: int, sources: list[int], targets: list[int], weights: list[int]) -
     )
     _seeded()
     clusters = g.community_multilevel(weights=strength or None)
-    sizes = sorted(range(len(clusters)), key=lambda c: (-len(clusters[c]), min(clusters[c])))
-    order = {c: i for i, c in enumerate(sizes)}
+    size: dict[int, int] = {}
+    first: dict[int, int] = {}
+    for node, c in enumerate(clusters.membership):
+        size[c] = size.get(c, 0) + 1
+        first.setdefault(c, node)
+    ranked = sorted(size, key=lambda c: (-size[c], first[c]))
+    order = {c: i for i, c in enumerate(ranked)}
     membership = [order[c] for c in clusters.membership]
     xs = [round(x, 2) for x, _ in coords]
     ys = [round(-y, 2) for _, y in coords]

@@ -2,6 +2,7 @@
 var entityHay, paperHay, results = [], current = -1;
 
 function buildSearchIndex() {
+  if (entityHay) { return; }
   entityHay = E.name.map(function (n, i) { return (n + "\n" + E.aliases[i].join("\n") + "\n" + E.id[i]).toLowerCase(); });
   paperHay = P.title.map(function (t, p) { return ((t || "") + "\n" + P.id[p]).toLowerCase(); });
 }
@@ -10,6 +11,7 @@ function search(query) {
   // entities first (exact name, then the most connected), then papers (newest first)
   var q = query.trim().toLowerCase(), hits = [];
   if (!q) { return hits; }
+  buildSearchIndex();
   var ents = [], papers = [];
   for (var i = 0; i < N_ENT; i++) { if (entityHay[i].indexOf(q) !== -1) { ents.push(i); } }
   ents.sort(function (a, b) {
@@ -224,23 +226,31 @@ function download(name, url) {
 }
 
 // ---- start-up -----------------------------------------------------------------------------
-decodeData().then(function (data) {
+PK.timings = {start: performance.now()};
+decodeData("paperkg-data").then(function (data) {
+  PK.timings.decoded = performance.now();
   D = data; E = D.entities; P = D.papers; EDGES = D.edges; N_ENT = E.id.length; N_EDGE = EDGES.source.length;
+  readTexts();
   var ys = P.year.filter(function (y) { return y !== null; });
   PK.years = ys.length ? [Math.min.apply(null, ys), Math.max.apply(null, ys)] : [0, 0];
   S.yearFrom = PK.years[0]; S.yearTo = PK.years[1]; S.minPapers = D.minPapers;
-  buildGraph(); buildSearchIndex(); computeShown(); startRenderer(); wireControls();
-  restoreState(location.hash);
+  buildGraph(); PK.timings.graph = performance.now();
+  wireControls(); restoreState(location.hash); PK.timings.state = performance.now();
+  startRenderer(); PK.timings.drawn = performance.now();
+  if (S.focus !== null) { centreOn(S.focus); }
   window.addEventListener("hashchange", function () {  // a permalink pasted into this tab
     if (location.hash.replace(/^#/, "") !== stateString()) { restoreState(location.hash); }
   });
   document.getElementById("loading").style.display = "none";
   PK.search = search; PK.applyFilters = applyFilters; PK.state = function () { return S; };
   PK.exportJSON = exportJSON; PK.exportCSV = exportCSV; PK.exportPNG = exportPNG; PK.stateString = stateString;
-  PK.entityCount = N_ENT; PK.paperCount = P.id.length; PK.edgeCount = N_EDGE;
+  PK.types = D.types; PK.entityCount = N_ENT; PK.paperCount = P.id.length; PK.edgeCount = N_EDGE;
   PK.entityIndex = function (id) { return E.id.indexOf(id); };
   PK.paperIndex = function (id) { return P.id.indexOf(id); };
   PK.showPaper = showPaper; PK.showEdge = showEdge; PK.focusOn = focusOn; PK.setFocus = setFocus;
   PK.renderer = renderer;
-  requestAnimationFrame(function () { PK.ready = true; PK.readyAt = performance.now(); saveState(); });
+  requestAnimationFrame(function () {
+    PK.ready = true; PK.readyAt = performance.now(); saveState();
+    setTimeout(buildSearchIndex, 0);  // after the first frame; a search before it builds it
+  });
 }).catch(function (err) { PK.errors.push(String(err && err.stack || err)); document.getElementById("loading").textContent = "Could not read the page's data: " + err; });

@@ -10,13 +10,32 @@ var COMMUNITY_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", 
   "#8c564b", "#7f7f00", "#9467bd", "#17becf", "#bc5090", "#2f4b7c"];
 var DIM = "#e3e3e3";
 
-function decodeData() {
-  var text = document.getElementById("paperkg-data").textContent, bin = atob(text);
-  var bytes = new Uint8Array(bin.length);
-  for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+function decodeData(id) {
+  var text = document.getElementById(id).textContent, bytes;
+  if (Uint8Array.fromBase64) { bytes = Uint8Array.fromBase64(text); }
+  else {
+    var bin = atob(text);
+    bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+  }
   var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text().then(JSON.parse);
 }
+
+// abstracts, authors, mentions and evidence are read after the first frame
+var textsReady = null;
+function readTexts() {
+  // the texts' block comes after the script in the page: wait until it is parsed
+  var parsed = document.readyState === "loading" ? new Promise(function (resolve) {
+    document.addEventListener("DOMContentLoaded", resolve);
+  }) : Promise.resolve();
+  textsReady = parsed.then(function () { return decodeData("paperkg-texts"); }).then(function (t) {
+    P.abstract = t.abstract; P.authors = t.authors; P.mentions = t.mentions; EDGES.evidence = t.evidence;
+    PK.textsAt = performance.now();
+  });
+  return textsReady;
+}
+function withTexts(show) { return function (k) { textsReady.then(function () { show(k); }); }; }
 
 function communityColour(c) { return c < COMMUNITY_COLOURS.length ? COMMUNITY_COLOURS[c] : "#9a9a9a"; }
 function typeColour(t) { return D.styles.types[D.types[t]].color; }

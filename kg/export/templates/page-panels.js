@@ -101,7 +101,7 @@ function sharedPapers(a, b) {
   return E.papers[a].filter(function (p) { return other.has(p); });
 }
 
-function showEdge(e) {
+var showEdge = withTexts(function (e) {
   S.paper = null;
   var s = EDGES.source[e], t = EDGES.target[e], rel = D.relations[EDGES.relation[e]];
   var parts = [el("h3", {}, [entityLink(s), " " + rel + " ", entityLink(t)]),
@@ -118,7 +118,7 @@ function showEdge(e) {
     }, "ul")]));
   }
   show(parts);
-}
+});
 
 var paperEntities = null;
 function entitiesOf(p) {
@@ -134,7 +134,7 @@ function entitiesOf(p) {
   return (paperEntities.get(p) || []).slice().sort(function (a, b) { return E.rank[a] - E.rank[b]; });
 }
 
-function showPaper(p) {
+var showPaper = withTexts(function (p) {
   S.paper = p;
   var mentions = P.mentions[p];
   var spans = function (field) { return mentions.filter(function (m) { return m[0] === field; }).map(function (m) { return [m[1], m[2]]; }); };
@@ -155,4 +155,4 @@ function showPaper(p) {
   parts.push(el("div", {"class": "kind", text: P.id[p]}));
   show(parts);
   if (PK.ready) { saveState(); }
-}
+});
