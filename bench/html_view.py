@@ -139,11 +139,18 @@ out.filter_ms = {
                           S.minPapers = 1; PK.applyFilters(); }),
 };
 t = performance.now(); PK.search("the"); out.search_ms = performance.now() - t;
-const ids = arguments[0]; let found = 0;
-for (const id of ids) { if (PK.search(id).some(h => h.kind === "paper" && h.id === id)) found++; }
-out.papers_found = found; out.papers_in_page = PK.paperCount; out.entities_in_page = PK.entityCount;
+out.papers_in_page = PK.paperCount; out.entities_in_page = PK.entityCount;
 out.edges_in_page = PK.edgeCount;
 done(out);
+"""
+
+
+FIND = """
+let found = 0;
+for (const id of arguments[0]) {
+  if (window.paperkg.search(id).some(h => h.kind === "paper" && h.id === id)) found++;
+}
+return found;
 """
 
 
@@ -159,7 +166,12 @@ def measure(driver, path: Path, paper_ids: list[str]) -> dict:
     report = open_page(driver, path, timeout=300)
     outside = report.outside_requests(path.resolve().as_uri())
     driver.set_script_timeout(600)
-    figures = driver.execute_async_script(MEASURE, paper_ids)
+    figures = driver.execute_async_script(MEASURE)
+    found, started = 0, time.perf_counter()
+    for chunk in range(0, len(paper_ids), 500):  # every paper, searched for by its id
+        found += driver.execute_script(FIND, paper_ids[chunk:chunk + 500])
+    figures["papers_found"] = found
+    figures["search_every_paper_seconds"] = round(time.perf_counter() - started, 1)
     return {"interactive_seconds": round(report.load_seconds, 2),
             "texts_read_seconds": round(report.texts_seconds, 2),
             "load_average": round(os.getloadavg()[0], 1),
