@@ -56,6 +56,26 @@ def layout(n: int, sources: list[int], targets: list[int], weights: list[int]) -
     ranked = sorted(size, key=lambda c: (-size[c], first[c]))
     order = {c: i for i, c in enumerate(ranked)}
     membership = [order[c] for c in clusters.membership]
-    xs = [round(x, 2) for x, _ in coords]
-    ys = [round(-y, 2) for _, y in coords]
-    return Layout(xs, ys, membership)
+    xs, ys = _pull_in([x for x, _ in coords], [-y for _, y in coords])
+    return Layout([round(x, 2) for x in xs], [round(y, 2) for y in ys], membership)
+
+
+def _pull_in(xs: list[float], ys: list[float], keep: float = 0.9) -> tuple[list, list]:
+    """Bring far-flung small components and isolated nodes in towards the main picture.
+
+    Force layouts push unconnected parts far out, so fitting everything on screen shrinks the
+    part people look at.  Beyond the ``keep`` quantile of distances from the centre, distances
+    are compressed tenfold (order and direction kept).
+    """
+    n = len(xs)
+    cx, cy = sorted(xs)[n // 2], sorted(ys)[n // 2]
+    dist = [math.hypot(x - cx, y - cy) for x, y in zip(xs, ys, strict=True)]
+    limit = sorted(dist)[min(n - 1, int(keep * n))]
+    if limit <= 0:
+        return xs, ys
+    out_x, out_y = [], []
+    for x, y, d in zip(xs, ys, dist, strict=True):
+        scale = 1.0 if d <= limit else (limit + (d - limit) / 10) / d
+        out_x.append(cx + (x - cx) * scale)
+        out_y.append(cy + (y - cy) * scale)
+    return out_x, out_y

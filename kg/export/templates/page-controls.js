@@ -102,6 +102,7 @@ function drawLegend() {
 function wireControls() {
   var from = document.getElementById("year-from"), to = document.getElementById("year-to");
   [from, to].forEach(function (r) { r.min = PK.years[0]; r.max = PK.years[1]; r.step = 1; });
+  if (PK.years[0] === PK.years[1]) { document.getElementById("years-box").hidden = true; }  // no range
   function years() {
     var a = +from.value, b = +to.value;
     S.yearFrom = Math.min(a, b); S.yearTo = Math.max(a, b); syncControls(); applyFilters();
