@@ -1,9 +1,10 @@
 """Positions and communities of the entity graph, computed once when the page is written.
 
 igraph (C) does the work: Fruchterman-Reingold (grid-accelerated above 1,000 nodes, so a
-10,000-paper build is laid out in seconds) on the edges weighted by paper support, and Louvain
-communities.  Both are seeded, so the same graph gives the same page.  The page then draws with
-physics off: it is interactive as soon as it is drawn.
+10,000-paper build is laid out in seconds) on the edges weighted by paper support (normalised by
+the weight of both ends: association strength), and Louvain communities.  Both are seeded, so
+the same graph gives the same page.  The page then draws with physics off: it is interactive as
+soon as it is drawn.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def layout(n: int, sources: list[int], targets: list[int], weights: list[int]) -
     strength = [math.log1p(combined[p]) for p in pairs]
     _seeded()
     coords = g.layout_fruchterman_reingold(
-        weights=strength or None, niter=500, grid="auto" if n > 1000 else "nogrid",
+        weights=_association(g, strength) or None, niter=500,
+        grid="auto" if n > 1000 else "nogrid",
     )
     _seeded()
     clusters = g.community_multilevel(weights=strength or None)
@@ -58,6 +60,19 @@ def layout(n: int, sources: list[int], targets: list[int], weights: list[int]) -
     membership = [order[c] for c in clusters.membership]
     xs, ys = _pull_in([x for x, _ in coords], [-y for _, y in coords])
     return Layout([round(x, 2) for x in xs], [round(y, 2) for y in ys], membership)
+
+
+def _association(g: igraph.Graph, strength: list[float]) -> list[float]:
+    """Edge weights divided by the geometric mean of their ends' total weight.
+
+    Without it the hubs (linked to everything) pile up in the middle with their labels on top
+    of each other; with it, an edge pulls hard only when it matters to both of its ends.
+    """
+    if not strength:
+        return []
+    total = g.strength(weights=strength)
+    return [10 * w / math.sqrt(max(total[s], 1e-9) * max(total[t], 1e-9))
+            for (s, t), w in zip(g.get_edgelist(), strength, strict=True)]
 
 
 def _pull_in(xs: list[float], ys: list[float], keep: float = 0.9) -> tuple[list, list]:
