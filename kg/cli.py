@@ -112,7 +112,7 @@ def build(
         str, typer.Option("--base-iri", help="Base IRI of the graph's resources.")
     ] = "https://w3id.org/paperkg/",
     max_nodes: Annotated[
-        int, typer.Option("--max-nodes", help="Largest HTML view (top entities by degree).")
+        int, typer.Option("--max-nodes", help="Entities graph.html draws first (all searchable).")
     ] = 1500,
     store: Annotated[
         Path | None, typer.Option("--store", help="Keep the graph in this on-disk Oxigraph store "
@@ -199,7 +199,7 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("output"),
     patterns: PatternsOpt = None,
     max_nodes: Annotated[
-        int, typer.Option("--max-nodes", help="Largest HTML view (top entities by degree).")
+        int, typer.Option("--max-nodes", help="Entities graph.html draws first (all searchable).")
     ] = 1500,
 ) -> None:
     """Write every output file of a store's graph (the files `paperkg build` writes).
