@@ -49,8 +49,8 @@ class PageReport:
     requests: list[str] = field(default_factory=list)  #: every URL requested, in order
     console_errors: list[str] = field(default_factory=list)  #: SEVERE console entries
     page_errors: list[str] = field(default_factory=list)  #: window.onerror / CSP violations
-    load_seconds: float = 0.0  #: navigation start -> the page's script has built the network
-    stable_seconds: float = 0.0  #: navigation start -> physics stabilised and switched off
+    load_seconds: float = 0.0  #: navigation start -> interactive (data read, graph drawn)
+    texts_seconds: float = 0.0  #: navigation start -> abstracts and evidence read too
 
     def outside_requests(self, page_url: str) -> list[str]:
         """Requests for anything but the page itself and inline ``data:`` resources."""
@@ -88,7 +88,7 @@ def _drain_logs(driver, report: PageReport) -> None:
 
 
 def open_page(driver, path: Path, timeout: float = 120.0) -> PageReport:
-    """Load ``path`` from ``file://`` and wait until its physics has stabilised."""
+    """Load ``path`` from ``file://`` and wait until it is interactive (or reports an error)."""
     report = PageReport()
     driver.get_log("performance")  # drop anything logged before this page
     driver.get_log("browser")
@@ -98,17 +98,16 @@ def open_page(driver, path: Path, timeout: float = 120.0) -> PageReport:
     state = None
     while time.monotonic() < deadline:
         state = driver.execute_script(
-            "return window.paperkg ? {ready: window.paperkg.ready, stable: window.paperkg.stable,"
-            " at: window.paperkg.stabilizedAt, readyAt: window.paperkg.readyAt,"
-            " errors: window.paperkg.errors} : null"
+            "return window.paperkg ? {ready: window.paperkg.ready, texts: window.paperkg.textsAt,"
+            " readyAt: window.paperkg.readyAt, errors: window.paperkg.errors} : null"
         )
-        if state and state["stable"]:
+        if state and ((state["ready"] and state["texts"]) or state["errors"]):
             break
         time.sleep(0.05)
     else:
-        raise TimeoutError(f"{path}: the view did not stabilise within {timeout:.0f} s ({state})")
+        raise TimeoutError(f"{path}: the page was not interactive within {timeout:.0f} s ({state})")
     report.page_errors = list(state["errors"])
-    report.stable_seconds = state["at"] / 1000.0
     report.load_seconds = (state["readyAt"] or 0.0) / 1000.0
+    report.texts_seconds = (state["texts"] or 0.0) / 1000.0
     _drain_logs(driver, report)
     return report

@@ -10,7 +10,7 @@ import pytest
 from tricky_graph import CONTROL_TITLE, DOI, SPACE_ID, TITLE, tricky_graph
 
 from kg.export import gephi
-from kg.export.html import NODE_STYLES
+from kg.export.styles import NODE_STYLES
 from kg.graph.networkx import to_networkx
 
 

@@ -11,28 +11,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
+from extractors.normalize import name_key
 from kg.cli import app
 from kg.errors import InputError, PaperkgError
 from kg.export import ExportOptions
-from kg.export.html import (
-    NODE_STYLES,
-    RELATION_STYLES,
-    _cut,
-    base_graph,
-    graph_view,
-    neighbourhood_view,
-    page_data,
-    render_html,
-    resolve_node,
-    safe_url,
-    truncation_note,
-    write,
-)
+from kg.export.html import page_data, render_html, starting_min_papers, write
+from kg.export.html_data import safe_url, utf16
+from kg.export.styles import NODE_STYLES, RELATION_STYLES
 from kg.graph.load import load_build
+from kg.graph.views import base_graph, cut, graph_view, neighbourhood_view, resolve_node
 from kg.model import CO_OCCURS_WITH, Entity, Evidence, KnowledgeGraph, Paper, Relation
 
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
@@ -72,25 +62,76 @@ def hostile_graph() -> KnowledgeGraph:
 # --- the build's graph.html ------------------------------------------------------------------
 
 
-def test_build_writes_graph_html_with_every_node_and_edge(demo_build):
+def test_build_writes_every_entity_and_paper_into_the_page(demo_build):
     graph, out_dir = demo_build
     data = page_data((out_dir / "graph.html").read_text(encoding="utf-8"))
-    assert {n["id"] for n in data["nodes"]} == set(graph.papers) | set(graph.entities)
-    edges = {(e["from"], e["relation"], e["to"]) for e in data["edges"]}
-    assert edges == drawn_relations(graph)
-    assert len(data["edges"]) == len(drawn_relations(graph))
-    assert len({e["id"] for e in data["edges"]}) == len(data["edges"])
+    assert data["entities"]["id"] == sorted(graph.entities)
+    assert data["papers"]["id"] == sorted(graph.papers)
+    e, p = data["entities"], data["papers"]
+    for i, eid in enumerate(e["id"]):
+        entity = graph.entities[eid]
+        assert e["name"][i] == entity.name and e["aliases"][i] == list(entity.aliases)
+        assert {p["id"][k] for k in e["papers"][i]} == set(entity.papers)  # all its papers
+        years = [p["year"][k] or 0 for k in e["papers"][i]]
+        assert years == sorted(years, reverse=True)  # newest first
+    for k, pid in enumerate(p["id"]):
+        assert (p["title"][k], p["abstract"][k]) == (graph.papers[pid].title,
+                                                      graph.papers[pid].abstract)
+    # entity -> entity relations: every typed one, with all its evidence; weight = papers
+    typed = {(r.subject, r.predicate, r.object): r for r in graph.relations
+             if r.subject in graph.entities and r.object in graph.entities
+             and r.predicate != CO_OCCURS_WITH}
+    edges = data["edges"]
+    seen = {}
+    for k in range(len(edges["source"])):
+        key = (e["id"][edges["source"][k]], data["relations"][edges["relation"][k]],
+               e["id"][edges["target"][k]])
+        seen[key] = k
+    assert set(typed) <= set(seen)
+    for key, rel in typed.items():
+        k = seen[key]
+        assert edges["weight"][k] == len({ev.paper_id for ev in rel.evidence})
+        assert {(p["id"][q[0]], q[1]) for q in edges["evidence"][k]} == {
+            (ev.paper_id, ev.sentence_text) for ev in rel.evidence}
+    # layout stored in the page, finite numbers
+    assert len(e["x"]) == len(e["id"]) and all(abs(v) < 1e6 for v in e["x"] + e["y"])
 
 
-def test_page_fetches_nothing_and_inlines_vis_network(demo_build):
+def test_mentions_point_at_the_entity_names_in_the_paper(demo_build):
+    graph, out_dir = demo_build
+    data = page_data((out_dir / "graph.html").read_text(encoding="utf-8"))
+    p, e = data["papers"], data["entities"]
+    checked = 0
+    for k in range(len(p["id"])):
+        for field, start, end, ent in p["mentions"][k]:
+            text = p["title"][k] if field == 0 else p["abstract"][k]
+            entity = graph.entities[e["id"][ent]]
+            names = {name_key(n) for n in (entity.name, *entity.aliases)}
+            if name_key(text[start:end]) in names:
+                checked += 1
+    total = sum(len(m) for m in p["mentions"])
+    assert total > 100 and checked / total > 0.8
+
+
+def test_page_fetches_nothing_and_inlines_sigma(demo_build):
     page = (demo_build[1] / "graph.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert "<script src" not in page and "<link" not in page
-    assert not re.search(r"""\b(src|href)\s*=\s*["']?(https?:)?//""", page.split("var nodeData")[0])
-    for cdn in ("bootstrap", "cdnjs", "jsdelivr", "unpkg", "tom-select", "googleapis"):
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?(https?:)?//""", page)
+    for cdn in ("bootstrap", "cdnjs", "jsdelivr", "unpkg", "googleapis", "sourcemappingurl"):
         assert cdn not in page.lower()
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    assert "vis.Network" in page and ".vis-network" in page  # vis-network js and css, inlined
+    assert "WebGL" in page and "graphology" in page  # sigma.js and graphology, inlined
+    assert ".innerHTML" not in page.split("paperkg explorer, part 1")[1]
+
+
+def test_vendored_renderer_is_package_data_with_its_licences():
+    vendor = Path(__file__).resolve().parents[1] / "kg" / "export" / "vendor"
+    for name in ("LICENSE-sigma.txt", "LICENSE-graphology.txt"):
+        assert "MIT" in (vendor / name).read_text(encoding="utf-8") or "Permission is hereby" in (
+            vendor / name).read_text(encoding="utf-8")
+    pyproject = (vendor.parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"vendor/*.js"' in pyproject and '"templates/*.js"' in pyproject
 
 
 def test_page_is_deterministic(demo_build, tmp_path):
@@ -106,7 +147,8 @@ def test_pages_do_not_depend_on_the_hash_seed(demo_build, tmp_path):
     script = (
         "import sys; from pathlib import Path\n"
         "from kg.graph.load import load_build\n"
-        "from kg.export.html import graph_view, neighbourhood_view, render_html\n"
+        "from kg.export.html import render_html\n"
+        "from kg.graph.views import graph_view, neighbourhood_view\n"
         "g = load_build(Path(sys.argv[1]))\n"
         "pages = [render_html(g, graph_view(g, max_nodes=30)),\n"
         "         render_html(g, neighbourhood_view(g, sys.argv[2], hops=1)),\n"
@@ -121,89 +163,36 @@ def test_pages_do_not_depend_on_the_hash_seed(demo_build, tmp_path):
                        cwd=Path(__file__).resolve().parents[1])
         outputs.append(target.read_bytes())
     assert outputs[0] == outputs[1]
-    here = [render_html(graph, graph_view(graph, max_nodes=30)),
-            render_html(graph, neighbourhood_view(graph, hub.id, hops=1)),
-            render_html(graph, neighbourhood_view(graph, hub.id, projection="entities"))]
-    assert outputs[0].decode("utf-8") == "\n".join(here)
 
 
-def test_styles_legend_and_size_by_degree(demo_build):
-    graph, out_dir = demo_build
-    page = (out_dir / "graph.html").read_text(encoding="utf-8")
-    data = page_data(page)
-    g = nx.MultiDiGraph()
-    g.add_nodes_from(graph.papers)
-    g.add_nodes_from(graph.entities)
-    g.add_edges_from((s, o) for s, _, o in drawn_relations(graph))
-    for node in data["nodes"]:
-        kind = "Paper" if node["id"] in graph.papers else graph.entities[node["id"]].type
-        assert node["kind"] == kind
-        assert (node["color"], node["shape"]) == (NODE_STYLES[kind].color, NODE_STYLES[kind].shape)
-        assert node["value"] == g.degree(node["id"])
-    assert len({s.shape for s in NODE_STYLES.values()}) == len(NODE_STYLES)
-    for edge in data["edges"]:
-        style = RELATION_STYLES[edge["relation"]]
-        assert edge["color"] == style.color
-        assert edge["dashes"] == (list(style.dashes) if style.dashes else False)
-    kinds = {"Paper"} | {e.type for e in graph.entities.values()}
-    for kind in kinds:
-        assert f'class="type-filter" value="{kind}"' in page
-    for relation in {r for _, r, _ in drawn_relations(graph)}:
-        assert f'class="relation-filter" value="{relation}"' in page
-    # physics stabilises, then the page switches it off
-    assert '"stabilization": {"enabled": true' in page
-    assert "setOptions({physics: {enabled: false}})" in page
-
-
-def test_entity_tooltip_has_name_aliases_papers_links_and_evidence(demo_build):
+def test_styles_communities_and_label_ranks(demo_build):
     graph, out_dir = demo_build
     data = page_data((out_dir / "graph.html").read_text(encoding="utf-8"))
-    tips = {n["id"]: n["title"] for n in data["nodes"]}
-    linked = [e for e in graph.entities.values() if e.external_ids and e.aliases]
-    assert linked, "the demo graph should have an entity with aliases and external ids"
-    entity = max(linked, key=lambda e: (e.paper_count, e.id))
-    tip = tips[entity.id]
-    assert f'<b class="name">{entity.name}</b>' in tip and entity.type in tip
-    for alias in entity.aliases[:8]:
-        assert alias.replace("&", "&amp;") in tip
-    assert f"{entity.paper_count} papers" in tip or entity.paper_count == 1
-    for key, value in entity.external_ids.items():
-        if key == "wikidata":
-            assert f'href="https://www.wikidata.org/wiki/{value}"' in tip
-        elif key == "homepage":
-            assert f'href="{value}"' in tip
-        elif key == "huggingface":
-            assert 'href="https://huggingface.co/' in tip
-    sentences = {ev.sentence_text for r in graph.relations for ev in r.evidence
-                 if entity.id in (r.subject, r.object)}
-    assert tip.count("<blockquote>") == min(2, len(sentences))
-    paper = next(iter(graph.papers.values()))
-    assert paper.id in tips[paper.id] and "Paper" in tips[paper.id]
+    assert set(data["styles"]["types"]) == {e.type for e in graph.entities.values()}
+    for t, style in data["styles"]["types"].items():
+        assert style["color"] == NODE_STYLES[t].color
+    for r, style in data["styles"]["relations"].items():
+        assert style["color"] == RELATION_STYLES[r].color
+    e = data["entities"]
+    assert sorted(e["rank"]) == list(range(len(e["id"])))
+    top = e["rank"].index(0)
+    assert e["degree"][top] == max(e["degree"])
+    assert data["forcedLabels"] == 30
+    assert max(e["community"]) >= 3 and e["community"].count(0) >= e["community"].count(1)
 
 
-def test_untrusted_text_is_escaped_everywhere():
+def test_untrusted_text_stays_data():
     graph = hostile_graph()
     page = render_html(graph, graph_view(graph))
+    assert HOSTILE not in page and "<img src=x" not in page and "<svg onload" not in page
     data = page_data(page)
-    # in the page source, JSON escapes < and > so nothing can close the <script> element
-    assert "<script>window.__pwned" not in page and "<img src=x" not in page
-    assert "<svg onload" not in page
-    assert 'href="javascript' not in page.replace("\\u0022", '"')
-    for item in data["nodes"] + data["edges"]:
-        tip = item["title"]
-        assert "<script" not in tip and "<img" not in tip and "<svg" not in tip and "<i>" not in tip
-        assert 'href="javascript' not in tip.lower()
-    paper_tip = next(n["title"] for n in data["nodes"] if n["id"] == "p:1")
-    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in paper_tip
-    assert "&lt;b&gt;Mallory&lt;/b&gt;" in paper_tip and "<a " not in paper_tip  # no js: link
-    evil_tip = next(n["title"] for n in data["nodes"] if n["id"] == "model/evil")
-    assert "&lt;svg onload=alert(1)&gt;" in evil_tip
-    assert 'href="https://huggingface.co/a/%3Cb%3E"' in evil_tip
-    assert "Homepage: javascript:alert(1)" in evil_tip  # shown as text, not as a link
-    llama_tip = next(n["title"] for n in data["nodes"] if n["id"] == "model/llama-2")
-    assert 'href="https://www.wikidata.org/wiki/Q117281413"' in llama_tip
-    assert 'rel="noopener noreferrer"' in llama_tip
-    # the heading of a neighbourhood view names the entity: escaped by the template
+    assert data["papers"]["title"] == [graph.papers["p:1"].title]  # exact, as text
+    assert data["papers"]["url"] == [None]  # javascript: is no link
+    e = data["entities"]
+    evil = e["id"].index("model/evil")
+    assert e["name"][evil] == f"Evil{HOSTILE}"
+    links = {label: url for label, url, _ in e["links"][evil]}
+    assert links == {"Homepage": None, "Hugging Face": "https://huggingface.co/a/%3Cb%3E"}
     view = neighbourhood_view(graph, "model/evil", hops=1)
     heading = render_html(graph, view).split('<h1 id="heading">')[1].split("</h1>")[0]
     assert heading.startswith("Evil&lt;script&gt;window.__pwned = 1&lt;/script&gt;&lt;img")
@@ -218,42 +207,37 @@ def test_safe_url(url, ok):
     assert (safe_url(url) is not None) is ok
 
 
-# --- large graphs: top-N with a note -----------------------------------------------------------
+def test_utf16_offsets_match_javascript():
+    text = "a\U0001F600b <x> c"
+    assert utf16(text, 2) == 3 and utf16(text, 1) == 1
 
 
-def test_max_nodes_keeps_best_connected_and_says_what_was_left_out(demo_build, tmp_path):
+# --- large graphs: all entities in the page, the first view drawn down to max_nodes ----------
+
+
+def test_max_nodes_sets_the_starting_minimum_paper_count(demo_build, tmp_path):
     graph, _ = demo_build
-    full = graph_view(graph)
-    assert full.left_out_nodes == 0 and truncation_note(full) == ""
-    view = graph_view(graph, max_nodes=25)
-    assert view.graph.number_of_nodes() == 25
-    degree = dict(full.graph.degree())
-    kept_min = min(degree[n] for n in view.graph)
-    dropped = set(full.graph) - set(view.graph)
-    assert all(degree[n] <= kept_min for n in dropped)
-    assert view.left_out_nodes == len(dropped)
-    assert sum(view.left_out_by_type.values()) == len(dropped)
-    assert view.left_out_edges == full.graph.number_of_edges() - view.graph.number_of_edges()
-    note = truncation_note(view)
-    assert f"best-connected of {full.graph.number_of_nodes():,} nodes" in note
-    assert f"{len(dropped):,} nodes" in note and f"{view.left_out_edges:,} edges" in note
     write(graph, tmp_path, ExportOptions(max_nodes=25))
-    page = (tmp_path / "graph.html").read_text(encoding="utf-8")
-    assert f'<p id="note">{note}</p>' in page
-    assert len(page_data(page)["nodes"]) == 25
+    data = page_data((tmp_path / "graph.html").read_text(encoding="utf-8"))
+    assert len(data["entities"]["id"]) == len(graph.entities)  # everything stays searchable
+    counts = [len(p) for p in data["entities"]["papers"]]
+    assert sum(c >= data["minPapers"] for c in counts) <= 25
+    assert sum(c >= data["minPapers"] - 1 for c in counts) > 25
+    assert starting_min_papers([1, 1, 2], 5) == 1
+    with pytest.raises(ValueError, match="--max-nodes"):
+        starting_min_papers([1], 0)
 
 
 def test_large_view_shortcut_equals_cutting_the_full_graph(demo_build):
     graph, _ = demo_build
     for max_nodes in (1, 25, 120):
         fast = graph_view(graph, max_nodes=max_nodes)
-        slow = _cut(base_graph(graph, "papers"), max_nodes, fast.title)
+        slow = cut(base_graph(graph, "papers"), max_nodes, fast.title)
         assert list(fast.graph.nodes(data=True)) == list(slow.graph.nodes(data=True))
         assert list(fast.graph.edges(keys=True, data=True)) == list(
             slow.graph.edges(keys=True, data=True))
         assert (fast.degree, fast.total_nodes, fast.total_edges, fast.left_out_by_type) == (
             slow.degree, slow.total_nodes, slow.total_edges, slow.left_out_by_type)
-        assert render_html(graph, fast) == render_html(graph, slow)
 
 
 def test_max_nodes_must_be_positive(demo_build):
@@ -330,12 +314,12 @@ def test_cli_view(demo_build, tmp_path):
     page = out.read_text(encoding="utf-8")
     expected = neighbourhood_view(graph, hub.id, hops=1)
     assert page == render_html(graph, expected)
-    assert {n["id"] for n in page_data(page)["nodes"]} == set(expected.graph)
+    assert set(page_data(page)["entities"]["id"]) == set(expected.graph) & set(graph.entities)
+    assert page_data(page)["centre"] == hub.id
     result = runner.invoke(app, ["view", str(out_dir), hub.id, "--projection", "entities",
                                  "-o", str(tmp_path / "e.html")])
     assert result.exit_code == 0, result.output
-    assert not any(n["kind"] == "Paper"
-                   for n in page_data((tmp_path / "e.html").read_text())["nodes"])
+    assert page_data((tmp_path / "e.html").read_text())["entities"]["id"]
     for args, message in [
         ([str(out_dir), "zzz-no-such", "-o", str(out)], "no entity or paper"),
         ([str(out_dir), hub.id, "--projection", "papers2", "-o", str(out)], "--projection"),

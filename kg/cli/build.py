@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 BaseIriOpt = Annotated[str, typer.Option("--base-iri", help="Base IRI of the graph's resources.")]
 MaxNodesOpt = Annotated[
-    int, typer.Option("--max-nodes", help="Largest HTML view (top entities by degree).")
+    int, typer.Option("--max-nodes", help="Entities graph.html draws first (all searchable).")
 ]
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Keep the graph in this on-disk Oxigraph store and "

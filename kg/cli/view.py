@@ -50,8 +50,9 @@ def view(
         paperkg view output/ dataset/mimic-iii --hops 1 --projection entities -o mimic.html
     """
     from kg.atomic import write_text_atomic
-    from kg.export.html import PROJECTIONS, neighbourhood_view, render_html
+    from kg.export.html import render_html
     from kg.graph.load import load_build
+    from kg.graph.views import PROJECTIONS, neighbourhood_view
 
     if projection not in PROJECTIONS:
         raise PaperkgError(f"--projection must be one of {', '.join(PROJECTIONS)}, "

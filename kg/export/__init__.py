@@ -24,7 +24,7 @@ class ExportOptions:
     """Settings shared by the exporters."""
 
     base_iri: str = DEFAULT_BASE_IRI
-    max_nodes: int = 1500  #: largest HTML view; bigger graphs keep the top entities
+    max_nodes: int = 1500  #: entities graph.html draws first (the rest stay searchable)
 
 
 Exporter = Callable[[KnowledgeGraph, Path, ExportOptions], None]

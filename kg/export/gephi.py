@@ -34,7 +34,7 @@ import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 from networkx.readwrite.graphml import GraphMLWriter
 
-from kg.export.html import NODE_STYLES
+from kg.export.styles import NODE_STYLES
 from kg.graph import multigraph
 from kg.graph.multigraph import Layout
 from kg.graph.networkx import to_networkx

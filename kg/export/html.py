@@ -1,505 +1,51 @@
-"""``graph.html``: an interactive view of the graph that works offline (pyvis + vis-network).
+"""``graph.html``: an offline explorer of the entity graph (sigma.js + graphology, WebGL).
 
-The page is rendered by pyvis with ``cdn_resources="in_line"`` and paperkg's own template
-(``templates/graph.html``), which inlines pyvis' bundled copy of vis-network and nothing else: no
-Bootstrap, no tom-select, no CDN.  It opens from ``file://`` with no network at all, and a
-Content-Security-Policy forbids every fetch anyway.
+One self-contained page: paperkg's template (``templates/graph.html``, ``templates/*.js``), the
+vendored minified sigma.js and graphology builds (``vendor/``, MIT) and the data of
+:mod:`kg.export.html_data`, as gzip + base64 JSON that the browser inflates with its own
+``DecompressionStream``.  It opens from ``file://`` with no network; a Content-Security-Policy
+forbids every fetch anyway.  No HTML is built here from paper text: the page writes every title,
+name and sentence as text nodes.
 
-What a view shows:
-
-- papers and entities as nodes, coloured and shaped per type (:data:`NODE_STYLES`), sized by degree;
-  edges styled per relation (:data:`RELATION_STYLES`); a legend whose check boxes filter node types
-  and relations; search by name, alias or id;
-- a tooltip (and a details panel on click) per node and edge: name, type, aliases, number of
-  papers, external links and up to two evidence sentences.  Every piece of paper text in them is
-  HTML-escaped here, in Python; the page turns the escaped HTML into elements;
-- physics (forceAtlas2) that runs a bounded number of stabilisation iterations and is then
-  switched off, so large views stop moving and stay responsive;
-- above ``max_nodes`` the best-connected nodes (by degree, ties by id) are kept and the page
-  says how many nodes and edges were left out.
-
-``co_occurs_with`` edges are left out of the paper view (papers already connect the entities
-they share); the entity projection (``projection="entities"``) shows entities only, with their
-co-occurrence and typed relations.
+The build's page holds every entity and every paper; it draws entities (papers are counts and
+panels), laid out at build time, and starts with the minimum-paper filter set so that at most
+``max_nodes`` entities are drawn.  ``paperkg view`` writes the same page for a neighbourhood
+(:func:`kg.graph.views.neighbourhood_view`), opened on its centre.
 """
 
 from __future__ import annotations
 
-import html
+import base64
+import gzip
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
-from typing import Literal
-from urllib.parse import quote, urlsplit
 
-import networkx as nx
-import pyvis
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader
-from pyvis.network import Network
+from jinja2 import Environment, FileSystemLoader
 
-from extractors.normalize import name_key
-from kg.errors import PaperkgError
 from kg.export import ExportOptions
-from kg.graph.networkx import to_networkx
-from kg.model import CO_OCCURS_WITH, Evidence, KnowledgeGraph, Relation
-
-Projection = Literal["papers", "entities"]
-PROJECTIONS: tuple[str, ...] = ("papers", "entities")
+from kg.export.html_data import external_links, page_model, safe_url  # noqa: F401  (API)
+from kg.export.styles import NODE_STYLES, OTHER_RELATION, RELATION_STYLES
+from kg.graph.views import (  # noqa: F401  (re-exported: the view API's old home)
+    PROJECTIONS,
+    Projection,
+    View,
+    graph_view,
+    neighbourhood_view,
+    resolve_node,
+)
+from kg.model import KnowledgeGraph
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-PYVIS_TEMPLATE_DIR = Path(pyvis.__file__).parent / "templates"
-
-#: evidence sentences shown per node or edge
-MAX_SENTENCES = 2
-#: aliases listed per entity
-MAX_ALIASES = 8
-MIDDOT = " \u00b7 "
-#: default largest view (the build's ``--max-nodes``)
+VENDOR_DIR = Path(__file__).parent / "vendor"
+#: the vendored renderer, in load order
+VENDORED = ("graphology-0.26.0.umd.min.js", "sigma-3.0.3.min.js")
+SCRIPTS = ("page-core.js", "page-panels.js", "page-controls.js")
+#: entities whose labels are always drawn (the most connected)
+FORCED_LABELS = 30
 DEFAULT_MAX_NODES = ExportOptions().max_nodes
-
-
-@dataclass(frozen=True, slots=True)
-class NodeStyle:
-    """How one node type is drawn (vis-network shape) and shown in the legend."""
-
-    color: str
-    shape: str
-    symbol: str
-
-
-@dataclass(frozen=True, slots=True)
-class RelationStyle:
-    """How one relation is drawn: colour, width, dash pattern (vis-network) and arrow."""
-
-    color: str
-    width: float
-    dashes: tuple[int, ...] = ()
-    arrow: bool = True
-
-
-#: Okabe-Ito colours (readable with colour-blindness); a distinct shape per type as well.
-NODE_STYLES: dict[str, NodeStyle] = {
-    "Paper": NodeStyle("#8c8c8c", "square", "\u25a0"),
-    "Model": NodeStyle("#0072b2", "dot", "\u25cf"),
-    "Dataset": NodeStyle("#e69f00", "diamond", "\u25c6"),
-    "Method": NodeStyle("#009e73", "triangle", "\u25b2"),
-    "Task": NodeStyle("#cc79a7", "star", "\u2605"),
-    "Metric": NodeStyle("#d55e00", "hexagon", "\u2b22"),
-}
-
-RELATION_STYLES: dict[str, RelationStyle] = {
-    "proposes": RelationStyle("#333333", 2.5),
-    "uses": RelationStyle("#b4b4b4", 1.0),
-    "based_on": RelationStyle("#0072b2", 2.0, (8, 4)),
-    "trained_on": RelationStyle("#e69f00", 2.0, (2, 3)),
-    "evaluated_on": RelationStyle("#d55e00", 2.0, (10, 3, 2, 3)),
-    "uses_method": RelationStyle("#009e73", 2.0, (5, 5)),
-    CO_OCCURS_WITH: RelationStyle("#c8c8c8", 1.0, (), arrow=False),
-}
-_OTHER_RELATION = RelationStyle("#7f7f7f", 1.0, (3, 3))
-
-
-@dataclass(slots=True)
-class View:
-    """The part of a graph one page draws, and what was left out of it."""
-
-    graph: nx.MultiDiGraph  #: nodes and edges drawn (attributes as in :func:`to_networkx`)
-    degree: dict[str, int]  #: degree of each node in the graph the view was cut from
-    total_nodes: int  #: nodes of that graph (before ``max_nodes``)
-    total_edges: int
-    title: str
-    centre: str | None = None
-    left_out_by_type: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def left_out_nodes(self) -> int:
-        return self.total_nodes - self.graph.number_of_nodes()
-
-    @property
-    def left_out_edges(self) -> int:
-        return self.total_edges - self.graph.number_of_edges()
-
-
-# ---------------------------------------------------------------------------------------------
-# Choosing what to draw
-
-
-def induced(g: nx.MultiDiGraph, nodes: Iterable[str]) -> nx.MultiDiGraph:
-    """The subgraph of ``g`` on ``nodes``, in ``g``'s node and edge order.
-
-    (``g.subgraph`` may iterate a small node set in set order, which changes with Python's hash
-    seed and would make pages differ from run to run.)
-    """
-    keep = set(nodes)
-    sub = nx.MultiDiGraph()
-    sub.add_nodes_from((n, d) for n, d in g.nodes(data=True) if n in keep)
-    sub.add_edges_from((u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)
-                       if u in keep and v in keep)
-    return sub
-
-
-def base_graph(graph: KnowledgeGraph, projection: Projection = "papers") -> nx.MultiDiGraph:
-    """The graph a view is cut from: papers and entities, or entities only.
-
-    ``papers``: every node, every relation but ``co_occurs_with``.  ``entities``: entity nodes
-    with ``co_occurs_with`` and the typed entity -> entity relations.
-    """
-    if projection == "papers":
-        return to_networkx(graph, cooccurrence=False)
-    if projection == "entities":
-        full = to_networkx(graph, cooccurrence=True)
-        return induced(full, graph.entities)
-    raise PaperkgError(f"--projection must be one of {', '.join(PROJECTIONS)}, not {projection!r}")
-
-
-def _cut(
-    g: nx.MultiDiGraph,
-    max_nodes: int,
-    title: str,
-    keep: Iterable[str] = (),
-    centre: str | None = None,
-) -> View:
-    """Keep the ``max_nodes`` best-connected nodes of ``g`` (and always those in ``keep``)."""
-    if max_nodes < 1:
-        raise PaperkgError(f"--max-nodes must be at least 1, not {max_nodes}")
-    degree = dict(g.degree())
-    kept = set(g)
-    left_out: Counter = Counter()
-    if g.number_of_nodes() > max_nodes:
-        pinned = set(keep)
-        ranked = sorted(g, key=lambda n: (n not in pinned, -degree[n], n))
-        kept = set(ranked[:max_nodes])
-        left_out = Counter(g.nodes[n]["type"] for n in ranked[max_nodes:])
-    sub = induced(g, kept) if len(kept) < g.number_of_nodes() else g
-    return View(
-        graph=sub,
-        degree={n: degree[n] for n in sub},
-        total_nodes=g.number_of_nodes(),
-        total_edges=g.number_of_edges(),
-        title=title,
-        centre=centre,
-        left_out_by_type=dict(sorted(left_out.items())),
-    )
-
-
-def graph_view(
-    graph: KnowledgeGraph,
-    projection: Projection = "papers",
-    max_nodes: int = DEFAULT_MAX_NODES,
-    title: str = "paperkg graph",
-) -> View:
-    """The whole graph (its ``max_nodes`` best-connected nodes when it is larger).
-
-    A large paper view is cut before any NetworkX graph is built: degrees are counted from the
-    relations, so a 100k-paper build pays only for the nodes it draws.  The result is the same
-    as cutting the full graph.
-    """
-    if projection != "papers" or not 1 <= max_nodes < len(graph.papers) + len(graph.entities):
-        return _cut(base_graph(graph, projection), max_nodes, title)
-    drawn = [r for r in graph.relations if r.predicate != CO_OCCURS_WITH]
-    degree: Counter = Counter()
-    for rel in drawn:
-        degree[rel.subject] += 1
-        degree[rel.object] += 1
-    ranked = sorted([*graph.papers, *graph.entities], key=lambda n: (-degree[n], n))
-    kept = set(ranked[:max_nodes])
-    left_out = Counter(graph.entities[n].type if n in graph.entities else "Paper"
-                       for n in ranked[max_nodes:])
-    sub = KnowledgeGraph(
-        papers={k: v for k, v in graph.papers.items() if k in kept},
-        entities={k: v for k, v in graph.entities.items() if k in kept},
-        relations=[r for r in drawn if r.subject in kept and r.object in kept],
-    )
-    g = to_networkx(sub, cooccurrence=False)
-    return View(
-        graph=g,
-        degree={n: degree[n] for n in g},
-        total_nodes=len(ranked),
-        total_edges=len(drawn),
-        title=title,
-        left_out_by_type=dict(sorted(left_out.items())),
-    )
-
-
-def resolve_node(graph: KnowledgeGraph, query: str, projection: Projection = "papers") -> str:
-    """The node id that ``query`` names: an entity id, a paper id, or an entity name or alias.
-
-    Names match case-, space- and hyphen-insensitively (``llama 2`` finds ``Llama-2``).  Raises
-    :class:`PaperkgError` naming the candidates when nothing or more than one entity matches.
-    """
-    query = query.strip()
-    if query in graph.entities or (projection == "papers" and query in graph.papers):
-        return query
-    if query in graph.papers:
-        raise PaperkgError(f"{query!r} is a paper: the entities projection has no paper nodes")
-    key = name_key(query)
-    by_name = sorted(
-        e.id for e in graph.entities.values() if key and key == name_key(e.name)
-    ) or sorted(
-        e.id for e in graph.entities.values() if key and key in {name_key(a) for a in e.aliases}
-    )
-    if len(by_name) == 1:
-        return by_name[0]
-    if by_name:
-        raise PaperkgError(f"{query!r} names {len(by_name)} entities: {', '.join(by_name)}; "
-                           "give one of these ids instead")
-    names = {e.name: e.id for e in graph.entities.values()}
-    close = get_close_matches(query, list(names) + list(graph.entities), n=5, cutoff=0.6)
-    hint = f"; did you mean {', '.join(sorted(set(close)))}?" if close else ""
-    raise PaperkgError(f"no entity or paper {query!r} in the graph{hint}")
-
-
-def neighbourhood_view(
-    graph: KnowledgeGraph,
-    node: str,
-    hops: int = 2,
-    projection: Projection = "papers",
-    max_nodes: int = DEFAULT_MAX_NODES,
-) -> View:
-    """The nodes within ``hops`` edges (either direction) of ``node``: an id, name or alias."""
-    if hops < 0:
-        raise PaperkgError(f"--hops must be 0 or more, not {hops}")
-    g = base_graph(graph, projection)
-    centre = resolve_node(graph, node, projection)
-    near = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), centre, cutoff=hops)
-    label = g.nodes[centre]["label"]
-    plural = "hop" if hops == 1 else "hops"
-    title = f"{label}: neighbourhood of {hops} {plural}"
-    if projection == "entities":
-        title += " (entities)"
-    return _cut(induced(g, near), max_nodes, title, keep=[centre], centre=centre)
-
-
-# ---------------------------------------------------------------------------------------------
-# Tooltips: every value from the graph goes through esc()
-
-
-def esc(text: object) -> str:
-    """HTML-escape ``text`` (quotes included, so it is safe in attributes too)."""
-    return html.escape(str(text), quote=True)
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
-def safe_url(url: str) -> str | None:
-    """``url`` if it is an absolute http(s) URL, else None (no ``javascript:``, no ``data:``)."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return url.strip()
-    return None
-
-
-_WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
-
-
-def external_links(external_ids: dict[str, str]) -> list[tuple[str, str | None, str]]:
-    """``(label, url or None, shown text)`` for each external id, in key order."""
-    links = []
-    for key, value in sorted(external_ids.items()):
-        if key == "wikidata" and _WIKIDATA_ID.fullmatch(value):
-            links.append(("Wikidata", f"https://www.wikidata.org/wiki/{value}", value))
-        elif key == "huggingface" and not safe_url(value):
-            url = f"https://huggingface.co/{quote(value.strip(), safe='/-_.')}"
-            links.append(("Hugging Face", url, value))
-        else:
-            links.append((key.replace("_", " ").capitalize() if key != "huggingface"
-                          else "Hugging Face", safe_url(value), value))
-    return links
-
-
-def _link(label: str, url: str | None, text: str) -> str:
-    if url is None:
-        return f"{esc(label)}: {esc(text)}"
-    return (f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer" '
-            f'title="{esc(text)}">{esc(label)}</a>')
-
-
-def _sentences(evidence: Iterable[Evidence], limit: int = MAX_SENTENCES) -> list[Evidence]:
-    seen: set[str] = set()
-    chosen = []
-    for ev in evidence:
-        text = " ".join(ev.sentence_text.split())
-        if text and text not in seen:
-            seen.add(text)
-            chosen.append(ev)
-            if len(chosen) == limit:
-                break
-    return chosen
-
-
-def _quotes(evidence: Iterable[Evidence]) -> str:
-    return "".join(
-        f"<blockquote>{esc(_clip(ev.sentence_text, 320))} "
-        f"<span class=\"kind\">({esc(ev.paper_id)})</span></blockquote>"
-        for ev in _sentences(evidence)
-    )
-
-
-#: which relations' evidence is quoted first in an entity's tooltip
-_EVIDENCE_ORDER = {"based_on": 0, "trained_on": 0, "evaluated_on": 0, "uses_method": 0,
-                   "proposes": 1, "uses": 2}
-
-
-class _Index:
-    """Lookups the tooltips need, built once per page from the relations of the view's nodes."""
-
-    def __init__(self, graph: KnowledgeGraph, nodes: set[str]) -> None:
-        self.graph = graph
-        self.relation: dict[tuple[str, str, str], Relation] = {}
-        evidence: dict[str, list[tuple[int, Evidence]]] = defaultdict(list)
-        self.entity_count: Counter = Counter()
-        self.proposes: dict[str, list[str]] = defaultdict(list)
-        for rel in graph.relations:
-            if rel.subject not in nodes and rel.object not in nodes:
-                continue
-            self.relation[(rel.subject, rel.predicate, rel.object)] = rel
-            rank = _EVIDENCE_ORDER.get(rel.predicate, 3)
-            for ev in rel.evidence:
-                if rel.object in graph.entities:
-                    evidence[rel.object].append((rank, ev))
-                if rel.subject in graph.entities:
-                    evidence[rel.subject].append((rank, ev))
-            if rel.predicate in ("proposes", "uses"):
-                self.entity_count[rel.subject] += 1
-                if rel.predicate == "proposes" and rel.object in graph.entities:
-                    self.proposes[rel.subject].append(graph.entities[rel.object].name)
-        self.evidence = {n: [ev for _, ev in sorted(evs)] for n, evs in evidence.items()}
-
-    def label(self, node: str) -> str:
-        if node in self.graph.entities:
-            return self.graph.entities[node].name
-        paper = self.graph.papers.get(node)
-        return _clip(paper.title, 80) if paper is not None and paper.title else node
-
-
-def entity_tooltip(index: _Index, entity_id: str, degree: int) -> str:
-    """Escaped HTML: name, type, aliases, papers, external links, evidence sentences, id."""
-    e = index.graph.entities[entity_id]
-    parts = [f'<b class="name">{esc(e.name)}</b> <span class="kind">{esc(e.type)}</span>']
-    if e.aliases:
-        shown = ", ".join(esc(a) for a in e.aliases[:MAX_ALIASES])
-        more = len(e.aliases) - MAX_ALIASES
-        parts.append(f"<div>Also: {shown}{f' (+{more} more)' if more > 0 else ''}</div>")
-    line = f"{plural(e.paper_count, 'paper')}{MIDDOT}degree {degree}"
-    if e.proposed_by:
-        line += f"{MIDDOT}proposed in {esc(', '.join(e.proposed_by[:3]))}"
-        if len(e.proposed_by) > 3:
-            line += " \u2026"
-    parts.append(f"<div>{line}</div>")
-    for name, values in sorted(e.attributes.items()):
-        parts.append(f"<div>{esc(name)}: {esc(', '.join(values))}</div>")
-    links = external_links(e.external_ids)
-    if links:
-        parts.append("<div>" + MIDDOT.join(_link(*link) for link in links) + "</div>")
-    parts.append(_quotes(index.evidence.get(entity_id, ())))
-    parts.append(f'<div class="kind">{esc(entity_id)}</div>')
-    return "".join(parts)
-
-
-def paper_tooltip(index: _Index, paper_id: str, degree: int) -> str:
-    """Escaped HTML: title, year, venue, authors, entity counts, link, id."""
-    paper = index.graph.papers[paper_id]
-    facts = MIDDOT.join(["Paper"] + [esc(x) for x in (paper.year, paper.venue) if x])
-    title = esc(paper.title or paper_id)
-    parts = [f'<b class="name">{title}</b> <span class="kind">{facts}</span>']
-    if paper.authors:
-        authors = ", ".join(paper.authors[:4]) + (" et al." if len(paper.authors) > 4 else "")
-        parts.append(f"<div>{esc(authors)}</div>")
-    count = index.entity_count.get(paper_id, 0)
-    parts.append(f"<div>{plural(count, 'entity')}{MIDDOT}degree {degree}</div>")
-    if index.proposes.get(paper_id):
-        parts.append(f"<div>Proposes: {esc(', '.join(sorted(index.proposes[paper_id])))}</div>")
-    url = safe_url(paper.url) if paper.url else None
-    if url:
-        parts.append(f"<div>{_link('Open the paper', url, url)}</div>")
-    parts.append(f'<div class="kind">{esc(paper_id)}</div>')
-    return "".join(parts)
-
-
-def edge_tooltip(index: _Index, subject: str, predicate: str, obj: str, weight: int) -> str:
-    """Escaped HTML: subject, relation, object, support and evidence sentences."""
-    parts = [f"<b>{esc(index.label(subject))}</b> <span class=\"kind\">{esc(predicate)}</span> "
-             f"<b>{esc(index.label(obj))}</b>"]
-    rel = index.relation.get((subject, predicate, obj))
-    if predicate == CO_OCCURS_WITH:
-        parts.append(f"<div>{plural(weight, 'shared paper')}</div>")
-    else:
-        parts.append(f"<div>{plural(weight, 'supporting mention')}</div>")
-    if rel is not None:
-        parts.append(_quotes(rel.evidence))
-    return "".join(parts)
-
-
-# ---------------------------------------------------------------------------------------------
-# Rendering
-
-
-def _physics(n: int) -> dict:
-    """forceAtlas2 with a stabilisation budget that shrinks as the view grows.
-
-    Barnes-Hut costs ~50 ms per iteration at 5,000 nodes in headless Chromium on 2 cores, so
-    large views get fewer iterations and a coarser approximation (``theta``); the page switches
-    physics off once they are done (``bench/html_view.py`` measures the time to stable).
-    """
-    iterations = 1000 if n <= 200 else max(100, min(1000, 250_000 // n))
-    theta = 0.5 if n <= 500 else 1.0 if n <= 2000 else 1.5
-    return {
-        "enabled": True,
-        "solver": "forceAtlas2Based",
-        "forceAtlas2Based": {
-            "gravitationalConstant": -60,
-            "centralGravity": 0.012,
-            "springLength": 80,
-            "springConstant": 0.08,
-            "damping": 0.5,
-            "avoidOverlap": 0.2 if n <= 500 else 0.0,
-            "theta": theta,
-        },
-        "maxVelocity": 60,
-        "minVelocity": 1.5,
-        "timestep": 0.5,
-        "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": 20,
-                          "fit": True},
-    }
-
-
-def vis_options(n: int) -> dict:
-    """vis-network options for a view of ``n`` nodes (fixed seed: the same layout every time)."""
-    large = n > 800
-    return {
-        "autoResize": True,
-        "layout": {"randomSeed": 7, "improvedLayout": n <= 150},
-        "nodes": {
-            "borderWidth": 1,
-            "font": {"size": 12, "face": "system-ui, sans-serif"},
-            "scaling": {"min": 8, "max": 42, "label": {
-                "enabled": True, "min": 12, "max": 24, "drawThreshold": 5 if n <= 300 else 7,
-            }},
-        },
-        "edges": {
-            "smooth": False if large else {"type": "continuous", "roundness": 0.3},
-            "selectionWidth": 2,
-            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
-        },
-        "interaction": {
-            "hover": True,
-            "tooltipDelay": 150,
-            "multiselect": True,
-            "hideEdgesOnDrag": large,
-            "hideEdgesOnZoom": large,
-        },
-        "physics": _physics(n),
-    }
+_DATA = re.compile(r'<script type="application/gzip\+base64" id="paperkg-(data|texts)">'
+                   r"([A-Za-z0-9+/=]*)</script>")
 
 
 def plural(n: int, word: str) -> str:
@@ -509,108 +55,69 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
 
 
-def _summary(view: View) -> str:
-    g = view.graph
-    types = Counter(t for _, t in g.nodes(data="type"))
-    papers = types.pop("Paper", 0)
-    parts = [plural(papers, "paper")] if papers else []
-    parts += [plural(sum(types.values()), "entity"), plural(g.number_of_edges(), "edge")]
-    return ", ".join(parts) + ". Hover or click for details; scroll to zoom."
+def starting_min_papers(paper_counts: list[int], max_nodes: int) -> int:
+    """The smallest paper count that leaves at most ``max_nodes`` entities drawn (>= 1)."""
+    if max_nodes < 1:
+        raise ValueError(f"--max-nodes must be at least 1, not {max_nodes}")
+    counts = sorted(paper_counts, reverse=True)
+    if len(counts) <= max_nodes:
+        return 1
+    return max(1, counts[max_nodes] + 1)
 
 
-def truncation_note(view: View) -> str:
-    """The sentence that says how much of the graph the view leaves out ("" when nothing)."""
-    if not view.left_out_nodes:
-        return ""
-    kinds = ", ".join(
-        plural(n, t.lower())
-        for t, n in sorted(view.left_out_by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+def _styles(model: dict) -> dict:
+    types = {t: {"color": NODE_STYLES[t].color if t in NODE_STYLES else "#7f7f7f",
+                 "symbol": NODE_STYLES[t].symbol if t in NODE_STYLES else "\u25cf"}
+             for t in model["types"]}
+    relations = {r: {"color": RELATION_STYLES.get(r, OTHER_RELATION).color}
+                 for r in model["relations"]}
+    return {"types": types, "relations": relations}
+
+
+def encode_data(model: dict) -> str:
+    """gzip (no timestamp: same bytes every time) + base64 of the model's compact JSON."""
+    raw = json.dumps(model, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def split_texts(model: dict) -> tuple[dict, dict]:
+    """The model without its long texts (drawn first), and those texts (read after)."""
+    papers = dict(model["papers"])
+    edges = dict(model["edges"])
+    texts = {"abstract": papers.pop("abstract"), "authors": papers.pop("authors"),
+             "mentions": papers.pop("mentions"), "evidence": edges.pop("evidence")}
+    return {**model, "papers": papers, "edges": edges}, texts
+
+
+def render_page(model: dict, max_nodes: int = DEFAULT_MAX_NODES, centre: str | None = None,
+                note: str = "") -> str:
+    """The complete page for ``model`` (:func:`kg.export.html_data.page_model`)."""
+    model = {**model, "styles": _styles(model), "centre": centre, "forcedLabels": FORCED_LABELS,
+             "minPapers": starting_min_papers([len(p) for p in model["entities"]["papers"]],
+                                              max_nodes)}
+    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                      keep_trailing_newline=True)
+    vendored = "\n".join((VENDOR_DIR / name).read_text(encoding="utf-8") for name in VENDORED)
+    script = "\n".join((TEMPLATE_DIR / name).read_text(encoding="utf-8") for name in SCRIPTS)
+    n_entities, n_papers = len(model["entities"]["id"]), len(model["papers"]["id"])
+    summary = (f"{plural(n_entities, 'entity')} from {plural(n_papers, 'paper')}. "
+               "Click an entity for its papers; search finds entities and papers.")
+    core, texts = split_texts(model)
+    page = env.get_template("graph.html").render(
+        title=model["title"], summary=summary, note=note, vendored=vendored, script=script,
+        data=encode_data(core), texts=encode_data(texts),
     )
-    return (
-        f"Showing the {view.graph.number_of_nodes():,} best-connected of {view.total_nodes:,} "
-        f"nodes: {view.left_out_nodes:,} nodes ({kinds}) and {view.left_out_edges:,} edges are "
-        "left out. Raise --max-nodes to see more."
-    )
-
-
-def _legend(view: View) -> tuple[list[dict], list[dict]]:
-    g = view.graph
-    type_counts = Counter(t for _, t in g.nodes(data="type"))
-    types = [
-        {"name": t, "color": s.color, "symbol": s.symbol, "count": f"{type_counts[t]:,}"}
-        for t, s in NODE_STYLES.items() if type_counts[t]
-    ]
-    rel_counts = Counter(r for _, _, r in g.edges(data="relation"))
-    names = [r for r in RELATION_STYLES if rel_counts[r]] + sorted(
-        r for r in rel_counts if r not in RELATION_STYLES
-    )
-    relations = []
-    for name in names:
-        style = RELATION_STYLES.get(name, _OTHER_RELATION)
-        relations.append({
-            "name": name, "color": style.color, "legend_width": max(style.width, 1.5),
-            "dasharray": " ".join(map(str, style.dashes)), "count": f"{rel_counts[name]:,}",
-        })
-    return types, relations
-
-
-def _network(graph: KnowledgeGraph, view: View) -> Network:
-    """A pyvis Network holding the view's nodes and edges, styled, with escaped tooltips."""
-    g = view.graph
-    index = _Index(graph, set(g))
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line",
-                  heading=view.title)
-    net.templateEnv = Environment(
-        loader=ChoiceLoader([FileSystemLoader(TEMPLATE_DIR), FileSystemLoader(PYVIS_TEMPLATE_DIR)]),
-        autoescape=True,
-        keep_trailing_newline=True,
-    )
-    net.path = "graph.html"
-    for node, data in g.nodes(data=True):
-        kind = data["type"]
-        style = NODE_STYLES.get(kind, NODE_STYLES["Paper"])
-        degree = view.degree[node]
-        if kind == "Paper":
-            title = paper_tooltip(index, node, degree)
-            label = _clip(data.get("label") or node, 40)
-            haystack = [node, data.get("label") or ""]
-        else:
-            title = entity_tooltip(index, node, degree)
-            label = data["label"]
-            haystack = [node, label, *data.get("aliases", ())]
-        extra = {"borderWidth": 3} if node == view.centre else {}
-        net.add_node(
-            node, label=label, shape=style.shape, color=style.color, title=title, value=degree,
-            kind=kind, search="\n".join(haystack).lower(), **extra,
-        )
-    for i, (subject, obj, data) in enumerate(g.edges(data=True)):
-        relation = data["relation"]
-        style = RELATION_STYLES.get(relation, _OTHER_RELATION)
-        weight = data.get("weight", 1)
-        net.add_edge(
-            subject, obj, id=f"e{i}", relation=relation,
-            title=edge_tooltip(index, subject, relation, obj, weight),
-            color=style.color, width=style.width + 0.5 * min(max(weight - 1, 0), 6),
-            dashes=list(style.dashes) if style.dashes else False,
-            arrows={"to": {"enabled": style.arrow, "scaleFactor": 0.5}},
-        )
-    net.options = vis_options(g.number_of_nodes())
-    types, relations = _legend(view)
-    net.templateEnv.globals["paperkg"] = {
-        "title": view.title,
-        "centre": view.centre,
-        "summary": _summary(view),
-        "note": truncation_note(view),
-        "types": types,
-        "relations": relations,
-    }
-    return net
+    return page if page.endswith("\n") else page + "\n"
 
 
 def render_html(graph: KnowledgeGraph, view: View) -> str:
-    """The complete, self-contained HTML page of ``view``."""
-    page = _network(graph, view).generate_html(name="graph.html")
-    return page if page.endswith("\n") else page + "\n"
+    """The page of a view: its entities (all of their papers), opened on its centre if any."""
+    entities = [n for n in view.graph if n in graph.entities]
+    if view.centre in graph.papers:
+        entities = sorted(set(entities) | {e for e, ent in graph.entities.items()
+                                           if view.centre in ent.papers})
+    model = page_model(graph, entities, view.title, all_papers=False)
+    return render_page(model, max_nodes=max(len(entities), 1), centre=view.centre)
 
 
 def write_view(graph: KnowledgeGraph, view: View, path: Path) -> None:
@@ -619,17 +126,19 @@ def write_view(graph: KnowledgeGraph, view: View, path: Path) -> None:
 
 
 def write(graph: KnowledgeGraph, out_dir: Path, options: ExportOptions) -> None:
-    """Exporter: ``graph.html``, the whole graph (top ``options.max_nodes`` nodes)."""
-    view = graph_view(graph, max_nodes=options.max_nodes)
-    write_view(graph, view, out_dir / "graph.html")
+    """Exporter: ``graph.html``, every entity and paper of the build."""
+    model = page_model(graph, graph.entities, "paperkg graph")
+    page = render_page(model, max_nodes=options.max_nodes)
+    (out_dir / "graph.html").write_text(page, encoding="utf-8", newline="\n")
 
 
-def page_data(page: str) -> dict[str, list[dict]]:
-    """The node and edge records embedded in a page written by :func:`render_html` (for tests)."""
-    found = {}
-    for name in ("nodeData", "edgeData"):
-        match = re.search(rf"var {name} = (\[.*?\]);\n", page, re.S)
-        if match is None:
-            raise ValueError(f"no {name} in the page")
-        found[name] = json.loads(match.group(1))
-    return {"nodes": found["nodeData"], "edges": found["edgeData"]}
+def page_data(page: str) -> dict:
+    """The data embedded in a page written by :func:`render_page` (for tests and tools)."""
+    found = {name: json.loads(gzip.decompress(base64.b64decode(blob)).decode("utf-8"))
+             for name, blob in _DATA.findall(page)}
+    if set(found) != {"data", "texts"}:
+        raise ValueError("no paperkg data in the page")
+    model, texts = found["data"], found["texts"]
+    model["edges"]["evidence"] = texts.pop("evidence")
+    model["papers"].update(texts)
+    return model
