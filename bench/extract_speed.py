@@ -3,7 +3,7 @@
 Usage: python bench/extract_speed.py [--repeat 10] [--shared DIR]
 
 Prints papers/s of ``extract`` (one pass, ``nlp.pipe``), of the whole two-pass corpus extraction
-(``extract_corpus``: names learned in one paper are looked for in all), of spaCy's own English
+(``kg.corpus.extract_all``: names learned in one paper are looked for in all), of spaCy's own English
 tokenizer for comparison, and of each pipeline component on its own; then the time to find the
 learned names in a paper when a corpus has taught 100 to 50,000 of them (a real corpus teaches
 about one per paper), with :class:`~extractors.learning.NameIndex` and with one regular
@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from extractors import build_nlp, extract  # noqa: E402
-from extractors.learning import NameIndex, extract_corpus  # noqa: E402
+from extractors.learning import NameIndex  # noqa: E402
+from kg.corpus import extract_all  # noqa: E402
 from kg.model import Paper  # noqa: E402
 
 
@@ -56,8 +57,8 @@ def main() -> None:
     list(extract(papers, nlp))
     print(f"extract (one pass)           {rate(len(papers), time.process_time() - started)}")
     started = time.process_time()
-    extract_corpus(papers, nlp)
-    print(f"extract_corpus (two passes)  {rate(len(papers), time.process_time() - started)}")
+    extract_all(papers, nlp)
+    print(f"extract_all (two passes)     {rate(len(papers), time.process_time() - started)}")
 
     texts = [p.text for p in papers]
     english = spacy.blank("en")

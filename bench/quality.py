@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from extractors import build_nlp  # noqa: E402
-from extractors.learning import extract_corpus  # noqa: E402
 from extractors.normalize import name_key  # noqa: E402
+from kg.corpus import extract_all  # noqa: E402
 from kg.evaluation import (  # noqa: E402
     Counts,
     Scores,
@@ -110,14 +110,14 @@ def main() -> None:
 
     papers = list(read_papers([data / "corpus" / "medical-ai-dev.jsonl"]))
     started = time.perf_counter()
-    extractions = extract_corpus(papers, nlp)
+    extractions = extract_all(papers, nlp)
     seconds = time.perf_counter() - started
     pred = {x.paper.id: x.to_json() for x in extractions}
 
     title_to_id = {name_key(p.title): p.id for p in papers}
     listing = list(read_papers([data / "corpus" / "medical-ai-dev.listing.txt"]))
     pred_listing = {}
-    for x in extract_corpus(listing, nlp):
+    for x in extract_all(listing, nlp):
         record = x.to_json()
         record["id"] = title_to_id.get(name_key(x.paper.title), record["id"])
         pred_listing[record["id"]] = record
