@@ -2,12 +2,12 @@
 
 Usage: python bench/extract_speed.py [--repeat 10] [--shared DIR]
 
-Prints papers/s of ``extract`` (one pass, ``nlp.pipe``), of the whole two-pass corpus extraction
-(``kg.corpus.extract_all``: names learned in one paper are looked for in all), of spaCy's own English
-tokenizer for comparison, and of each pipeline component on its own; then the time to find the
-learned names in a paper when a corpus has taught 100 to 50,000 of them (a real corpus teaches
-about one per paper), with :class:`~extractors.learning.NameIndex` and with one regular
-expression of all names.  Times are CPU time of this
+Prints papers/s of ``extract`` (one pass, ``nlp.pipe``), of the whole two-pass corpus
+extraction (``kg.corpus.extract_all``: names learned in one paper are looked for in all), of
+spaCy's own English tokenizer for comparison, and of each pipeline component on its own; then the
+time to find the learned names in a paper when a corpus has taught 100 to 50,000 of them (a real
+corpus teaches about one per paper), with :class:`~extractors.learning.NameIndex` and with one
+regular expression of all names.  Times are CPU time of this
 process (``time.process_time``), so that other work on the machine skews them less.
 """
 
