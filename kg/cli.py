@@ -30,6 +30,19 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def os_error_line(exc: OSError) -> str:
+    """``FILE: problem`` for a file-system fault (disk full, read-only, permissions …)."""
+    import errno
+
+    problem = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno == errno.ENOSPC:
+        problem += " (nothing of the previous output was changed)"
+    where = "" if exc.filename is None else str(exc.filename)
+    if exc.filename2 is not None:
+        where = f"{where} -> {exc.filename2}"
+    return f"{where}: {problem}" if where else problem
+
+
 def reports_errors(func: F) -> F:
     """Turn a :class:`PaperkgError` into ``error: <message>`` on stderr and exit code 1."""
 
@@ -41,6 +54,10 @@ def reports_errors(func: F) -> F:
             # The message holds file names and record text: escape it, never parse it as markup.
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
                               markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:  # a fault of the machine: disk full, read-only, permissions …
+            err_console.print(f"[bold red]error:[/] {escape(os_error_line(exc))}",
+                              highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -114,6 +131,11 @@ def build(
     max_nodes: Annotated[
         int, typer.Option("--max-nodes", help="Largest HTML view (top entities by degree).")
     ] = 1500,
+    csv_raw: Annotated[
+        bool, typer.Option("--csv-raw", help="Keep entities.csv/relations.csv cells that start "
+                           "with = + - @ as they are (default: a leading ' so spreadsheets do "
+                           "not run them as formulas).")
+    ] = False,
     store: Annotated[
         Path | None, typer.Option("--store", help="Keep the graph in this on-disk Oxigraph store "
                                   "and add only the papers it does not have yet.",
@@ -157,7 +179,8 @@ def build(
         on_error=_check_on_error(on_error),
         columns=_columns(columns),
         patterns=patterns,
-        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes),
+        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes,
+                             csv_neutralise=not csv_raw),
         engine=EngineOptions(engine=engine, workers=workers, scheduler=scheduler).check(),
     )
     paths = [str(p) for p in inputs or []]
@@ -201,6 +224,9 @@ def export_command(
     max_nodes: Annotated[
         int, typer.Option("--max-nodes", help="Largest HTML view (top entities by degree).")
     ] = 1500,
+    csv_raw: Annotated[
+        bool, typer.Option("--csv-raw", help="Keep formula-like CSV cells as they are.")
+    ] = False,
 ) -> None:
     """Write every output file of a store's graph (the files `paperkg build` writes).
 
@@ -214,7 +240,8 @@ def export_command(
     from kg.pipeline import BuildOptions
     from kg.store import export_store
 
-    options = BuildOptions(patterns=patterns, export=ExportOptions(max_nodes=max_nodes))
+    options = BuildOptions(patterns=patterns, export=ExportOptions(max_nodes=max_nodes,
+                                                                   csv_neutralise=not csv_raw))
     started = time.perf_counter()
     with progress_bar() as progress:
         progress.add_task("reading the store and writing outputs", total=None)

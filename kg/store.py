@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.atomic import staged_directory
+from kg.atomic import reclaim_stale, staged_directory
 from kg.errors import PaperkgError
 from kg.graph.rdf import (
     check_base_iri,
@@ -610,6 +610,7 @@ def _write_store(store_dir: Path, records: Iterable[Record], graph: KnowledgeGra
                  meta: StoreMeta, base_iri: str) -> int:
     """Write a complete store beside ``store_dir`` and put it in place; return its triples."""
     store_dir.parent.mkdir(parents=True, exist_ok=True)
+    reclaim_stale(store_dir.parent, f".{store_dir.name}.new-")  # left by killed builds
     tmp = store_dir.parent / f".{store_dir.name}.new-{os.getpid()}-{time.time_ns()}"
     tmp.mkdir()  # (not mkdtemp: the store gets the usual permissions)
     try:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from kg.engines.worker import Keep, PatternSpec, Result, extract_partition, forget_names
 from kg.errors import PaperkgError
+from kg.lifetime import bind_to_parent
 from kg.model import Paper, PaperExtraction
 
 if TYPE_CHECKING:
@@ -105,7 +106,10 @@ class LocalRunner:
 
             # spawn: a fresh interpreter per worker (forking a process with threads is unsafe)
             context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(workers, mp_context=context)
+            # workers exit when the build does, whatever signal ended it (kill -9 included)
+            self.pool = ProcessPoolExecutor(workers, mp_context=context,
+                                            initializer=bind_to_parent,
+                                            initargs=(0.5, False))
             self._bounded = _Bounded(self._submit, lambda f: f.result(), 2 * workers)
 
     def _submit(self, task: Task):

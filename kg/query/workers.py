@@ -5,14 +5,13 @@ once and answers one query at a time.  It runs under an address-space limit
 (``RLIMIT_AS``), so a query that needs more memory fails inside the worker (a ``MemoryError`` or
 an aborted allocation) instead of growing without bound; the parent kills it after a wall-clock
 ``timeout``; its answer is serialised within ``max_bytes``; and it dies with the server
-(``PR_SET_PDEATHSIG`` on Linux, and a read on the pipe that ends when the parent is gone).  A
+(:func:`kg.lifetime.bind_to_parent`).  A
 worker that dies or is killed is replaced in the background; the request gets ``500`` (crash,
 memory) or ``503`` (time-out) with a message saying which.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import queue
 import resource
@@ -25,6 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from kg.errors import PaperkgError
+from kg.lifetime import bind_to_parent
 from kg.query.sparql import QueryError, QueryRefused, execute, read_store, serialize_capped
 
 #: Default address-space limit of one worker, in MiB.
@@ -39,30 +39,6 @@ class QueryCrashed(PaperkgError):
     """A query killed its worker (a crash or the memory limit); the worker was replaced."""
 
 
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent exits (no-op elsewhere)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def exit_with_parent(interval: float = 0.5) -> None:
-    """Exit (from a daemon thread) as soon as the parent process is gone, even mid-query."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(interval)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def limit_memory(megabytes: int) -> None:
     """Cap this process's address space at ``megabytes`` MiB (0: no cap)."""
     if megabytes > 0:
@@ -72,8 +48,7 @@ def limit_memory(megabytes: int) -> None:
 
 def _worker_main(inbox: Connection, outbox: Connection, path: str, memory_mb: int) -> None:
     """Load the graph once, then answer ``(query, select_fmt, graph_fmt, max_rows, max_bytes)``."""
-    die_with_parent()
-    exit_with_parent()
+    bind_to_parent()
     limit_memory(memory_mb)
     try:
         store = read_store(Path(path))
@@ -216,13 +191,12 @@ class QueryPool:
     def run(self, query: str, select_fmt: str, graph_fmt: str, max_rows: int,
             max_bytes: int) -> tuple:
         """``(status, ...)`` from a worker; :class:`QueryTimeout` or :class:`QueryCrashed`."""
-        started = time.monotonic()
-        try:
-            worker = self.idle.get(timeout=self.timeout)
+        try:  # waiting for a worker and running are timed apart: a query that waited is not
+            worker = self.idle.get(timeout=self.timeout)  # killed before it had its time
         except queue.Empty:
             raise QueryTimeout(f"every query worker stayed busy for {self.timeout:g} s; "
                                f"try again later") from None
-        remaining = max(0.0, self.timeout - (time.monotonic() - started))
+        remaining = self.timeout
         try:
             worker.outbox.send((query, select_fmt, graph_fmt, max_rows, max_bytes))
             if worker.inbox.poll(remaining):
