@@ -42,8 +42,11 @@ def csv_line(fields: Iterable[str]) -> str:
     return ",".join(csv_field(f) for f in fields) + "\n"
 
 
-def write_csv(path: Path, rows: Iterable[Iterable[str]]) -> None:
-    """Write rows of text fields as a UTF-8 CSV file with ``\\n`` line ends."""
+def write_csv(path: Path, rows: Iterable[Iterable[str]], neutralise: bool = False) -> None:
+    """Write rows of text fields as a UTF-8 CSV file with ``\\n`` line ends (cells a spreadsheet
+    would run as formulas neutralised when ``neutralise``)."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         for row in rows:
+            if neutralise:
+                row = [neutralise_formula(f) for f in row]
             fh.write(csv_line(row))
