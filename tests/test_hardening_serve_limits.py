@@ -70,8 +70,11 @@ def one_line(status: int, body: bytes, expected: int, *words: str) -> str:
 
 @pytest.fixture(scope="module")
 def running(demo_build):
+    """One endpoint with small limits for every test here (starting one costs seconds)."""
     _, out = demo_build
-    endpoint = start(out)
+    endpoint = start(out, worker_memory_mb=400, timeout=60.0, max_response_bytes=20_000,
+                     idle_timeout=1.0, request_timeout=1.5, write_timeout=1.0,
+                     max_connections=8)
     yield endpoint
     endpoint.stop()
 
@@ -137,42 +140,36 @@ def test_paperkg_query_refuses_the_same_with_one_line(demo_build):
 # --------------------------------------------------------------------------- workers
 
 
-def test_a_query_over_the_memory_limit_is_a_500_and_the_worker_is_replaced(demo_build):
-    _, out = demo_build
-    endpoint = start(out, worker_memory_mb=400, timeout=60.0)
-    try:
-        pids = {p.pid for p in psutil.Process().children()}
-        status, _, body = post(endpoint, PRODUCT)
-        one_line(status, body, 500, "memory limit")
-        assert "did not finish" not in body.decode()
-        deadline = time.monotonic() + 60
-        while endpoint.pool.replaced < 1 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        status, _, body = post(endpoint, "ASK {}")
-        assert status == 200
-        assert {p.pid for p in psutil.Process().children()} != pids
-    finally:
-        endpoint.stop()
+def wait_replaced(endpoint, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while endpoint.pool.replaced < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert endpoint.pool.replaced >= count
 
 
-def test_a_crash_is_a_500_never_a_timeout(demo_build):
-    _, out = demo_build
-    endpoint = start(out, workers=1, timeout=60.0)
-    try:
-        worker = psutil.Process().children()[-1]
-        killer = threading.Timer(1.0, os.kill, (worker.pid, signal.SIGSEGV))
-        killer.start()
-        status, _, body = post(endpoint, SLOW)
-        one_line(status, body, 500, "crashed its worker (SIGSEGV)", "replaced")
-        deadline = time.monotonic() + 60
-        while True:  # the one worker is replaced: the endpoint answers again
-            status, _, _ = post(endpoint, "ASK {}")
-            if status == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.3)
-        assert status == 200
-    finally:
-        endpoint.stop()
+def test_a_query_over_the_memory_limit_is_a_500_and_the_worker_is_replaced(running):
+    before = running.pool.replaced
+    status, _, body = post(running, PRODUCT)
+    one_line(status, body, 500, "memory limit")
+    assert "did not finish" not in body.decode()
+    wait_replaced(running, before + 1)
+    status, _, body = post(running, "ASK {}")
+    assert status == 200
+
+
+def test_a_crash_is_a_500_never_a_timeout(running):
+    """A worker killed by SIGSEGV mid-query: 500 naming the signal; a worker that died idle is
+    replaced before a query is given to it."""
+    before = running.pool.replaced
+    workers = [p for p in psutil.Process().children() if "kg.query.workers" in p.cmdline()]
+    killers = [threading.Timer(1.0, os.kill, (w.pid, signal.SIGSEGV)) for w in workers]
+    for k in killers:
+        k.start()
+    status, _, body = post(running, SLOW)
+    one_line(status, body, 500, "crashed its worker (SIGSEGV)", "replaced")
+    status, _, _ = post(running, "ASK {}")  # never given to the dead idle worker
+    assert status == 200
+    wait_replaced(running, before + len(workers))
 
 
 def test_workers_die_with_the_server(demo_build):
@@ -195,24 +192,20 @@ def test_workers_die_with_the_server(demo_build):
 # --------------------------------------------------------------------------- answers
 
 
-def test_answers_are_cut_in_bytes_and_stay_valid(demo_build):
-    _, out = demo_build
-    endpoint = start(out, max_response_bytes=20_000)
-    try:
-        status, headers, body = post(endpoint, ALL)
-        assert status == 200 and len(body) <= 20_000
-        assert headers["X-Paperkg-Truncated"] == "true"
-        assert headers["X-Paperkg-Truncated-Bytes"] == "20000"
-        assert 0 < len(json.loads(body)["results"]["bindings"]) < 10_000
-        status, headers, body = post(endpoint, "CONSTRUCT WHERE { ?s ?p ?o }",
-                                     "application/n-triples")
-        assert status == 200 and headers["X-Paperkg-Truncated-Bytes"] == "20000"
-        assert body.decode().rstrip().splitlines()[-1].startswith("# paperkg: answer cut at")
-        import pyoxigraph as ox
+def test_answers_are_cut_in_bytes_and_stay_valid(running):
+    endpoint = running
+    status, headers, body = post(endpoint, ALL)
+    assert status == 200 and len(body) <= 20_000
+    assert headers["X-Paperkg-Truncated"] == "true"
+    assert headers["X-Paperkg-Truncated-Bytes"] == "20000"
+    assert 0 < len(json.loads(body)["results"]["bindings"]) < 10_000
+    status, headers, body = post(endpoint, "CONSTRUCT WHERE { ?s ?p ?o }",
+                                 "application/n-triples")
+    assert status == 200 and headers["X-Paperkg-Truncated-Bytes"] == "20000"
+    assert body.decode().rstrip().splitlines()[-1].startswith("# paperkg: answer cut at")
+    import pyoxigraph as ox
 
-        assert list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-    finally:
-        endpoint.stop()
+    assert list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
 
 
 # --------------------------------------------------------------------------- clients
@@ -240,50 +233,42 @@ def closed_within(sock: socket.socket, seconds: float, trickle: bytes = b"") -> 
     return float("inf")
 
 
-def test_idle_trickling_and_excess_connections_are_dropped(demo_build, capfd):
-    _, out = demo_build
-    endpoint = start(out, idle_timeout=1.0, request_timeout=1.5, max_connections=8)
-    try:
-        idle = socket.create_connection(address(endpoint))
-        assert closed_within(idle, 10) < 5
-        trickler = socket.create_connection(address(endpoint))
-        slow = b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 500
-        assert closed_within(trickler, 10, slow) < 5  # 1 byte per 0.2 s never completes
-        held = [socket.create_connection(address(endpoint)) for _ in range(8)]
-        time.sleep(0.3)
-        extra = socket.create_connection(address(endpoint))
-        extra.settimeout(5)
-        assert b"503" in extra.recv(4096).split(b"\r\n")[0]
-        for s in [*held, extra, idle, trickler]:
-            s.close()
-        time.sleep(1.5)
-        status, _, _ = post(endpoint, "ASK {}")
-        assert status == 200
-    finally:
-        endpoint.stop()
+def test_idle_trickling_and_excess_connections_are_dropped(running, capfd):
+    endpoint = running
+    idle = socket.create_connection(address(endpoint))
+    assert closed_within(idle, 10) < 5
+    trickler = socket.create_connection(address(endpoint))
+    slow = b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 500
+    assert closed_within(trickler, 10, slow) < 5  # 1 byte per 0.2 s never completes
+    held = [socket.create_connection(address(endpoint)) for _ in range(8)]
+    time.sleep(0.3)
+    extra = socket.create_connection(address(endpoint))
+    extra.settimeout(5)
+    assert b"503" in extra.recv(4096).split(b"\r\n")[0]
+    for s in [*held, extra, idle, trickler]:
+        s.close()
+    time.sleep(1.5)
+    status, _, _ = post(endpoint, "ASK {}")
+    assert status == 200
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_clients_that_never_read_are_dropped_quietly(demo_build, capfd):
-    _, out = demo_build
-    endpoint = start(out, write_timeout=1.0)
-    try:
-        body = urllib.parse.urlencode({"query": ALL}).encode()
-        socks = []
-        for _ in range(6):
-            sock = socket.create_connection(address(endpoint))
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
-            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
-                         b"x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(body), body))
-            socks.append(sock)
-        time.sleep(4)  # the answers are written until the write time-out gives up on them
-        assert endpoint.server._held == 0
-        for sock in socks:
-            sock.close()
-        status, _, _ = post(endpoint, "ASK {}")
-        assert status == 200
-    finally:
-        endpoint.stop()
+def test_clients_that_never_read_are_dropped_quietly(running, capfd):
+    endpoint = running
+    body = urllib.parse.urlencode({"query": ALL}).encode()
+    socks = []
+    for _ in range(6):
+        sock = socket.create_connection(address(endpoint))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/"
+                     b"x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(body), body))
+        socks.append(sock)
+    time.sleep(4)  # the answers are written until the write time-out gives up on them
+    assert endpoint.server._held == 0
+    for sock in socks:
+        sock.close()
+    status, _, _ = post(endpoint, "ASK {}")
+    assert status == 200
     err = capfd.readouterr().err
     assert "Traceback" not in err and "BrokenPipeError" not in err

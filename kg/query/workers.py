@@ -191,11 +191,7 @@ class QueryPool:
     def run(self, query: str, select_fmt: str, graph_fmt: str, max_rows: int,
             max_bytes: int) -> tuple:
         """``(status, ...)`` from a worker; :class:`QueryTimeout` or :class:`QueryCrashed`."""
-        try:  # waiting for a worker and running are timed apart: a query that waited is not
-            worker = self.idle.get(timeout=self.timeout)  # killed before it had its time
-        except queue.Empty:
-            raise QueryTimeout(f"every query worker stayed busy for {self.timeout:g} s; "
-                               f"try again later") from None
+        worker = self._idle_worker()
         remaining = self.timeout
         try:
             worker.outbox.send((query, select_fmt, graph_fmt, max_rows, max_bytes))
@@ -220,6 +216,20 @@ class QueryPool:
         self._discard(worker)
         self._replace()
         raise QueryTimeout(f"the query did not finish within {self.timeout:g} s and was stopped")
+
+    def _idle_worker(self) -> _Worker:
+        """A live idle worker; one that died while idle (killed from outside) is replaced."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:  # waiting for a worker and running are timed apart: a query that waited is
+                worker = self.idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:  # not killed before it had its time
+                raise QueryTimeout(f"every query worker stayed busy for {self.timeout:g} s; "
+                                   f"try again later") from None
+            if worker.process.poll() is None:
+                return worker
+            self._discard(worker)
+            self._replace()
 
     def _replace(self) -> None:
         self._wanted.put(True)
