@@ -181,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             params = parse_qs(url.query, keep_blank_values=True)
             self._protocol(params, None)
             return
-        self._static(unquote(url.path), head_only)
+        self._static(unquote(url.path), head_only, url.path)
 
     def do_POST(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
@@ -353,7 +353,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---------------------------------------------------------------- files
 
-    def _static(self, path: str, head_only: bool) -> None:
+    def _static(self, path: str, head_only: bool, raw_path: str = "") -> None:
         root = self.server.root
         if path in ("", "/"):
             if (root / "graph.html").is_file():
@@ -371,7 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             found = False
         if not found or any(p.startswith(".") for p in parts):
-            self._describe(path, head_only)
+            self._describe(raw_path or path, head_only)  # an IRI keeps its %-escapes
             return
         content_type = STATIC_TYPES.get(target.suffix.lower(), "application/octet-stream")
         try:  # a file removed or made unreadable since (a new build swapped in)

@@ -187,11 +187,12 @@ def service_description(endpoint_url: str, triples: int) -> list[ox.Triple]:
 
 
 def describe_page(iri: str, rows: list[tuple[str, str, bool]]) -> str:
-    """A small HTML page of ``(property, value, value is an IRI)`` rows, every text escaped."""
+    """A small HTML page of ``(property, value, value is an IRI)`` rows, every text escaped;
+    only ``http(s)`` IRIs become links."""
     items = []
     for prop, value, is_iri in rows:
         shown = html.escape(value)
-        if is_iri:
+        if is_iri and value.startswith(("http://", "https://")):
             shown = f'<a href="{html.escape(value, quote=True)}">{shown}</a>'
         items.append(f"<tr><td>{html.escape(prop)}</td><td>{shown}</td></tr>")
     title = html.escape(iri)
