@@ -133,8 +133,11 @@ def test_a_paper_path_is_described_by_content_negotiation(endpoint, demo_build):
     page = body.decode()
     assert iri in page and "<script" not in page.lower()
     HTMLParser().feed(page)
-    status, _, _ = http(base + "/paper/no-such-paper", {"Accept": "text/turtle"})
-    assert status == 404
+    for accept in ("text/turtle", "application/ld+json", "application/rdf+xml", "text/html"):
+        status, _, body = http(base + "/paper/no-such-paper", {"Accept": accept})
+        assert status == 404 and body.startswith(b"error: "), accept
+    status, _, _ = http(base + "/model/x%3E%20%7D%20%3Cy", {"Accept": "text/turtle"})
+    assert status == 404  # no IRI: never spliced into a query
 
 
 def test_description_page_escapes_hostile_text(tmp_path):

@@ -331,24 +331,29 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_ACCEPTABLE, f"a description can be sent as text/html, "
                         f"{offered('graph')}", head_only, {"Vary": "Accept"})
             return
-        fmt = negotiate(accept, None)[1]
-        try:
-            reply = self.server.pool.run(query, "json", fmt, self.server.config.max_rows,
+        try:  # N-Triples from the worker: an empty answer is plainly empty (404)
+            reply = self.server.pool.run(query, "json", "ntriples", self.server.config.max_rows,
                                          self.server.config.max_response_bytes)
         except (QueryTimeout, QueryCrashed) as exc:
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), head_only)
             return
-        if reply[0] != "ok" or not reply[2].strip() or reply[2].strip() == b"[]" or (
-                wants_html and not json.loads(reply[2])["results"]["bindings"]):
+        body = reply[2] if reply[0] == "ok" else b""
+        if wants_html and body:
+            bindings = json.loads(body)["results"]["bindings"]
+            rows = [(compact_iri(b["p"]["value"], VOCAB_PREFIXES), b["o"]["value"],
+                     b["o"]["type"] == "uri") for b in bindings]
+            body = describe_page(iri, rows).encode("utf-8") if rows else b""
+            ctype = "text/html; charset=utf-8"
+        elif body.strip():
+            fmt = negotiate(accept, None)[1]
+            triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+            body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=VOCAB_PREFIXES) \
+                or b""
+            ctype = CONTENT_TYPES[fmt]
+        if not body.strip():
             self._error(HTTPStatus.NOT_FOUND, f"no such file or resource: {path}", head_only,
                         {"Vary": "Accept"})
             return
-        body, ctype = reply[2], CONTENT_TYPES[reply[1]]
-        if wants_html:
-            rows = [(compact_iri(b["p"]["value"], VOCAB_PREFIXES), b["o"]["value"],
-                     b["o"]["type"] == "uri")
-                    for b in json.loads(body)["results"]["bindings"]]
-            body, ctype = describe_page(iri, rows).encode("utf-8"), "text/html; charset=utf-8"
         self._send(HTTPStatus.OK, body, ctype, {"Vary": "Accept"}, head_only)
 
     # ---------------------------------------------------------------- files

@@ -122,7 +122,9 @@ class _Worker:
             ready = self.inbox.poll(timeout)
             status, value = self.inbox.recv() if ready else ("error", None)
         except (EOFError, OSError):
-            status, value = "error", "the query worker stopped while loading the graph"
+            status, value = "error", (f"the query worker stopped while loading the graph "
+                                      f"({_signal_name(self.process.poll())}; a graph that "
+                                      f"needs more memory needs a larger --worker-memory)")
         if status != "ready":
             self.kill()
             raise PaperkgError(value or f"the query worker did not load the graph within "
