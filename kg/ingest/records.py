@@ -181,14 +181,6 @@ def clean_text(value: str) -> str:
     return _SURROGATE.sub("\ufffd", NONCHARACTERS.sub("\ufffd", value))
 
 
-def check_unicode(value: str | None, field: str) -> None:
-    """Raise ValueError if ``value`` holds a lone surrogate (a JSON ``\\ud800`` escape that is not
-    half of a pair): no UTF-8 output can hold it."""
-    if value is not None and (match := _SURROGATE.search(value)):
-        raise ValueError(f"{field} holds an invalid character (lone surrogate "
-                         f"U+{ord(match.group()):04X} at character {match.start() + 1})")
-
-
 def _text(value: Any, field: str) -> str | None:
     """An optional text field: None/blank -> None; numbers become text; others are errors."""
     if value is None:
