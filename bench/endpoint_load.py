@@ -223,7 +223,7 @@ def non_readers(server: Server, count: int = 6, hold: float = 12.0) -> dict[str,
             "ask_after_ms": round(seconds * 1000, 1)}
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, default=None, help="a build directory to serve")
     parser.add_argument("--clients", type=int, default=200)
@@ -239,8 +239,102 @@ def main() -> int:
     parser.add_argument("--ask-ms", type=float, default=100.0,
                         help="fail if ASK {} beside a hostile request takes longer")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def expected_answers(server: Server, queries: dict[str, str]) -> dict[str, str]:
+    """The digest of each query's answer fetched alone."""
+    expected = {}
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    for name, query in queries.items():
+        status, body = fetch(conn, query, ACCEPT.get(name, "application/sparql-results+json"),
+                             post=False)
+        if status != 200:
+            raise SystemExit(f"query {name} failed alone: {status} {body[:300]!r}")
+        expected[name] = canonical(name, body)
+    conn.close()
+    return expected
+
+
+class Load:
+    """``clients`` keep-alive clients sending the mix (and its hostile share) until a deadline."""
+
+    def __init__(self, server: Server, queries: dict[str, str], args: argparse.Namespace):
+        self.server, self.queries, self.args = server, queries, args
+        self.expected = expected_answers(server, queries)
+        self.names, self.hostile_names = sorted(queries), sorted(HOSTILE)
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.wrong: list[str] = []
+        self.busy: list[str] = []
+        self.hostile_status: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.budget = threading.Semaphore(args.max_requests)
+        self.start_line = threading.Barrier(args.clients + 1)
+        self.deadline = 0.0
+
+    def run(self) -> float:
+        """Run every client; the seconds the load took."""
+        self.deadline = time.monotonic() + self.args.duration
+        threads = [threading.Thread(target=self.client, args=(k,))
+                   for k in range(self.args.clients)]
+        for t in threads:
+            t.start()
+        self.start_line.wait()
+        began = time.monotonic()
+        for t in threads:
+            t.join()
+        return time.monotonic() - began
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=120)
+
+    def client(self, k: int) -> None:
+        mine: list[float] = []
+        conn = self._connect()
+        self.start_line.wait()
+        i, share = k, self.args.hostile_share
+        while time.monotonic() < self.deadline and self.budget.acquire(blocking=False):
+            i += 1
+            if int(i * share) > int((i - 1) * share):
+                self.hostile(self.hostile_names[(i // 10) % len(self.hostile_names)])
+                continue
+            name = self.names[i % len(self.names)]
+            started = time.perf_counter()
+            try:
+                status, body = fetch(conn, self.queries[name],
+                                     ACCEPT.get(name, "application/sparql-results+json"),
+                                     post=bool(i % 2))
+            except (OSError, http.client.HTTPException) as exc:
+                with self.lock:
+                    self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                conn.close()
+                conn = self._connect()
+                continue
+            mine.append(time.perf_counter() - started)
+            self.check(name, status, body)
+        conn.close()
+        with self.lock:
+            self.latencies.extend(mine)
+
+    def hostile(self, name: str) -> None:
+        status, _, _ = post_once(self.server.port, HOSTILE[name])
+        with self.lock:
+            key = f"{name} {status}"
+            self.hostile_status[key] = self.hostile_status.get(key, 0) + 1
+
+    def check(self, name: str, status: int, body: bytes) -> None:
+        with self.lock:
+            if status == 503 and b"busy" in body:
+                self.busy.append(name)
+            elif status != 200:
+                self.errors.append(f"{name}: HTTP {status}: {body[:200]!r}")
+            elif canonical(name, body) != self.expected[name]:
+                self.wrong.append(name)
+
+
+def main() -> int:
+    args = parse_args()
     tmp = None
     directory = args.dir
     if directory is None:
@@ -251,80 +345,12 @@ def main() -> int:
     queries = {**named_queries(), **EXTRA_QUERIES}
     server = Server(directory, args.server_workers, args.server_timeout)
     try:
-        expected = {}
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-        for name, query in queries.items():
-            status, body = fetch(conn, query, ACCEPT.get(name, "application/sparql-results+json"),
-                                 post=False)
-            if status != 200:
-                raise SystemExit(f"query {name} failed alone: {status} {body[:300]!r}")
-            expected[name] = canonical(name, body)
-        conn.close()
-        names = sorted(queries)
-        hostile_names = sorted(HOSTILE)
+        load = Load(server, queries, args)
         alone = hostile_alone(server.port)
         ask_ms = ask_beside_hostile(server.port)
         readers = non_readers(server)
         rss_before = server.rss_mb()
-        hostile_status: dict[str, int] = {}
-        busy: list[str] = []
-
-        latencies: list[float] = []
-        errors: list[str] = []
-        wrong: list[str] = []
-        budget = threading.Semaphore(args.max_requests)
-        lock = threading.Lock()
-        deadline = time.monotonic() + args.duration
-        start_line = threading.Barrier(args.clients + 1)
-
-        def client(k: int) -> None:
-            mine: list[float] = []
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-            start_line.wait()
-            i = k
-            while time.monotonic() < deadline and budget.acquire(blocking=False):
-                i += 1
-                if int(i * args.hostile_share) > int((i - 1) * args.hostile_share):
-                    name = hostile_names[(i // 10) % len(hostile_names)]
-                    status, _, _ = post_once(server.port, HOSTILE[name])
-                    with lock:
-                        key = f"{name} {status}"
-                        hostile_status[key] = hostile_status.get(key, 0) + 1
-                    continue
-                name = names[i % len(names)]
-                started = time.perf_counter()
-                try:
-                    status, body = fetch(conn, queries[name],
-                                         ACCEPT.get(name, "application/sparql-results+json"),
-                                         post=bool(i % 2))
-                except (OSError, http.client.HTTPException) as exc:
-                    with lock:
-                        errors.append(f"{name}: {type(exc).__name__}: {exc}")
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-                    continue
-                mine.append(time.perf_counter() - started)
-                if status == 503 and b"busy" in body:
-                    with lock:
-                        busy.append(name)
-                elif status != 200:
-                    with lock:
-                        errors.append(f"{name}: HTTP {status}: {body[:200]!r}")
-                elif canonical(name, body) != expected[name]:
-                    with lock:
-                        wrong.append(name)
-            conn.close()
-            with lock:
-                latencies.extend(mine)
-
-        threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
-        for t in threads:
-            t.start()
-        start_line.wait()
-        began = time.monotonic()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - began
+        elapsed = load.run()
         time.sleep(0.5)
         rss_after = server.rss_mb()
         server_alive = server.process.poll() is None
@@ -333,17 +359,18 @@ def main() -> int:
         if tmp is not None:
             tmp.cleanup()
 
+    latencies = load.latencies
     done = len(latencies)
     cuts = statistics.quantiles(latencies, n=100) if done > 1 else [0.0] * 99
     figures = {
-        "clients": args.clients, "duration_s": round(elapsed, 1), "queries_in_mix": len(names),
+        "clients": args.clients, "duration_s": round(elapsed, 1), "queries_in_mix": len(queries),
         "requests": done, "requests_per_s": round(done / elapsed, 1),
         "latency_ms": {"p50": round(cuts[49] * 1000, 1), "p90": round(cuts[89] * 1000, 1),
                        "p95": round(cuts[94] * 1000, 1), "p99": round(cuts[98] * 1000, 1),
                        "max": round(max(latencies, default=0) * 1000, 1)},
-        "errors": len(errors), "wrong_answers": len(wrong), "busy_503": len(busy),
+        "errors": len(load.errors), "wrong_answers": len(load.wrong), "busy_503": len(load.busy),
         "hostile_share": args.hostile_share,
-        "hostile_answers": dict(sorted(hostile_status.items())),
+        "hostile_answers": dict(sorted(load.hostile_status.items())),
         "server_alive": server_alive, "server_timeout_s": args.server_timeout,
         "server_rss_mb": {"before": round(rss_before, 1), "peak": round(server.peak_mb, 1),
                           "after": round(rss_after, 1),
@@ -352,11 +379,11 @@ def main() -> int:
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(figures, indent=2))
-    for line in errors[:10]:
+    for line in load.errors[:10]:
         print("error:", line)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    failed = (wrong or errors or not server_alive
+    failed = (load.wrong or load.errors or not server_alive
               or server.peak_process_mb > args.max_process_mb
               or max(ask_ms.values()) > args.ask_ms)
     return 1 if failed else 0
