@@ -17,8 +17,7 @@ demo: $(STAMP)
 	$(BIN)/paperkg build -o output
 
 ## The whole test suite (installs the system tools the tests drive first).
-test: $(STAMP) system-deps falkordb
-	$(BIN)/ruff check kg extractors tests bench
+test: $(STAMP) system-deps falkordb lint
 	$(BIN)/python -m pytest -q
 
 ## Debian packages the tests use as independent engines (needs root or sudo).
@@ -30,8 +29,11 @@ system-deps:
 falkordb: $(STAMP) system-deps
 	@./.ci/falkordb.sh || { [ -z "$$CI" ] && echo "warning: FalkorDB could not be built; the openCypher tests will be skipped"; }
 
+## ruff, the import layering contract (import-linter) and mypy.
 lint: $(STAMP)
 	$(BIN)/ruff check kg extractors tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) output/*.ttl output/*.nt output/*.jsonld output/*.html build *.egg-info

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
+from extractors.components.entities import entity_matcher
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.normalize import name_key
 from extractors.sentence_index import sentence_index, sentence_text
 from extractors.token_view import text_of
-from kg.model import Evidence, Mention, Paper, PaperEntity, PaperExtraction, PaperRelation
+from kg.model import (
+    EntityType,
+    Evidence,
+    Field,
+    Mention,
+    Paper,
+    PaperEntity,
+    PaperExtraction,
+    PaperRelation,
+)
 
 
 def extract(
@@ -41,6 +52,7 @@ class _Sentences:
     def evidence(self, span: Span, rule: str) -> Evidence:
         index = sentence_index(self.doc, span.start)
         start, end = span.start_char, span.end_char
+        field: Field
         if start <= self.title_len:
             field, offset = "title", 0
         else:
@@ -59,7 +71,7 @@ class _Sentences:
 def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
     """Group a doc's entity spans into paper entities (abbreviation pairs merged)."""
     sentences = _Sentences(doc, paper)
-    lexicon = nlp.get_pipe("paperkg_entities").lexicon
+    lexicon = entity_matcher(nlp).lexicon
     ents = list(doc.ents)  # Doc.ents rebuilds its spans on every access
     alias_of = _abbreviation_links(doc, ents)
     # a name no lexicon rule matched ("Path-VQA") that spells a lexicon entity of the paper
@@ -76,7 +88,8 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
     name_of: dict[tuple[str, str], str] = {}
     for key, spans in groups.items():
         kb_id = next((s.kb_id_ for s in spans if s.kb_id_), "")
-        label = Counter(s.label_ for s in spans).most_common(1)[0][0]
+        # the pipeline labels spans with entity types only
+        label = cast(EntityType, Counter(s.label_ for s in spans).most_common(1)[0][0])
         surfaces = list(dict.fromkeys(text_of(s) for s in spans))
         if kb_id:
             name = lexicon.entries[kb_id].name
@@ -88,7 +101,9 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
             aliases=[s for s in surfaces if s != name],
             proposed=any(s._.proposed for s in spans),
             mentions=[
-                Mention(text_of(s), s.label_, sentences.evidence(s, s._.rule or "")) for s in spans
+                Mention(text_of(s), cast(EntityType, s.label_),
+                        sentences.evidence(s, s._.rule or ""))
+                for s in spans
             ],
             lexicon_id=kb_id or None,
         )

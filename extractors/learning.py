@@ -2,9 +2,10 @@
 
 A name no lexicon knows is typed in the paper that introduces it (``we propose KSGT``,
 ``Kidney Stone Grading Tuning (KSGT)``, ``the RetinaTalk dataset``); other papers often use it
-bare.  :func:`extract_corpus` extracts every paper, collects those names with their types, adds
-them to the entity matcher and extracts again the papers where one of them occurs outside the
-mentions the first pass found.
+bare.  The corpus extraction (:mod:`kg.corpus`) extracts every paper, collects those names with
+their types (:func:`learned_names`), teaches them to the entity matcher (:func:`teach`) and
+extracts again the papers where one of them occurs outside the mentions the first pass found
+(:func:`learns_something`).
 
 That last test is what keeps the second pass small, and it changes no result: the entity
 component resolves overlapping candidates longest first, and a learned name has the lowest
@@ -22,8 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import ahocorasick
 from spacy.language import Language
 
-from extractors.extract import extract
-from kg.model import Paper, PaperExtraction
+from extractors.components.entities import entity_matcher
+from kg.model import PaperEntity, PaperExtraction
 
 #: rules strong enough to teach a name to the whole corpus (morphology alone is not)
 TEACHING_RULES = (
@@ -80,17 +81,18 @@ def names_index(names: Iterable[str]) -> NameIndex | None:
     return NameIndex(names) if names else None
 
 
-def first_pass_spans(entities: Iterable[dict], title_length: int) -> list[tuple[int, int]]:
+def first_pass_spans(entities: Iterable[PaperEntity], title_length: int
+                     ) -> list[tuple[int, int]]:
     """Character spans (in ``Paper.text``) of the mentions of a paper's first pass that a learned
-    match cannot win over; ``entities`` as in an ``extractions.jsonl`` line."""
+    match cannot win over."""
     spans = []
     for entity in entities:
-        widened_task = entity["type"] == "Task"
-        for m in entity["mentions"]:
-            if widened_task and m["rule"].startswith("compound:"):
+        widened_task = entity.type == "Task"
+        for m in entity.mentions:
+            if widened_task and m.evidence.rule.startswith("compound:"):
                 continue
-            offset = 0 if m["field"] == "title" else title_length + 1
-            spans.append((m["start"] + offset, m["end"] + offset))
+            offset = 0 if m.evidence.field == "title" else title_length + 1
+            spans.append((m.evidence.start + offset, m.evidence.end + offset))
     return spans
 
 
@@ -103,26 +105,17 @@ def learns_something(text: str, spans: Sequence[tuple[int, int]], index: NameInd
     )
 
 
-def extract_corpus(
-    papers: Sequence[Paper], nlp: Language, batch_size: int = 256
-) -> list[PaperExtraction]:
-    """Extract ``papers`` in two passes so that names learned in one paper apply in all."""
-    extractions = list(extract(papers, nlp, batch_size=batch_size))
-    names = learned_names(extractions)
-    if not names:
-        return extractions
-    index = NameIndex(names)
-    again = [
-        i for i, x in enumerate(extractions)
-        if learns_something(x.paper.text, first_pass_spans(x.to_json()["entities"],
-                                                           len(x.paper.title)), index)
-    ]
-    matcher = nlp.get_pipe("paperkg_entities")
-    matcher.learn(names)
-    try:
-        redone = extract([papers[i] for i in again], nlp, batch_size)
-        for i, extraction in zip(again, redone, strict=True):
-            extractions[i] = extraction
-    finally:
-        matcher.learn({})
-    return extractions
+def teaching_part(extraction: PaperExtraction) -> PaperExtraction | None:
+    """The entities of ``extraction`` that :func:`learned_names` counts.
+
+    Each entity is asked on its own, so the corpus' learned names can be computed from these
+    parts alone, without keeping every extraction.
+    """
+    teaching = [e for e in extraction.entities
+                if learned_names([PaperExtraction(extraction.paper, [e])])]
+    return PaperExtraction(extraction.paper, teaching) if teaching else None
+
+
+def teach(nlp: Language, names: dict[str, str] | None) -> None:
+    """Make ``nlp``'s entity component recognise ``names`` (``None``: only the lexicons)."""
+    entity_matcher(nlp).learn(names or {})

@@ -72,10 +72,10 @@ class Lexicon:
                     entry.external_ids[key] = str(obj[key])
             if "case_sensitive" in obj:
                 entry.case_sensitive = bool(obj["case_sensitive"])
-            if text is None:
+            if isinstance(pattern, list):
                 entry.token_patterns.append(pattern)
-            elif text not in entry.patterns:
-                entry.patterns.append(text)
+            elif pattern not in entry.patterns:
+                entry.patterns.append(pattern)
 
     def _drop_patterns(self, lines: list[tuple[int, dict]]) -> None:
         """Remove built-in surface forms that a user file redefines."""

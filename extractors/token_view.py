@@ -42,15 +42,15 @@ class TokenView:
     text: list[str]
     lower: list[str]
     idx: list[int]  #: character offset
-    # flags, 0 or 1
-    ws: list[int]  #: followed by a space
-    is_lower: list[int]
-    is_punct: list[int]
-    is_space: list[int]
-    like_num: list[int]
-    like_url: list[int]
-    is_alpha: list[int]
-    is_title: list[int]
+    # flags
+    ws: list[bool]  #: followed by a space
+    is_lower: list[bool]
+    is_punct: list[bool]
+    is_space: list[bool]
+    like_num: list[bool]
+    like_url: list[bool]
+    is_alpha: list[bool]
+    is_title: list[bool]
 
     def span_text(self, start: int, end: int) -> str:
         """``doc[start:end].text``."""

@@ -14,6 +14,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import combinations
+from typing import cast
 
 from extractors.lexicon import Lexicon
 from extractors.normalize import name_key, slugify
@@ -21,6 +22,7 @@ from kg.model import (
     CO_OCCURS_WITH,
     Entity,
     Evidence,
+    Field,
     KnowledgeGraph,
     Mention,
     PaperEntity,
@@ -77,8 +79,9 @@ def slim(extraction: PaperExtraction) -> PaperExtraction:
 
     def evidence(ev: Evidence) -> Evidence:
         text = sentences.setdefault(ev.sentence_text, ev.sentence_text)
-        return Evidence(intern(ev.paper_id), intern(ev.field), ev.start, ev.end, ev.sentence,
-                        text, intern(ev.rule))
+        field = cast(Field, intern(ev.field))
+        return Evidence(intern(ev.paper_id), field, ev.start, ev.end, ev.sentence, text,
+                        intern(ev.rule))
 
     entities = []
     for entity in extraction.entities:
@@ -138,10 +141,10 @@ def link_with_index(
     entity_of: dict[tuple[str, str], str] = {}  # (paper id, paper-level name) -> entity id
     used_ids: set[str] = set()
     for root in sorted(members, key=_sort_key(members)):
-        entity = _canonical(members[root], lexicon, used_ids)
-        graph.entities[entity.id] = entity
+        canonical = _canonical(members[root], lexicon, used_ids)
+        graph.entities[canonical.id] = canonical
         for paper_id, member in members[root]:
-            entity_of[(paper_id, member.name)] = entity.id
+            entity_of[(paper_id, member.name)] = canonical.id
     graph.entities = dict(sorted(graph.entities.items()))
     graph.relations = _relations(extractions, entity_of)
     return graph, entity_of

@@ -9,8 +9,8 @@ records.  Exporters are pure functions of a :class:`KnowledgeGraph`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 EntityType = Literal["Model", "Dataset", "Method", "Task", "Metric"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("Model", "Dataset", "Method", "Task", "Metric")
@@ -23,6 +23,10 @@ PAPER_PREDICATES: tuple[str, ...] = ("proposes", "uses")
 CO_OCCURS_WITH = "co_occurs_with"
 
 Field = Literal["title", "abstract"]
+
+
+class RecordError(ValueError):
+    """A record that does not have the shape of its type (the message says how)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,10 @@ class Paper:
     def text(self) -> str:
         """Title and abstract as one text; offsets of mentions refer to the fields."""
         return f"{self.title}\n{self.abstract}"
+
+    def located(self, source: str, record: int) -> Paper:
+        """This paper as read from record ``record`` of file ``source``."""
+        return replace(self, source=source, record=record)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -67,6 +75,29 @@ class Evidence:
             "sentence_text": self.sentence_text,
             "rule": self.rule,
         }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Evidence:
+        """The inverse of :meth:`to_json`; :class:`RecordError` says what is wrong."""
+        if not isinstance(obj, dict):
+            raise RecordError("evidence must be an object")
+        try:
+            evidence = cls(
+                paper_id=str(obj["paper"]),
+                field=obj["field"],
+                start=int(obj["start"]),
+                end=int(obj["end"]),
+                sentence=int(obj["sentence"]),
+                sentence_text=str(obj["sentence_text"]),
+                rule=str(obj["rule"]),
+            )
+        except KeyError as exc:
+            raise RecordError(f"evidence without {exc.args[0]!r}") from None
+        except (TypeError, ValueError):
+            raise RecordError("evidence offsets must be integers") from None
+        if evidence.field not in ("title", "abstract"):
+            raise RecordError(f"evidence field must be title or abstract, not {evidence.field!r}")
+        return evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +132,32 @@ class PaperEntity:
             ],
         }
 
+    @classmethod
+    def from_json(cls, obj: Any) -> PaperEntity:
+        """The inverse of :meth:`to_json`; :class:`RecordError` says what is wrong."""
+        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str) or not obj["name"]:
+            raise RecordError("each entity needs a non-empty 'name'")
+        etype = obj.get("type")
+        if etype not in ENTITY_TYPES:
+            raise RecordError(f"entity {obj['name']!r}: type must be one of "
+                              f"{', '.join(ENTITY_TYPES)}, not {etype!r}")
+        mentions = obj.get("mentions", [])
+        aliases = obj.get("aliases", [])
+        if not isinstance(mentions, list) or not isinstance(aliases, list):
+            raise RecordError(f"entity {obj['name']!r}: 'mentions' and 'aliases' must be lists")
+        return cls(
+            name=obj["name"],
+            type=etype,
+            aliases=[str(a) for a in aliases],
+            proposed=bool(obj.get("proposed", False)),
+            mentions=[
+                Mention(str(m.get("text", "")) if isinstance(m, dict) else "", etype,
+                        Evidence.from_json(m))
+                for m in mentions
+            ],
+            lexicon_id=obj.get("lexicon_id") or None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PaperRelation:
@@ -119,6 +176,16 @@ class PaperRelation:
             "evidence": self.evidence.to_json(),
         }
 
+    @classmethod
+    def from_json(cls, obj: Any) -> PaperRelation:
+        """The inverse of :meth:`to_json`; :class:`RecordError` says what is wrong."""
+        if not isinstance(obj, dict) or not all(
+            isinstance(obj.get(k), str) for k in ("subject", "predicate", "object")
+        ):
+            raise RecordError("each relation needs 'subject', 'predicate' and 'object'")
+        return cls(obj["subject"], obj["predicate"], obj["object"],
+                   Evidence.from_json(obj.get("evidence")))
+
 
 @dataclass(slots=True)
 class PaperExtraction:
@@ -135,6 +202,23 @@ class PaperExtraction:
             "entities": [e.to_json() for e in self.entities],
             "relations": [r.to_json() for r in self.relations],
         }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> PaperExtraction:
+        """The inverse of :meth:`to_json`.  The paper carries only its id, and a title recovered
+        from the title evidence, if any; :class:`RecordError` says what is wrong."""
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+            raise RecordError("expected an object with a string 'id'")
+        entities, relations = obj.get("entities", []), obj.get("relations", [])
+        if not isinstance(entities, list) or not isinstance(relations, list):
+            raise RecordError("'entities' and 'relations' must be lists")
+        parsed = [PaperEntity.from_json(e) for e in entities]
+        title = " ".join(dict(sorted(
+            (m.evidence.sentence, m.evidence.sentence_text)
+            for e in parsed for m in e.mentions if m.evidence.field == "title"
+        )).values())
+        return cls(paper=Paper(id=obj["id"], title=title, abstract=""), entities=parsed,
+                   relations=[PaperRelation.from_json(r) for r in relations])
 
 
 @dataclass(slots=True)

@@ -15,20 +15,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from extractors.lexicon import Lexicon
 from kg.atomic import staged_directory
-from kg.engines import CorpusExtraction, EngineOptions
+from kg.corpus import CorpusExtraction, Keep, extract_corpus
+from kg.engines import EngineOptions, open_runner
+from kg.engines.worker import lexicon_of, pattern_spec
 from kg.export import EXPORTERS, ExportOptions, export_all, export_steps
-from kg.ingest import ReadReport, read_papers
+from kg.extractions import EXTRACTIONS, write_extractions
+from kg.ingest import OnError, ReadReport, read_papers
 from kg.linking import link, slim
 from kg.model import KnowledgeGraph, Paper, PaperExtraction
-
-if TYPE_CHECKING:
-    from extractors.lexicon import Lexicon
-
-#: The per-paper extraction records every build writes (and ``paperkg view`` reads back).
-EXTRACTIONS = "extractions.jsonl"
 
 
 def demo_corpus_path() -> Path:
@@ -41,7 +38,7 @@ class BuildOptions:
     """What to read and how; what to write."""
 
     fmt: str | None = None
-    on_error: str = "stop"
+    on_error: OnError = "stop"
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
     export: ExportOptions = field(default_factory=ExportOptions)
@@ -59,6 +56,8 @@ class BuildReport:
     relations_by_predicate: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    workers: int = 1  #: processes that extracted at once (not in ``report.json``: it varies)
+    cores: int = 1  #: worker processes the engine options allowed
 
     def to_json(self) -> dict:
         return {
@@ -144,41 +143,35 @@ def read_inputs(
     return read_papers(
         inputs or [demo_corpus_path()],
         fmt=options.fmt,
-        on_error=options.on_error,  # type: ignore[arg-type]
+        on_error=options.on_error,
         columns=options.columns,
         report=report.read,
     )
 
 
 def extract_inputs(
-    inputs: Sequence[str | Path] | Iterable[Paper],
+    inputs: Sequence[str | Path],
     options: BuildOptions,
     report: BuildReport,
     lines_path: Path,
     on_paper: Callable[[Paper], None] | None = None,
-    keep: Callable[[PaperExtraction], PaperExtraction] | None = None,
+    keep: Keep | None = None,
 ) -> tuple[CorpusExtraction, Lexicon]:
-    """Extract the papers of ``inputs`` (paths, or papers already read) with the engine.
+    """Extract the papers of ``inputs`` with the engine.
 
     Writes the ``extractions.jsonl`` lines to ``lines_path``; returns the corpus extraction (each
     extraction as ``keep`` makes it) and the lexicon linking needs.
     """
-    from kg.engines import extract_corpus_stream, open_runner
-    from kg.engines.worker import lexicon_of, pattern_spec
-
-    papers: Iterable[Paper]
-    if isinstance(inputs, Sequence) and all(isinstance(i, str | Path) for i in inputs):
-        papers = read_inputs(inputs, options, report)  # type: ignore[arg-type]
-    else:
-        papers = inputs  # type: ignore[assignment]
+    papers = read_inputs(inputs, options, report)
     spec = pattern_spec(options.patterns)
     lexicon = lexicon_of(spec)
     runner = open_runner(options.engine, spec)
     try:
-        corpus = extract_corpus_stream(_counted(papers, on_paper), runner, lines_path,
-                                       options.engine.partition_size, keep)
+        corpus = extract_corpus(_counted(papers, on_paper), runner, lines_path,
+                                options.engine.partition_size, keep)
     finally:
         runner.close()
+    report.workers, report.cores = runner.used, options.engine.check().workers or 1
     return corpus, lexicon
 
 
@@ -207,7 +200,7 @@ def write_outputs(
 ) -> list[Path]:
     """Write every output into ``out_dir`` atomically; return the files written (sorted)."""
     with staged_directory(out_dir) as stage:
-        write_jsonl(stage / EXTRACTIONS, (x.to_json() for x in extractions))
+        write_extractions(stage / EXTRACTIONS, extractions)
         finish_outputs(graph, report, stage, options)
     return [out_dir / f for f in report.files]
 

@@ -1,19 +1,15 @@
-"""The lexicon checker script (``extractors/lexicons/check_lexicons.py``) loaded as a module."""
+"""The lexicon checker (:mod:`extractors.lexicon_check`) and the bundled lexicons' folder."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from types import ModuleType
 
-LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
+import extractors.lexicon_check
+from extractors.lexicon_check import bundled_lexicons
+
+LEXICONS = bundled_lexicons()
 
 
-def load_checker():
-    """Import ``check_lexicons.py`` (a script beside the lexicons, not a package module)."""
-    spec = importlib.util.spec_from_file_location("check_lexicons", LEXICONS / "check_lexicons.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
+def load_checker() -> ModuleType:
+    """The checker module."""
+    return extractors.lexicon_check

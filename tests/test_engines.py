@@ -10,13 +10,9 @@ import pytest
 from scale_corpus import TEACHING_PAIR, demo_records, files_of, write_corpus
 from typer.testing import CliRunner
 
-from kg.engines import (
-    EngineOptions,
-    LocalRunner,
-    _Bounded,
-    extract_corpus_stream,
-    open_runner,
-)
+from kg.corpus import extract_all, extract_corpus
+from kg.engines import EngineOptions, LocalRunner, open_runner
+from kg.engines.bounded import BoundedMap
 from kg.errors import PaperkgError
 from kg.ingest import read_papers
 from kg.model import Paper
@@ -32,13 +28,12 @@ def corpus(tmp_path_factory) -> Path:
 
 def test_stream_gives_the_extractions_of_extract_corpus(corpus: Path, tmp_path: Path) -> None:
     from extractors import build_nlp
-    from extractors.learning import extract_corpus
 
-    expected = [x.to_json() for x in extract_corpus(list(read_papers([corpus])), build_nlp())]
+    expected = [x.to_json() for x in extract_all(list(read_papers([corpus])), build_nlp())]
     runner = LocalRunner(())
     try:
-        result = extract_corpus_stream(read_papers([corpus]), runner, tmp_path / "x.jsonl",
-                                       partition_size=7)
+        result = extract_corpus(read_papers([corpus]), runner, tmp_path / "x.jsonl",
+                                partition_size=7)
     finally:
         runner.close()
     assert [x.to_json() for x in result.extractions] == expected
@@ -68,7 +63,7 @@ def test_papers_are_read_as_extraction_goes(tmp_path: Path) -> None:
 
     runner = Watching(())
     try:
-        extract_corpus_stream(papers(), runner, tmp_path / "x.jsonl", partition_size=10)
+        extract_corpus(papers(), runner, tmp_path / "x.jsonl", partition_size=10)
     finally:
         runner.close()
     # each partition of 10 was extracted before the next one was read
@@ -91,7 +86,7 @@ def test_bounded_keeps_order_and_limits_work_in_flight() -> None:
         in_flight.remove(job)
         return [job.task[0][0]]
 
-    bounded = _Bounded(Job, result, limit=3)
+    bounded = BoundedMap(Job, result, limit=3)
     out = [r[0] for r in bounded.map(([i], None) for i in range(10))]
     assert out == list(range(10))
     assert max(peak) == 3

@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: ``python -c CHILD paperkg-args...``: the CLI with partitions of 7 papers
 CHILD = """
-import kg.engines as engines
-partitions = engines.partitions
-engines.partitions = lambda papers, size: partitions(papers, 7)
+import kg.corpus as corpus
+partitions = corpus.partitions
+corpus.partitions = lambda papers, size: partitions(papers, 7)
 from kg.cli import main
 main()
 """

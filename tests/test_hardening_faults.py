@@ -245,8 +245,12 @@ def test_a_read_only_previous_output_is_replaced_and_removed(tmp_path, corpus):
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_extraction_workers_die_with_the_build(tmp_path, sig):
-    build = subprocess.Popen([sys.executable, "-m", "kg", "build", "--workers", "2", "-o",
-                              str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL,
+    # more papers than one partition (512), so that the build starts worker processes
+    many = write_jsonl(tmp_path / "many.jsonl", *(
+        json.dumps(paper(f"Study {i} of question answering", abstract=f"{ABSTRACT} Run {i}."))
+        for i in range(1_100)))
+    build = subprocess.Popen([sys.executable, "-m", "kg", "build", str(many), "--workers", "2",
+                              "-o", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     try:
         parent = psutil.Process(build.pid)

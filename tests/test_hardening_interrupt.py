@@ -35,10 +35,10 @@ KILL_AFTER = 20  #: papers read when the signal is sent: two partitions are extr
 CHILD = f"""
 import sys
 from pathlib import Path
-import kg.engines as engines
+import kg.corpus as corpus
 import kg.pipeline as pipeline
-partitions = engines.partitions
-engines.partitions = lambda papers, size: partitions(papers, {PARTITION})
+partitions = corpus.partitions
+corpus.partitions = lambda papers, size: partitions(papers, {PARTITION})
 progress = Path(sys.argv.pop(1))
 read_inputs = pipeline.read_inputs
 def counted(*args, **kwargs):
@@ -47,6 +47,8 @@ def counted(*args, **kwargs):
             progress.write_text(str(n))
         yield paper
 pipeline.read_inputs = counted
+import kg.store.update as update
+update.read_inputs = counted
 from kg.cli import main
 main()
 """

@@ -1,6 +1,6 @@
 """The Method, Task and Metric lexicons and the lexicon checker script.
 
-Covers: the three files pass ``check_lexicons.py`` cleanly and are large enough; the brief's
+Covers: the three files pass ``paperkg lexicons check`` cleanly and are large enough; the brief's
 naming conventions (acronym canonicals, MAE as a Metric alias only); all bundled lexicons together
 are consistent; the checker reports each kind of defect; its copy of the matcher's variant rules
 equals the extractor's; and the entries are found by the real pipeline in running text.
@@ -136,6 +136,15 @@ def _alias(label: str, name: str, pattern: str) -> dict:
     return {"label": label, "pattern": pattern, "id": f"{label.lower()}/{CHECK.slugify(name)}"}
 
 
+def _check_command(path) -> int:
+    """The exit code of ``paperkg lexicons check PATH``."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    return CliRunner().invoke(app, ["lexicons", "check", str(path)]).exit_code
+
+
 def test_checker_accepts_a_clean_file(tmp_path):
     path = _write(tmp_path, "ok.jsonl", [
         _canon("Method", "Grad-CAM++") | {"id": "method/grad-cam-plus-plus"},  # "+" -> "plus"
@@ -146,7 +155,7 @@ def test_checker_accepts_a_clean_file(tmp_path):
     assert report.errors == [] and report.warnings == []
     assert report.stats[str(path)] == {"entries": 2, "aliases": 1, "wikidata": 0,
                                        "huggingface": 0, "homepage": 1}
-    assert CHECK.main([str(path)]) == 0
+    assert _check_command(path) == 0
 
 
 @pytest.mark.parametrize(
@@ -174,7 +183,7 @@ def test_checker_reports_each_defect_with_file_and_line(tmp_path, objs, problem)
     report = CHECK.check_files([path])
     assert any(problem in e for e in report.errors), report.errors
     assert all(e.startswith(f"{path}:") for e in report.errors)
-    assert CHECK.main([str(path)]) == 1
+    assert _check_command(path) == 1
 
 
 def test_checker_requires_ids_unique_across_files(tmp_path):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import SHARED_CORPUS
 
-import extractors.learning
+import kg.corpus
 from extractors import build_nlp, extract
-from extractors.learning import NameIndex, extract_corpus, learned_names, names_index
+from extractors.learning import NameIndex, learned_names, names_index
+from kg.corpus import extract_all
 from kg.ingest import read_papers
 from kg.linking import link
 from kg.model import CO_OCCURS_WITH, Paper
@@ -24,7 +25,7 @@ def build(nlp, *abstracts: str, titles: list[str] | None = None):
         for i, text in enumerate(abstracts)
     ]
     lexicon = nlp.get_pipe("paperkg_entities").lexicon
-    return link(extract_corpus(papers, nlp), lexicon)
+    return link(extract_all(papers, nlp), lexicon)
 
 
 def by_name(graph):
@@ -83,8 +84,8 @@ def test_second_pass_extracts_only_papers_where_a_learned_name_is_new(nlp, monke
         passes.append([p.id for p in batch])
         return extract(batch, nlp, batch_size)
 
-    monkeypatch.setattr(extractors.learning, "extract", counted)
-    extractions = extract_corpus(papers, nlp)
+    monkeypatch.setattr(kg.corpus, "extract", counted)
+    extractions = extract_all(papers, nlp)
     # KSGT lies within the first pass's mentions of the two papers that define it
     assert passes == [[p.id for p in papers], ["uses"]]
     assert [e.name for e in extractions[2].entities] == ["KSGT"]
@@ -106,7 +107,7 @@ def test_skipping_the_second_pass_changes_no_extraction(nlp):
     if not corpus.is_file():
         pytest.skip(f"the shared corpus is not at {corpus}")
     papers = list(read_papers([corpus]))
-    result = [x.to_json() for x in extract_corpus(papers, nlp)]
+    result = [x.to_json() for x in extract_all(papers, nlp)]
     expected = list(extract(papers, nlp))
     names = learned_names(expected)
     index = names_index(names)

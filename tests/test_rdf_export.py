@@ -18,7 +18,7 @@ from tricky_graph import CONTROL_TITLE, DOI, SPACE_ID, TITLE, tricky_graph
 
 from kg.errors import PaperkgError
 from kg.export import ExportOptions
-from kg.export.rdf import SCHEMA_FILES, published_context, schema_path
+from kg.export.rdf import published_context
 from kg.export.rdf import write as write_rdf
 from kg.graph.rdf import (
     FABIO,
@@ -36,6 +36,7 @@ from kg.graph.rdf import (
     web_iri,
 )
 from kg.model import CO_OCCURS_WITH, Entity, Evidence, KnowledgeGraph, Paper, Relation
+from kg.schema_files import SCHEMA_FILES, schema_path
 
 BASE = "https://w3id.org/paperkg/"
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "ntriples", ".owl": "rdfxml", ".rdf": "rdfxml"}
@@ -420,7 +421,7 @@ def test_every_rdf_file_of_the_medical_build_parses_with_rapper_and_rdflib(medic
 
 
 def test_medical_build_conforms_to_the_shapes(medical_build):
-    from kg.graph.shacl import validate_path
+    from kg.query.shacl import validate_path
 
     _, out = medical_build
     report = validate_path(out)

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.export import ExportOptions
-from kg.export.rdf import schema_path
 from kg.export.rdf import write as write_rdf
 from kg.graph.rdf import PKG, entity_iri, paper_iri, statement_iri, to_rdf
-from kg.graph.shacl import validate_graph, validate_path
 from kg.model import Relation
+from kg.query.shacl import validate_graph, validate_path
+from kg.schema_files import schema_path
 
 BASE = "https://w3id.org/paperkg/"
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")

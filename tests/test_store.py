@@ -12,7 +12,7 @@ import pytest
 from scale_corpus import TEACHING_PAIR, demo_records, files_of, write_corpus
 from typer.testing import CliRunner
 
-import kg.store
+import kg.store.update
 from kg.errors import PaperkgError
 from kg.export import ExportOptions
 from kg.graph.rdf import iter_triples
@@ -99,7 +99,7 @@ def test_the_same_build_twice_changes_nothing(parts, incremental) -> None:
 def test_a_large_change_rewrites_the_store(parts, tmp_path, monkeypatch) -> None:
     store = tmp_path / "kg"
     build_store([parts["a"]], store, BuildOptions())
-    monkeypatch.setattr(kg.store, "MAX_DELTA_TRIPLES", 0)
+    monkeypatch.setattr(kg.store.update, "MAX_DELTA_TRIPLES", 0)
     report = build_store([parts["b"]], store, BuildOptions())
     assert report.rewritten
     graph, _, _ = build_graph([parts["all"]], BuildOptions())

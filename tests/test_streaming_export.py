@@ -222,7 +222,7 @@ def test_streamed_gephi_files_are_networkx_s(make, name, tmp_path, demo_build):
 
 def test_slimmed_extractions_link_to_the_same_graph(medical_build):
     from extractors.lexicon import load_lexicon
-    from kg.graph.load import read_extractions
+    from kg.extractions import read_extractions
     from kg.linking import MAX_MENTION_EVIDENCE, link, slim
     from kg.model import Mention, PaperEntity, PaperExtraction
 

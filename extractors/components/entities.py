@@ -10,10 +10,13 @@ matches; overlaps are resolved longest-first, then by rule priority.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from itertools import product
 from pathlib import Path
+from typing import cast
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -26,7 +29,7 @@ from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
 from extractors.cues import HEAD_TYPES, is_introduced
 from extractors.ellipsis import elided_terms, lexicon_keys
-from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon
+from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon, read_jsonl
 from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
 from extractors.resources import TitledResources
@@ -88,8 +91,17 @@ def surface_variants(pattern: str, label: str) -> list[str]:
 _MIXED_CASE_NAME = re.compile(r"(?=.{5,}$)(?=(?:.*[A-Z]){2})(?=.*[a-z])[A-Za-z0-9]+")
 
 
+#: the component's name in a pipeline
+ENTITIES = "paperkg_entities"
+
+
+def entity_matcher(nlp: Language) -> EntityMatcher:
+    """``nlp``'s :class:`EntityMatcher` (its lexicon, and the names it was taught)."""
+    return cast(EntityMatcher, nlp.get_pipe(ENTITIES))
+
+
 @Language.factory(
-    "paperkg_entities",
+    ENTITIES,
     default_config={"patterns": [], "use_lexicons": True},
 )
 def make_entity_matcher(
@@ -98,8 +110,6 @@ def make_entity_matcher(
     """Factory: ``nlp.add_pipe("paperkg_entities", config={"patterns": ["my.jsonl"]})``."""
     lexicon = load_lexicon([Path(p) for p in patterns]) if use_lexicons else Lexicon()
     if not use_lexicons:
-        from extractors.lexicon import read_jsonl
-
         for path in patterns:
             lexicon.add_lines(read_jsonl(path), str(path), override=True)
     return EntityMatcher(nlp, lexicon)
@@ -126,11 +136,21 @@ class EntityMatcher:
         )
         self.paradigms = Paradigms(nlp, self.elision_keys)
         self.resources = TitledResources(nlp)
+        self._vocab = nlp.vocab
         self.learned = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._learned_key = hashlib.sha256(b"{}").hexdigest()  # nothing learned
 
     def learn(self, names: dict[str, str]) -> None:
-        """Recognise these names (surface form -> type) too; ``{}`` forgets what was learned."""
-        self.learned = PhraseMatcher(self.exact.vocab, attr="ORTH")
+        """Recognise these names (surface form -> type) too; ``{}`` forgets what was learned.
+
+        Teaching the names it already knows is free (a corpus teaches tens of thousands, once
+        per partition of papers)."""
+        key = hashlib.sha256(json.dumps(names, sort_keys=True, ensure_ascii=False)
+                             .encode("utf-8")).hexdigest()
+        if key == self._learned_key:
+            return
+        self._learned_key = key
+        self.learned = PhraseMatcher(self._vocab, attr="ORTH")
         for label in sorted(set(names.values())):
             forms = sorted(form for form, t in names.items() if t == label)
             self.learned.add(label, [self._make_doc(form) for form in forms])

@@ -13,11 +13,14 @@ boundaries are written in one ``Doc.from_array`` call.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
+from thinc.types import Ints2d
 
 from extractors.token_view import TokenView, token_view
 
@@ -44,7 +47,8 @@ class SentenceSplitter:
             starts = _cap_sentences(_join_lower(view, _punct_starts(view)), len(doc))
             flags = numpy.full((len(doc), 1), -1, dtype=numpy.int64)
             flags[starts] = 1
-            doc.from_array([SENT_START], flags.view(numpy.uint64))  # -1: inside a sentence
+            # -1 (as uint64): inside a sentence; thinc's Ints2d is this array type
+            doc.from_array([SENT_START], cast(Ints2d, flags.view(numpy.uint64)))
         return doc
 
 
@@ -72,7 +76,7 @@ def _join_lower(view: TokenView, starts: list[int]) -> list[int]:
 
 def _cap_sentences(starts: list[int], n: int) -> list[int]:
     """Add a start every :data:`MAX_SENTENCE_TOKENS` tokens of an over-long sentence."""
-    capped = []
+    capped: list[int] = []
     for begin, end in zip(starts, [*starts[1:], n], strict=True):
         capped.extend(range(begin, end, MAX_SENTENCE_TOKENS))
     return capped

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from kg.engines import Task, _Bounded
-from kg.engines.worker import PatternSpec, Result, extract_partition
+from kg.corpus import ExtractionTask, PaperResult
+from kg.engines.bounded import BoundedMap
+from kg.engines.worker import PatternSpec, extract_partition
 from kg.errors import PaperkgError
 
 #: Seconds to wait for the scheduler before giving up.
@@ -20,10 +21,10 @@ CONNECT_TIMEOUT = 30
 
 
 class DaskRunner:
-    """A :class:`~kg.engines.Runner` over a ``distributed.Client``."""
+    """A :class:`~kg.corpus.Runner` over a ``distributed.Client``."""
 
     def __init__(self, scheduler: str, patterns: PatternSpec, batch_size: int = 256) -> None:
-        try:
+        try:  # an optional dependency: paperkg[dask]
             from distributed import Client
         except ImportError:
             raise PaperkgError("--engine dask needs Dask: pip install 'paperkg[dask]' "
@@ -39,7 +40,8 @@ class DaskRunner:
             self.client.close()
             raise PaperkgError(f"the Dask cluster at {scheduler} has no workers")
         self._names: tuple[object, object] | None = None  # (names, their scattered future)
-        self._bounded = _Bounded(self._submit, lambda f: f.result(), 2 * threads)
+        self.used = threads
+        self._bounded = BoundedMap(self._submit, lambda f: f.result(), 2 * threads)
 
     def _scattered(self, names: dict[str, str] | None):
         if not names:
@@ -48,12 +50,11 @@ class DaskRunner:
             self._names = (names, self.client.scatter(names, broadcast=True, hash=True))
         return self._names[1]
 
-    def _submit(self, task: Task):
-        papers, names, keep = task
-        return self.client.submit(extract_partition, papers, self.patterns,
-                                  self._scattered(names), self.batch_size, keep, pure=False)
+    def _submit(self, task: ExtractionTask):
+        return self.client.submit(extract_partition, task.papers, self._scattered(task.names),
+                                  task.keep, self.patterns, self.batch_size, pure=False)
 
-    def map(self, tasks: Iterable[Task]) -> Iterator[list[Result]]:
+    def map(self, tasks: Iterable[ExtractionTask]) -> Iterator[list[PaperResult]]:
         yield from self._bounded.map(tasks)
 
     def close(self) -> None:

@@ -2,45 +2,37 @@
 Dask worker.  Everything here is importable by name and takes only picklable arguments.
 
 A worker builds its spaCy pipeline once (per process and thread) and keeps it; the names learned
-from the corpus (:mod:`extractors.learning`) are taught to it for the second pass only.
+from the corpus are taught to it per task (:func:`kg.corpus.extract_results`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from kg.model import Paper, PaperExtraction
+from spacy.language import Language
 
-if TYPE_CHECKING:
-    from extractors.lexicon import Lexicon
+from extractors import build_nlp
+from extractors.components.entities import entity_matcher
+from extractors.learning import teach
+from extractors.lexicon import Lexicon, load_lexicon
+from kg.corpus import ExtractionTask, Keep, PaperResult, extract_results
+from kg.errors import InputError
+from kg.model import Paper
 
 #: User pattern files as ``(file name, content)``: shipped by value so that workers on other
 #: machines need not see the client's files.
 PatternSpec = tuple[tuple[str, bytes], ...]
-
-#: What a worker returns per paper: the ``extractions.jsonl`` line (no newline), the extraction
-#: (as the task's :data:`Keep` makes it), and the entities of the paper that teach a name to the
-#: corpus (``None`` when there are none).
-Result = tuple[str, PaperExtraction, PaperExtraction | None]
-
-#: What a worker makes of each extraction before returning it (e.g. :func:`kg.linking.slim`), so
-#: that the client never holds full extractions; a module-level function (it is pickled by name).
-Keep = Callable[[PaperExtraction], PaperExtraction]
 
 _local = threading.local()
 
 
 def pattern_spec(paths: Path | str | Sequence[Path | str] | None) -> PatternSpec:
     """Read user pattern files into a :data:`PatternSpec` (a missing file fails here, at once)."""
-    from kg.errors import InputError
-
     if paths is None:
         return ()
     if isinstance(paths, str | Path):
@@ -69,21 +61,19 @@ def _pattern_files(spec: PatternSpec) -> list[Path]:
     return paths
 
 
-def _pipelines() -> dict[PatternSpec, list]:
+def _pipelines() -> dict[PatternSpec, Language]:
     cache = getattr(_local, "pipelines", None)
     if cache is None:
         cache = _local.pipelines = {}
-    return cache  # spec -> [nlp, key of the names it was taught (None: nothing)]
+    return cache
 
 
-def get_nlp(spec: PatternSpec = ()):
+def get_nlp(spec: PatternSpec = ()) -> Language:
     """This thread's pipeline for ``spec`` (built on first use)."""
     cache = _pipelines()
     if spec not in cache:
-        from extractors import build_nlp
-
-        cache[spec] = [build_nlp(patterns=_pattern_files(spec) or None), None]
-    return cache[spec][0]
+        cache[spec] = build_nlp(patterns=_pattern_files(spec) or None)
+    return cache[spec]
 
 
 def lexicon_of(spec: PatternSpec = ()) -> Lexicon:
@@ -91,59 +81,24 @@ def lexicon_of(spec: PatternSpec = ()) -> Lexicon:
     when this thread has none: a build whose workers extract need no spaCy in its process."""
     cache = _pipelines()
     if spec in cache:
-        return cache[spec][0].get_pipe("paperkg_entities").lexicon
-    from extractors.lexicon import load_lexicon
-
+        return entity_matcher(cache[spec]).lexicon
     return load_lexicon(_pattern_files(spec))
 
 
-def _teach(spec: PatternSpec, names: dict[str, str] | None) -> None:
-    entry = _pipelines()[spec]
-    key = None if not names else hashlib.sha256(
-        json.dumps(names, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-    if entry[1] != key:
-        entry[0].get_pipe("paperkg_entities").learn(names or {})
-        entry[1] = key
+def extract_partition(papers: list[Paper], names: dict[str, str] | None = None,
+                      keep: Keep | None = None, patterns: PatternSpec = (),
+                      batch_size: int = 256) -> list[PaperResult]:
+    """Extract a partition (see :class:`kg.corpus.ExtractionTask`) with this thread's pipeline
+    for ``patterns``.
 
-
-def teaching_part(extraction: PaperExtraction) -> PaperExtraction | None:
-    """The entities of ``extraction`` that :func:`extractors.learning.learned_names` counts.
-
-    Each entity is asked on its own, so the client can compute the corpus' learned names from
-    these parts alone, without keeping every extraction.
+    Each paper's line is made from its full extraction here, so only what ``keep`` keeps goes
+    back to the client.  (Names come as their own argument: a Dask client scatters them once.)
     """
-    from extractors.learning import learned_names
-
-    teaching = [e for e in extraction.entities
-                if learned_names([PaperExtraction(extraction.paper, [e])])]
-    return PaperExtraction(extraction.paper, teaching) if teaching else None
-
-
-def extract_partition(
-    papers: list[Paper],
-    patterns: PatternSpec = (),
-    names: dict[str, str] | None = None,
-    batch_size: int = 256,
-    keep: Keep | None = None,
-) -> list[Result]:
-    """Extract ``papers`` (``nlp.pipe`` in batches), in order; ``names``: learned names.
-
-    Each paper's line is made from its full extraction here, so only ``keep(extraction)`` (the
-    full one when ``keep`` is ``None``) goes back to the client.
-    """
-    from extractors import extract
-
-    nlp = get_nlp(patterns)
-    _teach(patterns, names)
-    results: list[Result] = []
-    for extraction in extract(papers, nlp, batch_size=batch_size):
-        line = json.dumps(extraction.to_json(), ensure_ascii=False)
-        teaching = teaching_part(extraction) if names is None else None
-        results.append((line, extraction if keep is None else keep(extraction), teaching))
-    return results
+    return extract_results(get_nlp(patterns), ExtractionTask(papers, names, keep), batch_size)
 
 
 def forget_names(patterns: PatternSpec = ()) -> None:
     """Reset what this thread's pipeline was taught (after a build in the client's process)."""
-    if patterns in _pipelines():
-        _teach(patterns, None)
+    nlp = _pipelines().get(patterns)
+    if nlp is not None:
+        teach(nlp, None)

@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
+from networkx.readwrite.graphml import GraphMLWriter
 
 from kg.export.html import NODE_STYLES
 from kg.graph import multigraph
@@ -155,8 +156,6 @@ def write_graphml(graph: KnowledgeGraph, out_dir: Path, options: object = None) 
     Streamed: the bytes NetworkX's writer gives for :func:`flat_graph`, without the graph or the
     document in memory (one pass finds the keys, a second writes).
     """
-    from networkx.readwrite.graphml import GraphMLWriter
-
     xml_type = GraphMLWriter().get_xml_type
     plan = multigraph.layout(graph)
     keys: dict[tuple[str, str, str], str] = {}
@@ -226,8 +225,6 @@ def write_gexf(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> 
     Streamed: the bytes NetworkX's writer gives for :func:`flat_graph` (without its
     ``lastmodifieddate``, creator ``paperkg``), without the graph or the document in memory.
     """
-    from networkx.readwrite.gexf import GEXFWriter
-
     xml_type = GEXFWriter().xml_type
     plan = multigraph.layout(graph)
     ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}  # title -> id, type

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.export.gephi import XML_INVALID, xml_text
-from kg.export.rdf import Chunk, chunks, schema_path, write_chunks, write_files
+from kg.export.rdf import Chunk, chunks, write_chunks, write_files
 from kg.graph.rdf import (
     ONTOLOGY_IRI,
     P_LABEL,
@@ -47,6 +47,7 @@ from kg.graph.rdf import (
     prefixes,
 )
 from kg.model import Entity, Evidence, KnowledgeGraph, Paper, Relation
+from kg.schema_files import schema_path
 
 OWL_FILE = "graph.owl"
 #: IRI of the ontology document, under the build's base IRI

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,28 +35,13 @@ from kg.graph.rdf import (
     prefixes,
 )
 from kg.model import KnowledgeGraph
+from kg.schema_files import SCHEMA_FILES, schema_path
 
-#: Files of the ``schemas`` package copied into every build's ``schemas/``.
-SCHEMA_FILES: tuple[str, ...] = ("paperkg.ttl", "shapes.ttl", "context.jsonld")
 #: The JSON-LD prefix of the resource IRIs (the build's base IRI).
 BASE_PREFIX = "kg"
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-def schemas_dir() -> Path:
-    """The directory of the bundled ontology, shapes and JSON-LD context."""
-    try:
-        path = Path(str(resources.files("kg.schemas")))
-    except ModuleNotFoundError:  # a source checkout that is not installed
-        path = Path(__file__).resolve().parents[2] / "schemas"
-    return path
-
-
-def schema_path(name: str) -> Path:
-    """Path of one bundled schema file (``paperkg.ttl``, ``shapes.ttl``, ``context.jsonld``)."""
-    return schemas_dir() / name
 
 
 @lru_cache(maxsize=1)
@@ -352,7 +336,7 @@ class JsonLdWriter:
 
 
 __all__ = [
-    "SCHEMA_FILES", "VOCAB_PREFIXES", "Chunk", "ChunkWriter", "JsonLdNodes", "JsonLdWriter",
+    "VOCAB_PREFIXES", "Chunk", "ChunkWriter", "JsonLdNodes", "JsonLdWriter",
     "TripleWriters", "chunks", "copy_schemas", "jsonld_context", "published_context",
-    "schema_path", "schemas_dir", "write", "write_chunks", "write_files",
+    "write", "write_chunks", "write_files",
 ]

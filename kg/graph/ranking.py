@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import networkx as nx
+import numpy as np
+import scipy as sp
+
 from kg.model import CO_OCCURS_WITH, KnowledgeGraph
 
 #: NetworkX's defaults for :func:`networkx.pagerank`
@@ -42,10 +46,6 @@ def pagerank(graph: KnowledgeGraph) -> dict[str, float]:
     iteration is NetworkX's ``_pagerank_scipy``, on the same matrix built in the same order, so
     the values are NetworkX's to the last bit.
     """
-    import networkx as nx
-    import numpy as np
-    import scipy as sp
-
     ends = {e for rel in graph.relations if rel.predicate != CO_OCCURS_WITH
             for e in (rel.subject, rel.object)}
     nodelist = sorted(ends.union(graph.papers, graph.entities))

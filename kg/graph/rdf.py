@@ -40,7 +40,6 @@ import rdflib
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD, Namespace
 
 from kg.errors import PaperkgError
-from kg.ingest.records import NONCHARACTERS
 from kg.model import (
     CO_OCCURS_WITH,
     ENTITY_TYPES,
@@ -50,6 +49,7 @@ from kg.model import (
     Paper,
     Relation,
 )
+from kg.text import NONCHARACTERS
 
 #: The ontology document (schemas/paperkg.ttl) and its namespace.
 ONTOLOGY_IRI = "https://w3id.org/paperkg/ontology"

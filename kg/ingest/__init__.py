@@ -38,6 +38,9 @@ from kg.ingest.records import (
 from kg.ingest.tabular import read_csv, read_tsv
 from kg.model import Paper
 
+#: What a bad record does: stop the read (nothing is written), or be skipped and reported.
+OnError = Literal["stop", "skip"]
+
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
@@ -277,7 +280,7 @@ def read_papers(
     inputs: Sequence[str | Path],
     *,
     fmt: str | None = None,
-    on_error: Literal["stop", "skip"] = "stop",
+    on_error: OnError = "stop",
     columns: Mapping[str, str] | None = None,
     report: ReadReport | None = None,
 ) -> Iterator[Paper]:
@@ -362,7 +365,7 @@ def summarize_inputs(
     inputs: Sequence[str | Path],
     *,
     fmt: str | None = None,
-    on_error: Literal["stop", "skip"] = "stop",
+    on_error: OnError = "stop",
     columns: Mapping[str, str] | None = None,
 ) -> tuple[list[FileSummary], ReadReport]:
     """Read ``inputs`` without extracting; count papers, duplicates and skipped per file."""

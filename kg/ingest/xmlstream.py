@@ -37,7 +37,7 @@ class _Collector:
         self.record_tags = record_tags
         self.parser: DefusedXMLParser | None = None
         self.root: str | None = None
-        self.done: list[tuple[int, Element]] = []
+        self.done: list[tuple[int, Element | str]] = []
         self._builder: TreeBuilder | None = None
         self._depth = 0
         self._line = 0

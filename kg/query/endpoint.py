@@ -253,7 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
         except QueryRefused as exc:
             self._error(HTTPStatus.FORBIDDEN, str(exc))
             return
-        fmt_param = (params.get("format") or params.get("output") or [None])[0]
+        fmt_values = params.get("format") or params.get("output")
+        fmt_param = fmt_values[0] if fmt_values else None
         accept = self.headers.get("Accept")
         form = query_form(keywords(query))
         if not acceptable(accept, fmt_param, form):
@@ -437,8 +438,9 @@ class RunningEndpoint:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        host = f"[{host}]" if ":" in str(host) else host
+        address, port = self.server.server_address[:2]
+        host = str(address) if isinstance(address, str) else address.decode()
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}{ENDPOINT_PATH}"
 
     def stop(self) -> None:

@@ -83,7 +83,8 @@ def scan_query(query: str) -> QueryShape:
             iri = _IRI.match(query, pos)
             pos = iri.end() if iri else pos + 1  # a failed IRI never spans a "<": linear
         elif c in "?$":
-            pos = _VAR.match(query, pos).end() or pos + 1
+            var = _VAR.match(query, pos)
+            pos = var.end() if var else pos + 1
         elif c in _OPEN:
             depth += 1
             deepest = max(deepest, depth)

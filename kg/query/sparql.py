@@ -26,6 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import InputError, PaperkgError
+from kg.export import DEFAULT_BASE_IRI
 from kg.graph.rdf import VOCAB_PREFIXES, data_prefixes, to_store
 from kg.model import KnowledgeGraph
 from kg.query.limits import (
@@ -127,8 +128,6 @@ def load_store(source: Source) -> ox.Store:
     if isinstance(source, ox.Store):
         return source
     if isinstance(source, KnowledgeGraph):
-        from kg.export import DEFAULT_BASE_IRI
-
         return to_store(source, DEFAULT_BASE_IRI)
     path = graph_file(source)
     stat = path.stat()
@@ -286,14 +285,14 @@ def python_value(term: Any) -> Any:
 def to_dataframe(result: QueryResult) -> Any:
     """A :class:`pandas.DataFrame`: one column per variable (SELECT), ``boolean`` (ASK), or
     ``subject``/``predicate``/``object`` (CONSTRUCT/DESCRIBE)."""
-    import pandas as pd
+    import pandas as pd  # lazily: pandas takes half a second to import, and few queries need it
 
     if result.kind == "ask":
         return pd.DataFrame({"boolean": [bool(result.boolean)]})
     if result.kind == "graph":
-        rows = [(t.subject.value, t.predicate.value, python_value(t.object))
-                for t in result.triples]
-        return pd.DataFrame(rows, columns=["subject", "predicate", "object"])
+        triples = [(str(t.subject) if isinstance(t.subject, ox.Triple) else t.subject.value,
+                    t.predicate.value, python_value(t.object)) for t in result.triples]
+        return pd.DataFrame(triples, columns=["subject", "predicate", "object"])
     rows = [[python_value(v) for v in row] for row in result.rows]
     return pd.DataFrame(rows, columns=result.variables)
 
@@ -396,8 +395,6 @@ def compact_iri(iri: str, prefixes: Mapping[str, str] | None = None) -> str:
 
 
 def _display_prefixes() -> dict[str, str]:
-    from kg.export import DEFAULT_BASE_IRI
-
     return {**VOCAB_PREFIXES, **data_prefixes(DEFAULT_BASE_IRI)}
 
 

@@ -129,7 +129,7 @@ class _Worker:
             self.kill()
             raise PaperkgError(value or f"the query worker did not load the graph within "
                                f"{timeout:.0f} s")
-        return int(value)
+        return int(value or 0)
 
     def kill(self) -> int | None:
         if self.process.poll() is None:

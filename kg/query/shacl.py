@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH
 
 from kg.errors import InputError
-from kg.export.rdf import schema_path
 from kg.query.sparql import RDF_FORMATS, compact_iri, graph_file, read_store
+from kg.schema_files import schema_path
 
 _RDFLIB_FORMATS = {
     ".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
@@ -100,7 +101,9 @@ def integrity_results(path: Path) -> list[ShaclResult]:
     store = read_store(path)
     results = []
     for rule, message, query in INTEGRITY_RULES:
-        for row in store.query(query):
+        solutions = store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)  # the rules are SELECT queries
+        for row in solutions:
             results.append(ShaclResult(
                 severity="Violation",
                 focus=row["focus"].value,
@@ -129,7 +132,7 @@ def validate_graph(
     ontology: rdflib.Graph | None = None,
 ) -> ShaclReport:
     """Validate ``data`` against the paperkg shapes (or ``shapes``) with the ontology mixed in."""
-    import pyshacl
+    import pyshacl  # lazily: a second to import, for `paperkg validate` only
 
     if shapes is None:
         shapes = rdflib.Graph().parse(schema_path("shapes.ttl"), format="turtle")
