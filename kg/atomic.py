@@ -83,13 +83,45 @@ def _stage_prefix(out_dir: Path) -> str:
     return f".{out_dir.name}.staging-"
 
 
-def _remove_stale_stages(out_dir: Path) -> None:
-    """Remove the staging directories that killed builds left beside ``out_dir``."""
-    pattern = re.compile(re.escape(_stage_prefix(out_dir)) + r"(\d+)-")
-    for entry in out_dir.parent.glob(_stage_prefix(out_dir) + "*"):
+def remove_tree(path: Path) -> None:
+    """Remove a directory tree, making read-only directories in it writable where needed (an
+    output directory without write permission, swapped out, would otherwise stay behind)."""
+
+    def retry(function, name, _exc_info) -> None:  # noqa: ANN001 (shutil's callback)
+        try:
+            os.chmod(os.path.dirname(name), 0o700)
+            if os.path.isdir(name) and not os.path.islink(name):
+                os.chmod(name, 0o700)
+            function(name)
+        except OSError:
+            pass
+
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=retry)
+
+
+def reclaim_stale(parent: Path, prefix: str) -> None:
+    """Remove the entries ``PREFIX<pid>-…`` of ``parent`` whose process is gone (what a build
+    killed before its own clean-up left)."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-")
+    try:
+        entries = list(parent.glob(glob_escape(prefix) + "*"))
+    except OSError:
+        return
+    for entry in entries:
         match = pattern.match(entry.name)
         if match and not _alive(int(match.group(1))):
-            shutil.rmtree(entry, ignore_errors=True)
+            remove_tree(entry)
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob wildcards escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _remove_stale_stages(out_dir: Path) -> None:
+    """Remove the staging directories that killed builds left beside ``out_dir``."""
+    reclaim_stale(out_dir.parent, _stage_prefix(out_dir))
 
 
 def _alive(pid: int) -> bool:
@@ -116,6 +148,9 @@ def staged_directory(out_dir: Path) -> Iterator[Path]:
     ``out_dir`` is touched and the staging directory is removed; staging directories of killed
     builds are removed by the next build.
     """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a directory (the output "
+                                 "is a directory)", str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     out_dir = Path(os.path.realpath(out_dir))  # a symbolic link: swap the directory it names
     try:
@@ -131,7 +166,7 @@ def staged_directory(out_dir: Path) -> Iterator[Path]:
         if not (beside and _swap(stage, out_dir)):
             _move_entries(stage, out_dir)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        remove_tree(stage)
 
 
 def _swap(stage: Path, out_dir: Path) -> bool:

@@ -65,6 +65,8 @@ class BuildReport:
             "papers": self.papers,
             "duplicates": len(self.read.duplicates),
             "skipped": len(self.read.skipped),
+            "unreadable_directories": [{"directory": d, "problem": p}
+                                       for d, p in self.read.unreadable],
             "entities_by_type": self.entities_by_type,
             "relations_by_predicate": self.relations_by_predicate,
             "files": self.files,

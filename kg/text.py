@@ -11,6 +11,10 @@ NONCHARACTERS = re.compile("[\ufdd0-\ufdef" + "".join(
 ) + "]")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean_text(value: str) -> str:
-    """``value`` with every Unicode noncharacter replaced by U+FFFD (the replacement character)."""
-    return NONCHARACTERS.sub("\ufffd", value)
+    """``value`` with every Unicode noncharacter and lone surrogate (a JSON ``\\ud800`` escape
+    that is not half of a pair, which no UTF-8 output can hold) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", NONCHARACTERS.sub("\ufffd", value))

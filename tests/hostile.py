@@ -443,14 +443,17 @@ def check_neo4j_csv(graph: KnowledgeGraph, out: Path) -> None:
 
 
 def check_tables(graph: KnowledgeGraph, out: Path) -> None:
-    """entities.csv and relations.csv read back field for field with Python's csv module."""
+    """entities.csv and relations.csv read back field for field with Python's csv module
+    (formula-like cells with the leading ``'`` that keeps spreadsheets from running them)."""
+    from kg.export.csvtext import neutralise_formula as safe
+
     rows = read_csv(out / "entities.csv")
     assert rows[0][:6] == ["id", "type", "name", "aliases", "paper_count", "proposed_by"]
     expected = sorted(graph.entities.values(), key=lambda e: e.id)
-    assert [r[:3] for r in rows[1:]] == [[e.id, e.type, e.name] for e in expected]
+    assert [r[:3] for r in rows[1:]] == [[safe(e.id), e.type, safe(e.name)] for e in expected]
     rows = read_csv(out / "relations.csv")
-    assert [r[:4] for r in rows[1:]] == [[r.subject, r.predicate, r.object, str(r.weight)]
-                                         for r in graph.relations]
+    assert [r[:4] for r in rows[1:]] == [[safe(r.subject), r.predicate, safe(r.object),
+                                          str(r.weight)] for r in graph.relations]
 
 
 # --------------------------------------------------------------------------- GraphML, GEXF

@@ -32,6 +32,11 @@ BaseIriOpt = Annotated[str, typer.Option("--base-iri", help="Base IRI of the gra
 MaxNodesOpt = Annotated[
     int, typer.Option("--max-nodes", help="Entities graph.html draws first (all searchable).")
 ]
+CsvRawOpt = Annotated[
+    bool, typer.Option("--csv-raw", help="Keep entities.csv/relations.csv cells that start with "
+                       "= + - @ as they are (default: a leading ' so spreadsheets do not run "
+                       "them as formulas).")
+]
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Keep the graph in this on-disk Oxigraph store and "
                               "add only the papers it does not have yet.", show_default=False)
@@ -61,6 +66,7 @@ def build(
     patterns: PatternsOpt = None,
     base_iri: BaseIriOpt = "https://w3id.org/paperkg/",
     max_nodes: MaxNodesOpt = 1500,
+    csv_raw: CsvRawOpt = False,
     store: StoreOpt = None,
     workers: WorkersOpt = None,
     engine: EngineOpt = "local",
@@ -92,7 +98,8 @@ def build(
         on_error=check_on_error(on_error),
         columns=columns_of(columns),
         patterns=patterns,
-        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes),
+        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes,
+                             csv_neutralise=not csv_raw),
         engine=EngineOptions(engine=engine, workers=workers, scheduler=scheduler).check(),
     )
     paths = [str(p) for p in inputs or []]
@@ -142,6 +149,7 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("output"),
     patterns: PatternsOpt = None,
     max_nodes: MaxNodesOpt = 1500,
+    csv_raw: CsvRawOpt = False,
 ) -> None:
     """Write every output file of a store's graph (the files `paperkg build` writes).
 
@@ -155,7 +163,8 @@ def export_command(
     from kg.pipeline import BuildOptions
     from kg.store import export_store
 
-    options = BuildOptions(patterns=patterns, export=ExportOptions(max_nodes=max_nodes))
+    options = BuildOptions(patterns=patterns, export=ExportOptions(max_nodes=max_nodes,
+                                                                   csv_neutralise=not csv_raw))
     started = time.perf_counter()
     with progress_bar() as progress:
         progress.add_task("reading the store and writing outputs", total=None)

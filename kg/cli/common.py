@@ -3,6 +3,7 @@ and the common options."""
 
 from __future__ import annotations
 
+import errno
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,17 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def os_error_line(exc: OSError) -> str:
+    """``FILE: problem`` for a file-system fault (disk full, read-only, permissions …)."""
+    problem = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno == errno.ENOSPC:
+        problem += " (nothing of the previous output was changed)"
+    where = "" if exc.filename is None else str(exc.filename)
+    if exc.filename2 is not None:
+        where = f"{where} -> {exc.filename2}"
+    return f"{where}: {problem}" if where else problem
+
+
 def reports_errors(func: F) -> F:
     """Turn a :class:`PaperkgError` into ``error: <message>`` on stderr and exit code 1."""
 
@@ -42,6 +54,10 @@ def reports_errors(func: F) -> F:
             # The message holds file names and record text: escape it, never parse it as markup.
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
                               markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:  # a fault of the machine: disk full, read-only, permissions …
+            err_console.print(f"[bold red]error:[/] {escape(os_error_line(exc))}",
+                              highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

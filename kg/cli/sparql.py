@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -177,6 +178,36 @@ def validate(
     raise typer.Exit(1)
 
 
+WorkerMemoryOpt = Annotated[
+    int, typer.Option("--worker-memory", help="MB of address space one query worker may use "
+                      "(the graph included); a query over it gets 500.")
+]
+MaxResponseOpt = Annotated[
+    float, typer.Option("--max-response-mb", help="Largest answer in MB; longer answers are cut "
+                        "to the solutions/triples that fit.")
+]
+CorsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--cors-origin", help="An origin browsers may query from (repeatable; default "
+                 "*, any; 'none' sends no CORS headers)."),
+]
+ServeBaseIriOpt = Annotated[
+    str | None, typer.Option("--base-iri", help="Base IRI of the graph: a GET on /paper/…, "
+                             "/model/… describes BASE + path (default: the build's).")
+]
+
+
+def _build_base_iri(directory: Path, default: str) -> str:
+    """The base IRI a build used (the ``paper:`` prefix of its ``graph.ttl``), else ``default``."""
+    try:
+        with open(directory / "graph.ttl", encoding="utf-8", errors="replace") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return default
+    match = re.search(r"^@prefix paper: <([^<>\s]+/)paper/> \.$", head, re.MULTILINE)
+    return match.group(1) if match else default
+
+
 @app.command()
 @reports_errors
 def serve(
@@ -196,12 +227,17 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Queries that may run at the same time.")
     ] = 2,
+    worker_memory: WorkerMemoryOpt = 1024,
+    max_response_mb: MaxResponseOpt = 32.0,
+    cors_origin: CorsOpt = None,
+    base_iri: ServeBaseIriOpt = None,
 ) -> None:
     """Serve a build: a read-only SPARQL 1.1 endpoint at /sparql, plus graph.html and the files.
 
     GET or POST /sparql; results as JSON, XML, CSV or TSV (SELECT/ASK) or Turtle, N-Triples,
     JSON-LD, RDF/XML (CONSTRUCT/DESCRIBE), chosen by the Accept header. UPDATE, LOAD and
-    SERVICE are refused. Stop with Ctrl-C.
+    SERVICE are refused. A bare GET /sparql gives the service description; a GET on a
+    resource path (/model/llama-2) its description. Limits: docs/security.md. Stop with Ctrl-C.
 
     Examples:
 
@@ -209,10 +245,15 @@ def serve(
 
         paperkg serve output/ --port 3030 --timeout 10 --max-rows 1000
     """
+    from kg.export import DEFAULT_BASE_IRI
     from kg.query.endpoint import LOOPBACK_HOSTS, EndpointConfig, start_endpoint
 
+    origins = tuple(o for o in (cors_origin or ["*"]) if o.lower() != "none")
     config = EndpointConfig(directory=directory, host=host, port=port, timeout=timeout,
-                            max_rows=max_rows, workers=workers)
+                            max_rows=max_rows, workers=workers, worker_memory_mb=worker_memory,
+                            max_response_bytes=int(max_response_mb * 2**20),
+                            cors_origins=origins,
+                            base_iri=base_iri or _build_base_iri(directory, DEFAULT_BASE_IRI))
     if host not in LOOPBACK_HOSTS:
         err_console.print(f"[yellow]warning:[/] listening on {escape(host)}: other machines "
                           f"can query this graph")

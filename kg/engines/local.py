@@ -9,6 +9,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from kg.corpus import ExtractionTask, PaperResult
 from kg.engines.bounded import BoundedMap
 from kg.engines.worker import PatternSpec, extract_partition, forget_names
+from kg.lifetime import bind_to_parent
 
 
 class LocalRunner:
@@ -45,9 +46,11 @@ class LocalRunner:
                 yield self._here(task)
             return
         if self.pool is None:
-            # spawn: a fresh interpreter per worker (forking a process with threads is unsafe)
+            # spawn: a fresh interpreter per worker (forking a process with threads is unsafe);
+            # workers exit when the build does, whatever signal ended it (kill -9 included)
             self.pool = ProcessPoolExecutor(self.workers,
-                                            mp_context=multiprocessing.get_context("spawn"))
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=bind_to_parent, initargs=(0.5, False))
             self.used = self.workers
         bounded = BoundedMap(self._submit, lambda f: f.result(), 2 * self.workers)
         rest = [first] if second is None else [first, second]

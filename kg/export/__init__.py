@@ -25,6 +25,8 @@ class ExportOptions:
 
     base_iri: str = DEFAULT_BASE_IRI
     max_nodes: int = 1500  #: entities graph.html draws first (the rest stay searchable)
+    #: entities.csv/relations.csv: cells a spreadsheet would run as formulas get a leading "'"
+    csv_neutralise: bool = True
 
 
 Exporter = Callable[[KnowledgeGraph, Path, ExportOptions], None]

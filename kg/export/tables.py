@@ -51,12 +51,13 @@ RELATION_COLUMNS = ("subject", "predicate", "object", "weight", "evidence_papers
                     "evidence_sentence")
 
 
-def _write_frame(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+def _write_frame(frame: pd.DataFrame, columns: tuple[str, ...], path: Path,
+                 neutralise: bool = False) -> None:
     """A frame as CSV (header even when empty; missing values empty; every field quoted where a
     reader needs it, see :mod:`kg.export.csvtext`)."""
     header = list(frame.columns) if len(frame.columns) else list(columns)
     rows = ([_text(v) for v in record] for record in frame.itertuples(index=False, name=None))
-    write_csv(path, [header, *rows])
+    write_csv(path, [header, *rows], neutralise)
 
 
 def _text(value: object) -> str:
@@ -74,6 +75,11 @@ def relation_rows(graph: KnowledgeGraph) -> Iterator[list[str]]:
 
 
 def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
-    """Write ``entities.csv`` and ``relations.csv`` into ``out_dir`` (relations streamed)."""
-    _write_frame(entities_frame(graph), ENTITY_COLUMNS, out_dir / "entities.csv")
-    write_csv(out_dir / "relations.csv", chain([list(RELATION_COLUMNS)], relation_rows(graph)))
+    """Write ``entities.csv`` and ``relations.csv`` into ``out_dir`` (relations streamed).
+
+    Formula-like cells are neutralised unless ``options.csv_neutralise`` is false (see
+    :mod:`kg.export.csvtext`)."""
+    neutralise = getattr(options, "csv_neutralise", True)
+    _write_frame(entities_frame(graph), ENTITY_COLUMNS, out_dir / "entities.csv", neutralise)
+    write_csv(out_dir / "relations.csv", chain([list(RELATION_COLUMNS)], relation_rows(graph)),
+              neutralise)

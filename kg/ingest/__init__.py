@@ -21,6 +21,7 @@ from typing import Literal
 
 from kg.errors import InputError, PaperkgError
 from kg.ingest.arxiv import read_arxiv
+from kg.ingest.globbing import recursive_glob
 from kg.ingest.jsonfmt import read_json, read_jsonl
 from kg.ingest.listing import read_listing
 from kg.ingest.pubmed import read_pubmed
@@ -102,6 +103,8 @@ class ReadReport:
     duplicates: list[tuple[str, str, int]] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)  #: source -> format read
+    #: (directory, reason) of directories that could not be read (``on_error="skip"``)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- options
@@ -130,37 +133,48 @@ def parse_columns(spec: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- inputs
 
 
-def expand_inputs(inputs: Sequence[str | Path]) -> list[tuple[Path, str]]:
+def expand_inputs(inputs: Sequence[str | Path],
+                  unreadable: list[tuple[str, str]] | None = None) -> list[tuple[Path, str]]:
     """Files from files, directories (supported files inside, recursively, sorted) and globs.
 
     Returns ``(path, source)`` pairs, ``source`` being the path as given (or found under a
     given directory).  A file reached twice is read once.  Hidden files and directories inside
-    a directory are ignored.
+    a directory are ignored; links to directories are not followed by ``**`` (no loops).  A
+    directory that cannot be read is an :class:`InputError`, or is added to ``unreadable`` when
+    that list is given.
     """
     found: list[tuple[Path, str]] = []
+    problems: list[tuple[str, str]] = []
     for given in inputs:
         text = str(given)
         path = Path(text)
         if path.is_dir():
-            files = _directory_files(path)
-            if not files:
+            files = _directory_files(path, problems)
+            if not files and not problems:
                 raise InputError(text, "no input files in this directory (looked for "
                                  f"{', '.join(EXTENSIONS)})")
             found.extend((f, str(f)) for f in files)
         elif path.exists():
             found.append((path, text))
         elif any(c in text for c in "*?["):
-            matches = sorted(glob.glob(text, recursive=True))
-            if not matches:
+            matches = (recursive_glob(text, problems) if "**" in text
+                       else sorted(glob.glob(text)))
+            if not matches and not problems:
                 raise InputError(text, "no files match this pattern")
             for match in matches:
                 match_path = Path(match)
                 if match_path.is_dir():
-                    found.extend((f, str(f)) for f in _directory_files(match_path))
+                    found.extend((f, str(f)) for f in _directory_files(match_path, problems))
                 else:
                     found.append((match_path, match))
         else:
             raise InputError(text, "no such file or directory")
+    if problems and unreadable is None:
+        where, reason = problems[0]
+        raise InputError(where, f"cannot read this directory: {reason} (--on-error skip goes "
+                         f"on without it)")
+    if unreadable is not None:
+        unreadable.extend(p for p in problems if p not in unreadable)
     unique: list[tuple[Path, str]] = []
     seen: set[Path] = set()
     for path, source in found:
@@ -171,9 +185,13 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[tuple[Path, str]]:
     return unique
 
 
-def _directory_files(directory: Path) -> list[Path]:
+def _directory_files(directory: Path, unreadable: list[tuple[str, str]]) -> list[Path]:
     files = []
-    for root, dirs, names in os.walk(directory):
+
+    def failed(exc: OSError) -> None:
+        unreadable.append((str(exc.filename or directory), exc.strerror or str(exc)))
+
+    for root, dirs, names in os.walk(directory, onerror=failed):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
             if not name.startswith(".") and Path(name).suffix.lower() in EXTENSIONS:
@@ -279,8 +297,9 @@ def read_papers(
     if on_error not in ("stop", "skip"):
         raise PaperkgError(f"on_error must be 'stop' or 'skip', not {on_error!r}")
     report = report if report is not None else ReadReport()
+    unreadable = report.unreadable if on_error == "skip" else None
     plan = [(path, source, fmt or detect_format(path, source))
-            for path, source in expand_inputs(inputs)]
+            for path, source in expand_inputs(inputs, unreadable)]
     for _path, source, file_format in plan:
         report.files.append(source)
         report.formats[source] = file_format

@@ -26,6 +26,9 @@ def read_arxiv(
     entries = iter_records(path, source, frozenset({f"{ATOM}feed"}), frozenset({f"{ATOM}entry"}),
                            "an arXiv Atom <feed>")
     for line, entry in entries:
+        if isinstance(entry, str):
+            yield Problem(line, entry, "")
+            continue
         entry_id = text_of(entry.find(f"{ATOM}id"))
         if "arxiv.org/api/errors" in entry_id:
             raise InputError(source, "the arXiv API returned an error: "

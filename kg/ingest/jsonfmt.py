@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,28 @@ def read_jsonl(
             yield Problem(line.number, "JSON nested too deeply to be a paper record",
                           truncate(line.text))
             continue
+        except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
+            yield Problem(line.number, _number_problem(exc), truncate(line.text))
+            continue
         if not isinstance(obj, dict):
             yield Problem(line.number, f"expected a JSON object, got {_kind(obj)}",
                           truncate(line.text))
             continue
         yield Candidate(line.number, map_fields(obj, columns), truncate(line.text))
+
+
+def _number_problem(exc: ValueError) -> str:
+    """Python refuses to convert integers of more than 4,300 digits (CVE-2020-10735)."""
+    return "a number of more than 4,300 digits (too long to read): not a paper field"
+
+
+class _BadElement(Exception):
+    """An array element that cannot be a paper record (too long, a number too long to read):
+    skipped as a record-level problem, the rest of the array still read."""
+
+
+_IN_STRING = re.compile(r'["\\]')
+_OUTSIDE = re.compile(r'["\[\]{},\s]')
 
 
 class _Text:
@@ -135,6 +153,8 @@ class _Text:
             except RecursionError:
                 raise InputError(self.source, "JSON nested too deeply to be a paper record",
                                  self.line_at(self.pos)) from None
+            except ValueError as exc:  # an integer over the 4,300-digit conversion limit
+                raise _BadElement(_number_problem(exc)) from None
             else:
                 error = None
                 if end < len(self.buf) or self.eof:  # "12" may be the start of "123"
@@ -143,12 +163,46 @@ class _Text:
                 if error is not None and error.pos < len(self.buf) - 1 and \
                         not error.msg.startswith("Unterminated"):
                     raise self.syntax_error(error)
-                raise InputError(self.source, f"an array element longer than "
-                                 f"{MAX_RECORD_BYTES:,} characters (not a paper record)",
-                                 self.line_at(self.pos))
+                raise _BadElement(f"an array element longer than {MAX_RECORD_BYTES:,} "
+                                  f"characters (not a paper record)")
             if not self.fill():
                 if error is not None:
                     raise self.syntax_error(error)
+
+    def skip_value(self) -> None:
+        """Move past the JSON value at ``pos`` without holding it (the buffer forgets what was
+        read): strings, escapes and brackets tracked, one search per token."""
+        depth, in_string = 0, False
+        while True:
+            if self.pos >= len(self.buf) and not self.fill():
+                return  # the caller reports the unclosed array
+            pattern = _IN_STRING if in_string else _OUTSIDE
+            m = pattern.search(self.buf, self.pos)
+            if m is None:
+                self.pos = len(self.buf)
+                continue
+            c, self.pos = m.group(), m.end()
+            if in_string:
+                if c == "\\":
+                    if self.pos >= len(self.buf):
+                        self.fill()
+                    self.pos += 1
+                else:
+                    in_string = False
+                    if depth == 0:
+                        return
+            elif c == '"':
+                in_string = True
+            elif c in "[{":
+                depth += 1
+            elif c in "]}":
+                depth -= 1
+                if depth <= 0:
+                    self.pos -= depth < 0  # a "]" closing the array is not ours
+                    return
+            elif depth == 0:  # "," or blank after a bare number / literal
+                self.pos -= 1
+                return
 
     def syntax_error(self, exc: json.JSONDecodeError) -> InputError:
         column = exc.pos - self.buf.rfind("\n", 0, exc.pos)
@@ -192,13 +246,16 @@ def _elements(text: _Text, columns: Mapping[str, str] | None) -> Iterator[Candid
             if text.skip_space() is None:
                 raise syntax_error("the array is not closed with ']'")
             start_line = text.line_at(text.pos)
-            obj, end = text.decode_value()
-            raw = truncate(text.buf[text.pos:min(end, text.pos + RAW_LIMIT)])
-            text.pos = end
-            if isinstance(obj, dict):
-                yield Candidate(start_line, map_fields(obj, columns), raw)
+            try:
+                obj, end = text.decode_value()
+            except _BadElement as exc:
+                raw = truncate(text.buf[text.pos:text.pos + RAW_LIMIT])
+                text.skip_value()
+                yield Problem(start_line, str(exc), raw)
             else:
-                yield Problem(start_line, f"expected a JSON object, got {_kind(obj)}", raw)
+                raw = truncate(text.buf[text.pos:min(end, text.pos + RAW_LIMIT)])
+                text.pos = end
+                yield _element(obj, start_line, columns, raw)
             after = text.skip_space()
             if after == ",":
                 text.pos += 1
@@ -210,6 +267,13 @@ def _elements(text: _Text, columns: Mapping[str, str] | None) -> Iterator[Candid
                                if after is not None else "the array is not closed with ']'")
     if text.skip_space() is not None:
         raise syntax_error("extra data after the array")
+
+
+def _element(obj: object, line: int, columns: Mapping[str, str] | None,
+             raw: str) -> Candidate | Problem:
+    if isinstance(obj, dict):
+        return Candidate(line, map_fields(obj, columns), raw)
+    return Problem(line, f"expected a JSON object, got {_kind(obj)}", raw)
 
 
 def _kind(obj: object) -> str:

@@ -22,6 +22,9 @@ def read_pubmed(
         frozenset({"PubmedArticle", "PubmedBookArticle"}), "a PubMed <PubmedArticleSet>",
     )
     for line, element in records:
+        if isinstance(element, str):
+            yield Problem(line, element, "")
+            continue
         raw = truncate(tostring(element, "unicode"))
         if element.tag == "PubmedBookArticle":
             fields = _book_fields(element)

@@ -168,15 +168,6 @@ def parse_authors(value: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-def check_unicode(value: str | None, field: str) -> None:
-    """Raise ValueError if ``value`` holds a lone surrogate (a JSON ``\\ud800`` escape that is not
-    half of a pair): no UTF-8 output can hold it."""
-    if value is not None and (match := _SURROGATE.search(value)):
-        raise ValueError(f"{field} holds an invalid character (lone surrogate "
-                         f"U+{ord(match.group()):04X} at character {match.start() + 1})")
-
-
 def _text(value: Any, field: str) -> str | None:
     """An optional text field: None/blank -> None; numbers become text; others are errors."""
     if value is None:
@@ -213,10 +204,6 @@ def build_paper(candidate: Candidate, source: str) -> Paper:
         authors = parse_authors(fields.get("authors"))
         url = _text(fields.get("url"), "url")
         venue = _text(fields.get("venue"), "venue")
-        for name, value in (("title", title), ("abstract", abstract), ("id", own_id),
-                            ("doi", doi), ("url", url), ("venue", venue),
-                            *(("authors", a) for a in authors)):
-            check_unicode(value, name)
         if len(title) > MAX_TITLE_CHARS:
             raise ValueError(f"title is {len(title):,} characters long; the limit is "
                              f"{MAX_TITLE_CHARS:,}")
@@ -303,6 +290,27 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """``UTF-32`` or ``UTF-16`` for text in those encodings (by byte-order mark, or by the zero
+    bytes of ASCII text without one), else None.  UTF-32 first: its little-endian mark starts
+    with UTF-16's."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = head[:64]
+    if len(sample) >= 8 and len(sample) % 4 == 0:
+        quads = [sample[i:i + 4] for i in range(0, len(sample), 4)]
+        if all(q[1:] == b"\x00\x00\x00" and q[0] for q in quads) or \
+                all(q[:3] == b"\x00\x00\x00" and q[3] for q in quads):
+            return "UTF-32"
+    pairs = [sample[i:i + 2] for i in range(0, len(sample) - 1, 2)]
+    if len(pairs) >= 2 and (all(p[1] == 0 and p[0] for p in pairs)
+                            or all(p[0] == 0 and p[1] for p in pairs)):
+        return "UTF-16"
+    return None
+
+
 def check_text_head(path: Path, source: str) -> bytes:
     """Read the start of ``path``; refuse archives, binary (NUL bytes) and UTF-16/32 files."""
     try:
@@ -315,8 +323,9 @@ def check_text_head(path: Path, source: str) -> bytes:
         kind = "a bzip2 file"
     if kind is not None:
         raise InputError(source, f"{kind}, not a text input: unpack or convert it first", 1)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(source, "UTF-16 text, not UTF-8: save the file as UTF-8", 1)
+    encoding = _wide_encoding(head)
+    if encoding is not None:
+        raise InputError(source, f"{encoding} text, not UTF-8: save the file as UTF-8", 1)
     nul = head.find(b"\x00")
     if nul >= 0:
         line = head.count(b"\n", 0, nul) + 1

@@ -5,7 +5,8 @@ Entity declarations (billion laughs, quadratic blow-up) and external entities ar
 does) is allowed but never fetched.  Only the record elements are built as trees, one at a
 time, so memory stays flat however long the file is; a record nested deeper than
 :data:`MAX_DEPTH` elements or holding more than :data:`~kg.ingest.records.MAX_RECORD_BYTES`
-characters of text is refused.
+characters of text is not built: it is read past and reported as a record-level problem (a
+string in place of the element), which ``--on-error skip`` skips.
 """
 
 from __future__ import annotations
@@ -24,10 +25,6 @@ CHUNK_BYTES = 1 << 16
 MAX_DEPTH = 100  #: deepest element nesting in a record (PubMed records nest about 8 deep)
 
 
-class _TooBig(Exception):
-    """A record over the limits (raised from the parser's callbacks)."""
-
-
 def local_name(tag: str) -> str:
     """``{namespace}name`` -> ``name``."""
     return tag.rsplit("}", 1)[-1]
@@ -40,11 +37,12 @@ class _Collector:
         self.record_tags = record_tags
         self.parser: DefusedXMLParser | None = None
         self.root: str | None = None
-        self.done: list[tuple[int, Element]] = []
+        self.done: list[tuple[int, Element | str]] = []
         self._builder: TreeBuilder | None = None
         self._depth = 0
         self._line = 0
         self._chars = 0
+        self._refused: str | None = None  #: why the record being read is not built
 
     def _current_line(self) -> int:
         assert self.parser is not None
@@ -57,27 +55,32 @@ class _Collector:
             self._builder = TreeBuilder()
             self._depth = self._chars = 0
             self._line = self._current_line()
+            self._refused = None
         if self._builder is not None:
             self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise _TooBig(f"the record starting on line {self._line} nests elements "
-                              f"deeper than {MAX_DEPTH} levels")
-            self._builder.start(tag, attrib)
+            if self._depth > MAX_DEPTH and self._refused is None:
+                self._refused = (f"the record nests elements deeper than {MAX_DEPTH} levels "
+                                 f"(not a paper record)")
+            if self._refused is None:
+                self._builder.start(tag, attrib)
 
     def end(self, tag: str) -> None:
         if self._builder is not None:
-            self._builder.end(tag)
             self._depth -= 1
+            if self._refused is None:
+                self._builder.end(tag)
             if self._depth == 0:
-                self.done.append((self._line, self._builder.close()))
+                self.done.append((self._line, self._refused or self._builder.close()))
                 self._builder = None
 
     def data(self, data: str) -> None:
-        if self._builder is not None:
+        if self._builder is not None and self._refused is None:
             self._chars += len(data)
             if self._chars > MAX_RECORD_BYTES:
-                raise _TooBig(f"the record starting on line {self._line} holds more than "
-                              f"{MAX_RECORD_BYTES:,} characters of text")
+                self._refused = (f"the record holds more than {MAX_RECORD_BYTES:,} characters "
+                                 f"of text (not a paper record)")
+                self._builder = TreeBuilder()  # drop what was built; depth is still counted
+                return
             self._builder.data(data)
 
     def close(self) -> None:
@@ -86,8 +89,9 @@ class _Collector:
 
 def iter_records(
     path: Path, source: str, roots: frozenset[str], record_tags: frozenset[str], expected: str
-) -> Iterator[tuple[int, Element]]:
-    """Yield ``(line, element)`` for every record element of an XML file.
+) -> Iterator[tuple[int, Element | str]]:
+    """Yield ``(line, element)`` for every record element of an XML file; ``(line, problem)``
+    for a record over the limits.
 
     ``roots`` are the accepted root tags (``expected`` describes them for the error message).
     Malformed XML, a wrong root element and entity declarations are file-level errors.
@@ -114,8 +118,6 @@ def iter_records(
                 if column is not None:
                     message += f" (column {column + 1})"
                 raise InputError(source, f"malformed XML: {message}", line) from None
-            except _TooBig as exc:
-                raise InputError(source, str(exc), collector._current_line()) from None
             except DefusedXmlException as exc:
                 raise InputError(
                     source,

@@ -1,16 +1,23 @@
 """``paperkg serve``: a read-only SPARQL 1.1 Protocol endpoint over a build directory.
 
 * ``GET /sparql?query=...`` and ``POST /sparql`` (``application/x-www-form-urlencoded`` with
-  ``query=``, or an ``application/sparql-query`` body);
+  ``query=``, or an ``application/sparql-query`` body); a bare ``GET /sparql`` answers the
+  SPARQL 1.1 Service Description;
 * results by ``Accept`` (or a ``format=`` parameter): SPARQL JSON (default), XML, CSV, TSV for
-  SELECT/ASK; Turtle (default), N-Triples, JSON-LD, RDF/XML for CONSTRUCT/DESCRIBE;
+  SELECT/ASK; Turtle (default), N-Triples, JSON-LD, RDF/XML for CONSTRUCT/DESCRIBE; an
+  ``Accept`` the query form cannot satisfy is ``406``; answers carry ``Vary: Accept``;
+* CORS: ``Access-Control-Allow-Origin`` for the configured origins (``*`` by default), and
+  preflight ``OPTIONS``;
 * read-only: SPARQL Update (``update=``, ``application/sparql-update``, ``INSERT``, ``LOAD`` …)
   and ``SERVICE`` are refused with ``403`` and a one-line reason;
-* every query runs in a worker process that is killed after ``timeout`` seconds (``503``), and
-  at most ``max_rows`` solutions or triples are returned (``X-Paperkg-Truncated: true`` says
-  that more were cut);
-* the other files of the directory (``graph.html``, ``graph.ttl``, ``stats.json``,
-  ``schemas/`` …) are served as they are; ``/`` opens ``graph.html`` when there is one.
+* limits (docs/security.md): query size and nesting depth checked in linear time before any
+  parser (``403``); each query in a worker process under a memory limit and a wall clock
+  (:mod:`kg.query.workers`; ``500`` crash or memory, ``503`` time-out); at most ``max_rows``
+  solutions or triples and ``max_response_bytes`` bytes per answer (``X-Paperkg-Truncated``);
+  idle, trickle and write time-outs and a connection cap (:mod:`kg.query.connections`);
+* a ``GET`` on another path serves the file of the directory there (``graph.html``,
+  ``graph.ttl`` …; ``/`` opens ``graph.html``), or else describes the resource whose IRI is the
+  base IRI + the path (Turtle, JSON-LD, N-Triples, RDF/XML or an HTML page by ``Accept``).
 
 Binds to ``127.0.0.1`` unless told otherwise.
 """
@@ -18,108 +25,54 @@ Binds to ``127.0.0.1`` unless told otherwise.
 from __future__ import annotations
 
 import html
-import os
-import queue
-import subprocess
-import sys
+import io
+import json
 import threading
-import time
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from multiprocessing.connection import Connection
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pyoxigraph as ox
+
 from kg.errors import PaperkgError
+from kg.query.connections import BoundedServer, DeadlineReader
+from kg.query.limits import MAX_QUERY_BYTES, MAX_QUERY_DEPTH
+from kg.query.protocol import (
+    CONTENT_TYPES,
+    STATIC_TYPES,
+    _accepted,
+    acceptable,
+    describe_page,
+    negotiate,
+    offered,
+    query_form,
+    service_description,
+)
 from kg.query.sparql import (
-    QueryError,
+    GRAPH_FORMATS,
+    VOCAB_PREFIXES,
     QueryRefused,
     check_read_only,
-    execute,
+    compact_iri,
     graph_file,
-    read_store,
-    serialize_result,
+    keywords,
 )
+from kg.query.workers import WORKER_MEMORY_MB, QueryCrashed, QueryPool, QueryTimeout
 
 ENDPOINT_PATH = "/sparql"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_BASE_IRI = "https://w3id.org/paperkg/"  # kg.export's default (a layer above)
+_CHUNK = 64 * 1024
 
-#: media type -> result format of SELECT/ASK
-SELECT_TYPES: dict[str, str] = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "text/javascript": "json",
-    "application/javascript": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-#: media type -> result format of CONSTRUCT/DESCRIBE
-GRAPH_TYPES: dict[str, str] = {
-    "text/turtle": "turtle",
-    "application/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "text/plain": "ntriples",
-    "application/ld+json": "jsonld",
-    "application/x-json+ld": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "application/xml": "rdfxml",
-    "text/xml": "rdfxml",
-}
-CONTENT_TYPES: dict[str, str] = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-#: ``format=`` / ``output=`` parameter values -> (SELECT format, CONSTRUCT format)
-FORMAT_PARAMS: dict[str, tuple[str, str]] = {
-    "json": ("json", "jsonld"),
-    "xml": ("xml", "rdfxml"),
-    "csv": ("csv", "turtle"),
-    "tsv": ("tsv", "turtle"),
-    "turtle": ("json", "turtle"),
-    "ttl": ("json", "turtle"),
-    "n3": ("json", "turtle"),
-    "nt": ("json", "ntriples"),
-    "ntriples": ("json", "ntriples"),
-    "json-ld": ("json", "jsonld"),
-    "jsonld": ("json", "jsonld"),
-    "rdf+xml": ("xml", "rdfxml"),
-    "rdfxml": ("xml", "rdfxml"),
-}
-STATIC_TYPES: dict[str, str] = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".ttl": "text/turtle; charset=utf-8",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-    ".json": "application/json",
-    ".jsonl": "application/jsonl",
-    ".owl": "application/rdf+xml",
-    ".rdf": "application/rdf+xml",
-    ".graphml": "application/graphml+xml",
-    ".csv": "text/csv; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-    ".cypher": "text/plain; charset=utf-8",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-}
+__all__ = ["EndpointConfig", "QueryTimeout", "RunningEndpoint", "negotiate", "start_endpoint"]
 
 
 @dataclass(frozen=True, slots=True)
 class EndpointConfig:
-    """Where and how to serve."""
+    """Where and how to serve, and the limits every request is held to."""
 
     directory: Path
     host: str = "127.0.0.1"
@@ -128,230 +81,79 @@ class EndpointConfig:
     max_rows: int = 10_000  #: most solutions/triples returned
     workers: int = 2  #: queries that can run at the same time
     max_request_bytes: int = 1_000_000
-
-
-class QueryTimeout(PaperkgError):
-    """A query ran longer than the endpoint allows."""
-
-
-# --------------------------------------------------------------------------- worker processes
-
-
-def _worker_main(inbox: Connection, outbox: Connection, path: str) -> None:
-    """A worker: load the graph once, then answer ``(query, select_fmt, graph_fmt, max_rows)``."""
-    try:
-        store = read_store(Path(path))
-    except PaperkgError as exc:
-        outbox.send(("error", str(exc)))
-        return
-    outbox.send(("ready", len(store)))
-    while True:
-        try:
-            message = inbox.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        query, select_fmt, graph_fmt, max_rows = message
-        try:
-            result = execute(store, query, max_rows=max_rows)
-            fmt = graph_fmt if result.kind == "graph" else select_fmt
-            reply: tuple = ("ok", fmt, serialize_result(result, fmt), result.truncated)
-        except QueryRefused as exc:
-            reply = ("refused", str(exc))
-        except QueryError as exc:
-            reply = ("error", str(exc))
-        except Exception as exc:  # never let one query take the worker down silently
-            reply = ("error", f"query failed: {type(exc).__name__}: {exc}")
-        outbox.send(reply)
-
-
-class _Worker:
-    """A query worker: ``python -m kg.query.endpoint --worker GRAPH IN_FD OUT_FD``.
-
-    A separate interpreter (not ``multiprocessing``) so that it works whatever the parent's
-    ``__main__`` is (a console script, a notebook, stdin), and can be killed at any time.
-    """
-
-    def __init__(self, path: Path) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "kg.query.endpoint", "--worker", str(path),
-                 str(to_child_r), str(from_child_w)],
-                pass_fds=(to_child_r, from_child_w),
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
-        self.outbox = Connection(to_child_w, readable=False)
-        self.inbox = Connection(from_child_r, writable=False)
-
-    def wait_ready(self, timeout: float) -> int:
-        try:
-            ready = self.inbox.poll(timeout)
-            status, value = self.inbox.recv() if ready else ("error", None)
-        except (EOFError, OSError):
-            status, value = "error", "the query worker stopped while loading the graph"
-        if status != "ready":
-            self.kill()
-            raise PaperkgError(value or f"the query worker did not load the graph within "
-                               f"{timeout:.0f} s")
-        return int(value)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(5)
-        self.outbox.close()
-        self.inbox.close()
-
-    def stop(self) -> None:
-        try:
-            self.outbox.send(None)
-            self.process.wait(2)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        self.kill()
-
-
-class QueryPool:
-    """Worker processes, each with the graph loaded; a query that times out kills its worker."""
-
-    def __init__(self, path: Path, size: int, timeout: float, load_timeout: float = 300.0):
-        self.path, self.timeout, self.load_timeout = path, timeout, load_timeout
-        self.idle: queue.Queue[_Worker] = queue.Queue()
-        self.triples = 0
-        self._closed = False
-        workers = [_Worker(path) for _ in range(max(1, size))]
-        try:
-            for w in workers:
-                self.triples = w.wait_ready(load_timeout)
-        except PaperkgError:
-            for w in workers:
-                w.kill()
-            raise
-        for w in workers:
-            self.idle.put(w)
-
-    def run(self, query: str, select_fmt: str, graph_fmt: str, max_rows: int) -> tuple:
-        """``(status, ...)`` from a worker; raises :class:`QueryTimeout` when it takes too long."""
-        started = time.monotonic()
-        try:
-            worker = self.idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise QueryTimeout(f"every query worker stayed busy for {self.timeout:g} s; "
-                               f"try again later") from None
-        remaining = max(0.0, self.timeout - (time.monotonic() - started))
-        try:
-            worker.outbox.send((query, select_fmt, graph_fmt, max_rows))
-            if worker.inbox.poll(remaining):
-                reply = worker.inbox.recv()
-                self.idle.put(worker)
-                return reply
-        except (EOFError, OSError):
-            pass
-        worker.kill()
-        self._replace()
-        raise QueryTimeout(f"the query did not finish within {self.timeout:g} s and was stopped")
-
-    def _replace(self) -> None:
-        def start() -> None:
-            if self._closed:
-                return
-            w = _Worker(self.path)
-            try:
-                w.wait_ready(self.load_timeout)
-            except PaperkgError:
-                return
-            if self._closed:
-                w.stop()
-            else:
-                self.idle.put(w)
-
-        threading.Thread(target=start, daemon=True).start()
-
-    def close(self) -> None:
-        self._closed = True
-        while True:
-            try:
-                self.idle.get_nowait().stop()
-            except queue.Empty:
-                break
-
-
-# --------------------------------------------------------------------------- HTTP
-
-
-def _accepted(header: str | None) -> list[str]:
-    """Media types of an Accept header, best first (q-value, then order)."""
-    if not header:
-        return []
-    items = []
-    for index, part in enumerate(header.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        mime = fields[0].lower()
-        q = 1.0
-        for f in fields[1:]:
-            if f.startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        if mime and q > 0:
-            items.append((-q, index, mime))
-    return [mime for _, _, mime in sorted(items)]
-
-
-def negotiate(accept: str | None, fmt_param: str | None) -> tuple[str, str]:
-    """The (SELECT/ASK format, CONSTRUCT/DESCRIBE format) for a request."""
-    if fmt_param:
-        key = fmt_param.strip().lower()
-        if key in FORMAT_PARAMS:
-            return FORMAT_PARAMS[key]
-        for mime_table in (SELECT_TYPES, GRAPH_TYPES):
-            if key in mime_table:
-                accept = key
-                break
-    select_fmt = graph_fmt = None
-    for mime in _accepted(accept):
-        if select_fmt is None and mime in SELECT_TYPES:
-            select_fmt = SELECT_TYPES[mime]
-        if graph_fmt is None and mime in GRAPH_TYPES:
-            graph_fmt = GRAPH_TYPES[mime]
-    return select_fmt or "json", graph_fmt or "turtle"
+    max_query_bytes: int = MAX_QUERY_BYTES
+    max_query_depth: int = MAX_QUERY_DEPTH
+    max_response_bytes: int = 32 * 2**20  #: an answer is cut (validly) beyond this
+    worker_memory_mb: int = WORKER_MEMORY_MB  #: address-space limit of one query worker
+    pending_bytes: int = 256 * 2**20  #: answers held for slow readers, all connections
+    idle_timeout: float = 30.0  #: seconds a connection may wait between requests
+    request_timeout: float = 20.0  #: seconds a request may take to arrive once started
+    write_timeout: float = 30.0  #: seconds a client may take to read an answer
+    max_connections: int = 512
+    cors_origins: tuple[str, ...] = ("*",)  #: empty: no CORS headers
+    base_iri: str = DEFAULT_BASE_IRI  #: resources under it are described on GET
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "paperkg-sparql"
     protocol_version = "HTTP/1.1"
-    timeout = 60  #: seconds a connection may stay idle or send its request
+    timeout = 60  #: socket timeout before the deadlines below take over
+    error_message_format = "error: %(message)s\n"  # the stdlib's own refusals (414, 431 …)
+    error_content_type = "text/plain; charset=utf-8"
 
     # ---------------------------------------------------------------- plumbing
+
+    def setup(self) -> None:
+        super().setup()
+        config = self.server.config
+        self.reader = DeadlineReader(self.connection, config.idle_timeout,
+                                     config.request_timeout)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        self.reader.next_request()
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
         if not self.server.quiet:
             super().log_message(format, *args)
 
+    def _cors(self) -> dict[str, str]:
+        origins = self.server.config.cors_origins
+        origin = self.headers.get("Origin")
+        if not origins or origin is None:
+            return {}
+        if "*" in origins:
+            return {"Access-Control-Allow-Origin": "*"}
+        if origin in origins:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {}
+
     def _send(self, status: int, body: bytes, content_type: str,
               headers: dict[str, str] | None = None, head_only: bool = False) -> None:
+        self.reader.request_read()
+        self.connection.settimeout(self.server.config.write_timeout)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-store")
-        for key, value in (headers or {}).items():
+        merged = {**self._cors(), **(headers or {})}
+        if "Vary" in merged and self._cors().get("Vary"):
+            merged["Vary"] = f"{merged['Vary']}, Origin"
+        for key, value in merged.items():
             self.send_header(key, value)
         self.end_headers()
         if not head_only:
-            self.wfile.write(body)
+            view = memoryview(body)
+            for start in range(0, len(view), _CHUNK):
+                self.wfile.write(view[start:start + _CHUNK])
 
-    def _error(self, status: HTTPStatus, message: str, head_only: bool = False) -> None:
+    def _error(self, status: HTTPStatus, message: str, head_only: bool = False,
+               headers: dict[str, str] | None = None) -> None:
         self._send(status, f"error: {message}\n".encode(), "text/plain; charset=utf-8",
-                   head_only=head_only)
+                   headers, head_only=head_only)
 
     # ---------------------------------------------------------------- methods
 
@@ -360,6 +162,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:  # noqa: N802
         self._get(head_only=True)
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """A CORS preflight (or a plain OPTIONS): which methods and headers may be used."""
+        headers = {"Allow": "GET, HEAD, POST, OPTIONS"}
+        if self._cors():
+            headers.update({"Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+                            "Access-Control-Allow-Headers": "Accept, Content-Type",
+                            "Access-Control-Max-Age": "86400"})
+        self._send(HTTPStatus.NO_CONTENT, b"", "text/plain; charset=utf-8", headers)
 
     def _get(self, head_only: bool) -> None:
         url = urlsplit(self.path)
@@ -370,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             params = parse_qs(url.query, keep_blank_values=True)
             self._protocol(params, None)
             return
-        self._static(unquote(url.path), head_only)
+        self._static(unquote(url.path), head_only, url.path)
 
     def do_POST(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
@@ -388,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
                         f"requests are limited to {self.server.config.max_request_bytes} bytes")
             return
         body = self.rfile.read(int(length))
+        self.reader.request_read()
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         params = parse_qs(url.query, keep_blank_values=True)
         try:
@@ -431,54 +243,128 @@ class _Handler(BaseHTTPRequestHandler):
             queries = [*queries, body_query]
         if len(queries) != 1:
             if not queries:
-                self._usage()
+                self._service_description()
             else:
                 self._error(HTTPStatus.BAD_REQUEST, "give exactly one query")
             return
         query = queries[0]
-        if len(query.encode("utf-8")) > config.max_request_bytes:
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the query is too long")
-            return
         try:
-            check_read_only(query)
+            check_read_only(query, config.max_query_bytes, config.max_query_depth)
         except QueryRefused as exc:
             self._error(HTTPStatus.FORBIDDEN, str(exc))
             return
-        fmt_param = (params.get("format") or params.get("output") or [None])[0]
-        select_fmt, graph_fmt = negotiate(self.headers.get("Accept"), fmt_param)
+        fmt_values = params.get("format") or params.get("output")
+        fmt_param = fmt_values[0] if fmt_values else None
+        accept = self.headers.get("Accept")
+        form = query_form(keywords(query))
+        if not acceptable(accept, fmt_param, form):
+            self._error(HTTPStatus.NOT_ACCEPTABLE, f"this query's answer can be sent as "
+                        f"{offered(form)}, not as {accept}", headers={"Vary": "Accept"})
+            return
+        select_fmt, graph_fmt = negotiate(accept, fmt_param)
+        self._answer(query, select_fmt, graph_fmt)
+
+    def _answer(self, query: str, select_fmt: str, graph_fmt: str) -> None:
+        """Run ``query`` in a worker and send its answer (or the reason there is none)."""
+        config, server = self.server.config, self.server
         try:
-            reply = self.server.pool.run(query, select_fmt, graph_fmt, config.max_rows)
+            reply = server.pool.run(query, select_fmt, graph_fmt, config.max_rows,
+                                    config.max_response_bytes)
         except QueryTimeout as exc:
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
             return
-        status = reply[0]
-        if status == "ok":
-            _, fmt, body, truncated = reply
-            headers = {"X-Paperkg-Max-Rows": str(config.max_rows)}
+        except QueryCrashed as exc:
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
+            return
+        if reply[0] == "refused":
+            self._error(HTTPStatus.FORBIDDEN, reply[1])
+            return
+        if reply[0] != "ok":
+            self._error(HTTPStatus.BAD_REQUEST, reply[1])
+            return
+        _, fmt, body, truncated, cut = reply
+        if not server.hold(len(body)):
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the server holds too many answers "
+                        "for slow clients; try again shortly")
+            return
+        try:
+            headers = {"X-Paperkg-Max-Rows": str(config.max_rows), "Vary": "Accept"}
             if truncated:
                 headers["X-Paperkg-Truncated"] = "true"
+            if cut:
+                headers["X-Paperkg-Truncated-Bytes"] = str(config.max_response_bytes)
             self._send(HTTPStatus.OK, body, CONTENT_TYPES[fmt], headers)
-        elif status == "refused":
-            self._error(HTTPStatus.FORBIDDEN, reply[1])
-        else:
-            self._error(HTTPStatus.BAD_REQUEST, reply[1])
+        finally:
+            server.release(len(body))
 
-    def _usage(self) -> None:
-        text = (f"paperkg SPARQL endpoint (read-only). Send a query: GET {ENDPOINT_PATH}?query=... "
-                f"or POST {ENDPOINT_PATH} (form field 'query' or an application/sparql-query "
-                f"body).\n")
-        self._send(HTTPStatus.BAD_REQUEST, text.encode(), "text/plain; charset=utf-8")
+    def _service_description(self) -> None:
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        url = f"http://{host}{ENDPOINT_PATH}"
+        accept = self.headers.get("Accept")
+        if not acceptable(accept, None, "graph"):
+            self._error(HTTPStatus.NOT_ACCEPTABLE, f"the service description can be sent as "
+                        f"{offered('graph')}", headers={"Vary": "Accept"})
+            return
+        fmt = negotiate(accept, None)[1]
+        triples = service_description(url, self.server.pool.triples)
+        body = ox.serialize(triples, format=GRAPH_FORMATS[fmt],
+                            prefixes={"sd": "http://www.w3.org/ns/sparql-service-description#",
+                                      "void": "http://rdfs.org/ns/void#"}) or b""
+        self._send(HTTPStatus.OK, body, CONTENT_TYPES[fmt], {"Vary": "Accept"})
+
+    # ---------------------------------------------------------------- resources
+
+    def _describe(self, path: str, head_only: bool) -> None:
+        """Describe ``base IRI + path`` by content negotiation; 404 when the graph has nothing."""
+        iri = self.server.config.base_iri + path.lstrip("/")
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            self._error(HTTPStatus.NOT_FOUND, f"no such file or resource: {path}", head_only)
+            return
+        accept = self.headers.get("Accept")
+        wants_html = any(m in ("text/html", "application/xhtml+xml")
+                         for m in _accepted(accept)[:1])
+        query = f"DESCRIBE <{iri}>"
+        if wants_html:
+            query = f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o"
+        elif not acceptable(accept, None, "graph"):
+            self._error(HTTPStatus.NOT_ACCEPTABLE, f"a description can be sent as text/html, "
+                        f"{offered('graph')}", head_only, {"Vary": "Accept"})
+            return
+        try:  # N-Triples from the worker: an empty answer is plainly empty (404)
+            reply = self.server.pool.run(query, "json", "ntriples", self.server.config.max_rows,
+                                         self.server.config.max_response_bytes)
+        except (QueryTimeout, QueryCrashed) as exc:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), head_only)
+            return
+        body = reply[2] if reply[0] == "ok" else b""
+        if wants_html and body:
+            bindings = json.loads(body)["results"]["bindings"]
+            rows = [(compact_iri(b["p"]["value"], VOCAB_PREFIXES), b["o"]["value"],
+                     b["o"]["type"] == "uri") for b in bindings]
+            body = describe_page(iri, rows).encode("utf-8") if rows else b""
+            ctype = "text/html; charset=utf-8"
+        elif body.strip():
+            fmt = negotiate(accept, None)[1]
+            triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+            body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=VOCAB_PREFIXES) \
+                or b""
+            ctype = CONTENT_TYPES[fmt]
+        if not body.strip():
+            self._error(HTTPStatus.NOT_FOUND, f"no such file or resource: {path}", head_only,
+                        {"Vary": "Accept"})
+            return
+        self._send(HTTPStatus.OK, body, ctype, {"Vary": "Accept"}, head_only)
 
     # ---------------------------------------------------------------- files
 
-    def _static(self, path: str, head_only: bool) -> None:
+    def _static(self, path: str, head_only: bool, raw_path: str = "") -> None:
         root = self.server.root
         if path in ("", "/"):
             if (root / "graph.html").is_file():
-                self.send_response(HTTPStatus.FOUND)
-                self.send_header("Location", "/graph.html")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self._send(HTTPStatus.FOUND, b"", "text/plain; charset=utf-8",
+                           {"Location": "/graph.html"}, head_only)
                 return
             self._send(HTTPStatus.OK, self._index().encode("utf-8"), "text/html; charset=utf-8",
                        head_only=head_only)
@@ -491,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             found = False
         if not found or any(p.startswith(".") for p in parts):
-            self._error(HTTPStatus.NOT_FOUND, f"no such file: {path}", head_only)
+            self._describe(raw_path or path, head_only)  # an IRI keeps its %-escapes
             return
         content_type = STATIC_TYPES.get(target.suffix.lower(), "application/octet-stream")
         try:  # a file removed or made unreadable since (a new build swapped in)
@@ -516,19 +402,30 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    #: listen backlog: the default 5 resets connections when hundreds of clients connect at once
-    request_queue_size = 1024
-
+class _Server(BoundedServer):
     def __init__(self, config: EndpointConfig, pool: QueryPool, quiet: bool) -> None:
         self.config, self.pool, self.quiet = config, pool, quiet
         self.root = config.directory.resolve()
+        self.max_connections = config.max_connections
+        self._held = 0
+        self._held_lock = threading.Lock()
         if ":" in config.host:
             import socket
 
             self.address_family = socket.AF_INET6
         super().__init__((config.host, config.port), _Handler)
+
+    def hold(self, size: int) -> bool:
+        """Reserve ``size`` bytes of the answers-in-flight budget; False when it is spent."""
+        with self._held_lock:
+            if self._held and self._held + size > self.config.pending_bytes:
+                return False
+            self._held += size
+            return True
+
+    def release(self, size: int) -> None:
+        with self._held_lock:
+            self._held -= size
 
 
 @dataclass(slots=True)
@@ -541,8 +438,9 @@ class RunningEndpoint:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        host = f"[{host}]" if ":" in str(host) else host
+        address, port = self.server.server_address[:2]
+        host = str(address) if isinstance(address, str) else address.decode()
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}{ENDPOINT_PATH}"
 
     def stop(self) -> None:
@@ -563,7 +461,7 @@ def start_endpoint(config: EndpointConfig, background: bool = True,
     if config.timeout <= 0 or config.max_rows <= 0 or config.workers <= 0:
         raise PaperkgError("--timeout, --max-rows and --workers must be positive")
     path = graph_file(directory)
-    pool = QueryPool(path, config.workers, config.timeout)
+    pool = QueryPool(path, config.workers, config.timeout, config.worker_memory_mb)
     try:
         server = _Server(config, pool, quiet)
     except OSError as exc:
@@ -575,11 +473,3 @@ def start_endpoint(config: EndpointConfig, background: bool = True,
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
     return RunningEndpoint(server, thread, pool)
-
-
-if __name__ == "__main__":  # a query worker process (see _Worker)
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        _worker_main(Connection(int(sys.argv[3]), writable=False),
-                     Connection(int(sys.argv[4]), readable=False), sys.argv[2])
-    else:
-        sys.exit("usage: python -m kg.query.endpoint --worker GRAPH IN_FD OUT_FD")

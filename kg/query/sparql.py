@@ -29,6 +29,13 @@ from kg.errors import InputError, PaperkgError
 from kg.export import DEFAULT_BASE_IRI
 from kg.graph.rdf import VOCAB_PREFIXES, data_prefixes, to_store
 from kg.model import KnowledgeGraph
+from kg.query.limits import (
+    MAX_QUERY_BYTES,
+    MAX_QUERY_DEPTH,
+    QueryLimitError,
+    check_query,
+    scan_query,
+)
 
 #: Files a build directory is read from, in order of preference (fastest to parse first).
 GRAPH_FILES: tuple[str, ...] = ("graph.nt", "graph.ttl", "graph.jsonld")
@@ -139,19 +146,6 @@ def load_store(source: Source) -> ox.Store:
 
 # --------------------------------------------------------------------------- checking
 
-# Tokens of SPARQL that can hide keywords: strings, IRIs, comments, variables, prefixed names.
-_TOKEN = re.compile(
-    r"""
-      (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                 |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<comment>\#[^\n]*)
-    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-    | (?P<pname>[\w.\-]*:(?:[\w.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
-    | (?P<word>[A-Za-z_]+)
-    """,
-    re.VERBOSE,
-)
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
@@ -160,29 +154,21 @@ QUERY_KEYWORDS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 
 def keywords(query: str) -> list[str]:
     """The bare keywords of ``query`` (upper case), skipping strings, IRIs, comments and names."""
-    return [m.group("word").upper() for m in _TOKEN.finditer(query) if m.lastgroup == "word"]
+    return scan_query(query).keywords
 
 
-#: ``SERVICE`` (not inside a name or variable) [``SILENT``] then the start of an IRI, a variable
-#: or a prefixed name (any prefix, even of characters outside ``\w``), blanks or comments between.
-#: Matched on the raw text, so that no tokenizer mistake (escapes, strings, comments) can hide a
-#: federated call; a string holding such text is refused too, which is the safe side.
-_SERVICE_CALL = re.compile(
-    r"(?<![\w\-:?$])SERVICE(?:\s|\#[^\n]*(?:\n|$))*(?:SILENT(?:\s|\#[^\n]*(?:\n|$))*)?"
-    r"(?:<|[?$]|[^\s{}()<>\"'\#,;]*:)",
-    re.IGNORECASE,
-)
-
-
-def check_read_only(query: str) -> None:
-    """Raise :class:`QueryRefused` for SPARQL Update requests and for ``SERVICE`` calls."""
-    words = keywords(query)
+def check_read_only(query: str, max_bytes: int = MAX_QUERY_BYTES,
+                    max_depth: int = MAX_QUERY_DEPTH) -> None:
+    """Raise :class:`QueryRefused` for SPARQL Update requests, ``SERVICE`` calls and queries over
+    the size or nesting limits (:mod:`kg.query.limits`); linear in the query length."""
+    try:
+        words = check_query(query, max_bytes, max_depth).keywords
+    except QueryLimitError as exc:
+        raise QueryRefused(str(exc)) from None
     first = next((w for w in words if w not in ("BASE", "PREFIX")), None)
     if first in UPDATE_KEYWORDS:
         raise QueryRefused(f"SPARQL Update ({first}) is refused: this graph is read-only")
-    # the raw text too, whatever the tokenizer made of escapes, strings and comments: a query
-    # that could reach another host is refused even if the word only looks like a call
-    if "SERVICE" in words or _SERVICE_CALL.search(query):
+    if "SERVICE" in words:
         raise QueryRefused("SERVICE (federated query) is refused: queries may only read this "
                            "graph")
 
@@ -371,6 +357,32 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
         return data
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     return parsed.serialize(format=RESULT_FORMATS[fmt]) or b""
+
+
+def _head(result: QueryResult, count: int) -> QueryResult:
+    return QueryResult(kind=result.kind, variables=result.variables, rows=result.rows[:count],
+                       boolean=result.boolean, triples=result.triples[:count], truncated=True)
+
+
+def serialize_capped(result: QueryResult, fmt: str, max_bytes: int) -> tuple[bytes, bool]:
+    """Serialise within ``max_bytes``: the leading solutions/triples that fit, and whether any
+    were cut.  The answer stays a valid document; Turtle and N-Triples end with a ``#`` marker
+    line saying it was cut."""
+    data = serialize_result(result, fmt)
+    if len(data) <= max_bytes or result.kind == "ask":
+        return data, False
+    lo, hi = 0, len(result) - 1  # the most leading items whose document fits: binary search
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(serialize_result(_head(result, mid), fmt)) <= max_bytes:
+            lo = mid
+        else:
+            hi = mid - 1
+    data = serialize_result(_head(result, lo), fmt)
+    if fmt in ("turtle", "ntriples"):
+        data += (f"\n# paperkg: answer cut at {max_bytes} bytes after {lo} of {len(result)} "
+                 f"triples\n").encode()
+    return data, True
 
 
 def compact_iri(iri: str, prefixes: Mapping[str, str] | None = None) -> str:

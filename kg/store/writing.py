@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.atomic import exchange
+from kg.atomic import exchange, reclaim_stale
 from kg.graph.rdf import iter_triples
 from kg.model import KnowledgeGraph
 from kg.store.records import Record, StoreMeta, record_quads
@@ -21,6 +21,7 @@ def write_store(store_dir: Path, records: Iterable[Record], graph: KnowledgeGrap
                 meta: StoreMeta, base_iri: str) -> int:
     """Write a complete store beside ``store_dir`` and put it in place; return its triples."""
     store_dir.parent.mkdir(parents=True, exist_ok=True)
+    reclaim_stale(store_dir.parent, f".{store_dir.name}.new-")  # left by killed builds
     tmp = store_dir.parent / f".{store_dir.name}.new-{os.getpid()}-{time.time_ns()}"
     tmp.mkdir()  # (not mkdtemp: the store gets the usual permissions)
     try:
