@@ -70,6 +70,12 @@ PatternsOpt = Annotated[
                  "lexicons)."),
 ]
 
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", help="Decider model directory made by `paperkg train` (default: the "
+                 "model shipped with paperkg).", show_default=False),
+]
+
 
 def _columns(spec: str | None) -> dict[str, str] | None:
     from kg.ingest import parse_columns
@@ -108,6 +114,7 @@ def build(
     columns: ColumnsOpt = None,
     on_error: OnErrorOpt = "stop",
     patterns: PatternsOpt = None,
+    model: ModelOpt = None,
     base_iri: Annotated[
         str, typer.Option("--base-iri", help="Base IRI of the graph's resources.")
     ] = "https://w3id.org/paperkg/",
@@ -157,6 +164,7 @@ def build(
         on_error=_check_on_error(on_error),
         columns=_columns(columns),
         patterns=patterns,
+        model=model,
         export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes),
         engine=EngineOptions(engine=engine, workers=workers, scheduler=scheduler).check(),
     )
@@ -272,6 +280,7 @@ def extract(
     columns: ColumnsOpt = None,
     on_error: OnErrorOpt = "stop",
     patterns: PatternsOpt = None,
+    model: ModelOpt = None,
 ) -> None:
     """Extract entities and relations per paper, in the gold-annotation JSONL format.
 
@@ -283,13 +292,16 @@ def extract(
         paperkg extract papers.jsonl -o pred.jsonl
 
         paperkg extract listing.txt --patterns my_field.jsonl -o pred.jsonl
+
+        paperkg extract papers.jsonl --model my_model/ -o pred.jsonl
     """
     from kg.atomic import atomic_path
     from kg.ingest import ReadReport
     from kg.pipeline import BuildOptions, BuildReport, extract_inputs
 
     options = BuildOptions(
-        fmt=fmt, on_error=_check_on_error(on_error), columns=_columns(columns), patterns=patterns
+        fmt=fmt, on_error=_check_on_error(on_error), columns=_columns(columns), patterns=patterns,
+        model=model,
     )
     report = BuildReport(read=ReadReport())
     # the same two-pass corpus extraction as a build: names learned in one paper apply in all
@@ -306,29 +318,64 @@ def extract(
 @reports_errors
 def evaluate_command(
     gold: Annotated[Path, typer.Argument(help="Gold annotations (JSONL).")],
-    pred: Annotated[Path, typer.Argument(help="Predictions from `paperkg extract` (JSONL).")],
+    pred: Annotated[
+        Path | None, typer.Argument(help="Predictions from `paperkg extract` (JSONL); not with "
+                                    "--cv.", show_default=False)
+    ] = None,
     by_paper: Annotated[
         bool, typer.Option("--by-paper", help="List misses and false alarms per paper.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    cv: Annotated[
+        int | None, typer.Option("--cv", help="K-fold cross-validation by paper: train the "
+                                 "decider on the other folds, extract and score each fold "
+                                 "(needs --corpus).", show_default=False)
+    ] = None,
+    corpus: Annotated[
+        list[Path] | None, typer.Option("--corpus", help="Corpus of the gold's papers (with "
+                                        "--cv; repeatable).", show_default=False)
+    ] = None,
+    patterns: PatternsOpt = None,
 ) -> None:
     """Score predictions against gold: P/R/F1 per type, core, all, relations, `proposed`.
 
     Example:
 
         paperkg eval gold.jsonl pred.jsonl --by-paper
+
+        paperkg eval gold.jsonl --cv 5 --corpus papers.jsonl
     """
     import json
 
     from kg.evaluation import evaluate, read_annotations
 
-    gold_records = read_annotations(gold)
-    predictions = {str(r["id"]): r for r in read_annotations(pred)}
-    scores = evaluate(gold_records, predictions)
+    if cv is not None:
+        if pred is not None or not corpus:
+            raise typer.BadParameter("--cv takes the gold file and --corpus, not predictions")
+        from kg.training import cross_validate
+
+        with progress_bar() as progress:
+            progress.add_task(f"{cv}-fold cross-validation", total=None)
+            result = cross_validate([gold], corpus, cv, [patterns] if patterns else [])
+        gold_records, scores = read_annotations(gold), result.pooled
+        title = f"paperkg eval --cv {cv}: {len(gold_records)} papers (each scored by a model " \
+                "trained on the other folds)"
+    elif pred is None:
+        raise typer.BadParameter("give the predictions file, or --cv K with --corpus")
+    else:
+        gold_records = read_annotations(gold)
+        predictions = {str(r["id"]): r for r in read_annotations(pred)}
+        scores = evaluate(gold_records, predictions)
+        title = f"paperkg eval: {len(gold_records)} papers"
     if as_json:
         console.print_json(json.dumps(scores.to_json()))
         return
-    table = Table(title=f"paperkg eval: {len(gold_records)} papers")
+    print_scores(title, scores, by_paper)
+
+
+def print_scores(title: str, scores: Any, by_paper: bool = False) -> None:
+    """The score table of ``paperkg eval`` (and, with ``by_paper``, the errors of each paper)."""
+    table = Table(title=title)
     for column in ("", "precision", "recall", "F1", "tp", "fp", "fn"):
         table.add_column(column, justify="right" if column else "left")
     rows = [*scores.by_type.items(), ("core (Model+Dataset+Method)", scores.core),
@@ -349,6 +396,40 @@ def evaluate_command(
                 errors.add_row(paper.id, "\n".join(paper.missed), "\n".join(paper.false_alarms),
                                "\n".join(paper.missed_relations), "\n".join(paper.false_relations))
         console.print(errors)
+
+
+@app.command()
+@reports_errors
+def train(
+    gold: Annotated[list[Path], typer.Argument(help="Gold annotation files (JSONL, the format "
+                                               "`paperkg eval` reads).")],
+    corpus: Annotated[
+        list[Path], typer.Option("--corpus", help="Corpus with the annotated papers "
+                                 "(repeatable).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
+    patterns: PatternsOpt = None,
+) -> None:
+    """Train the extractor's decider on your own annotations; use it with `--model`.
+
+    The rule components propose candidates; the model learns from your gold which of them are
+    entities, of which type, which the paper proposes, and which pairs are related.
+
+    Examples:
+
+        paperkg train chem.gold.jsonl --corpus chem.jsonl -o chem-model/
+
+        paperkg extract new.jsonl --model chem-model/ -o pred.jsonl
+    """
+    from kg.training import train as run_train
+
+    with progress_bar() as progress:
+        progress.add_task("training", total=None)
+        model, path, seconds = run_train(gold, corpus, out, [patterns] if patterns else [])
+    info = model.info
+    console.print(f"Trained on {info['papers']} papers ({info['entity_examples']} entity and "
+                  f"{info['relation_examples']} relation candidates) in {seconds:.1f} s; "
+                  f"wrote [bold]{escape(str(path))}[/]")
 
 
 @app.command()

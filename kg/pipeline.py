@@ -44,6 +44,7 @@ class BuildOptions:
     on_error: str = "stop"
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
+    model: Path | None = None  #: the decider's model directory (None: the shipped model)
     export: ExportOptions = field(default_factory=ExportOptions)
     outputs: Sequence[str] | None = None  #: exporter names; None = all
     engine: EngineOptions = field(default_factory=EngineOptions)  #: where extraction runs
@@ -169,7 +170,7 @@ def extract_inputs(
         papers = read_inputs(inputs, options, report)  # type: ignore[arg-type]
     else:
         papers = inputs  # type: ignore[assignment]
-    spec = pattern_spec(options.patterns)
+    spec = pattern_spec(options.patterns, options.model)
     lexicon = lexicon_of(spec)
     runner = open_runner(options.engine, spec)
     try:

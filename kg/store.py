@@ -432,15 +432,15 @@ def build_store(
     ``options`` is a :class:`kg.pipeline.BuildOptions`.
     """
     from kg.engines import learned_names, names_index, open_runner, papers_to_redo, run
-    from kg.engines.worker import lexicon_of, pattern_spec
+    from kg.engines.worker import lexicon_of, pattern_spec, patterns_only
     from kg.linking import link, slim
     from kg.pipeline import BuildReport, read_inputs
 
     started = time.perf_counter()
     store_dir = Path(store_dir)
     base_iri = check_base_iri(options.export.base_iri)
-    spec = pattern_spec(options.patterns)
-    digest = patterns_digest(spec)
+    spec = pattern_spec(options.patterns, options.model)
+    digest = patterns_digest(patterns_only(spec))
     if store_dir.exists() and not (store_dir.is_dir() and (is_store(store_dir)
                                                           or not any(store_dir.iterdir()))):
         raise PaperkgError(f"{store_dir}: exists and is not a paperkg store; give a new or "

@@ -37,21 +37,42 @@ Keep = Callable[[PaperExtraction], PaperExtraction]
 _local = threading.local()
 
 
-def pattern_spec(paths: Path | str | Sequence[Path | str] | None) -> PatternSpec:
-    """Read user pattern files into a :data:`PatternSpec` (a missing file fails here, at once)."""
+#: the spec entry that carries the decider's model file (``--model``), not a pattern file
+MODEL_ENTRY = ":paperkg-model:.json"
+
+
+def pattern_spec(paths: Path | str | Sequence[Path | str] | None,
+                 model: Path | str | None = None) -> PatternSpec:
+    """Read user pattern files (and the ``--model`` file, shipped the same way) into a
+    :data:`PatternSpec` (a missing file fails here, at once)."""
     from kg.errors import InputError
 
+    spec = []
+    if model is not None:
+        from extractors.decider.model import load_model, model_file
+
+        load_model(model)  # a bad model fails here, with its file name
+        spec.append((MODEL_ENTRY, model_file(model).read_bytes()))
     if paths is None:
-        return ()
+        return tuple(spec)
     if isinstance(paths, str | Path):
         paths = [paths]
-    spec = []
     for path in paths:
         try:
             spec.append((Path(path).name, Path(path).read_bytes()))
         except OSError as exc:
             raise InputError(str(path), f"cannot read the patterns file: {exc.strerror}") from None
     return tuple(spec)
+
+
+def patterns_only(spec: PatternSpec) -> PatternSpec:
+    """``spec`` without its model entry."""
+    return tuple(entry for entry in spec if entry[0] != MODEL_ENTRY)
+
+
+def _model_file(spec: PatternSpec) -> Path | None:
+    files = _pattern_files(tuple(entry for entry in spec if entry[0] == MODEL_ENTRY))
+    return files[0] if files else None
 
 
 def _pattern_files(spec: PatternSpec) -> list[Path]:
@@ -82,7 +103,8 @@ def get_nlp(spec: PatternSpec = ()):
     if spec not in cache:
         from extractors import build_nlp
 
-        cache[spec] = [build_nlp(patterns=_pattern_files(spec) or None), None]
+        cache[spec] = [build_nlp(patterns=_pattern_files(patterns_only(spec)) or None,
+                                 model=_model_file(spec)), None]
     return cache[spec][0]
 
 
@@ -94,7 +116,7 @@ def lexicon_of(spec: PatternSpec = ()) -> Lexicon:
         return cache[spec][0].get_pipe("paperkg_entities").lexicon
     from extractors.lexicon import load_lexicon
 
-    return load_lexicon(_pattern_files(spec))
+    return load_lexicon(_pattern_files(patterns_only(spec)))
 
 
 def _teach(spec: PatternSpec, names: dict[str, str] | None) -> None:
