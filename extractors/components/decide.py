@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.candidates import set_span_extensions
+from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.components.relations import unique_relations
 from extractors.decider.candidates import EntityCandidate, all_candidates
@@ -97,8 +99,8 @@ class EntityDecider:
         kept = []
         classes = model.entity.classes
         none = classes.index(NONE)
-        for d in decisions:
-            probs = model.entity.probabilities(d.features)
+        for d, probs in zip(decisions, _shared_probabilities(doc, decisions, model),
+                            strict=True):
             if probs[none] >= NONE_BELOW:
                 continue
             probs[none] = -1.0
@@ -119,6 +121,31 @@ class EntityDecider:
                 proposed_features(d.features, label), "yes") >= 0.5
             spans.append(span)
         return sorted(spans, key=lambda s: s.start)
+
+
+def _shared_probabilities(doc: Doc, decisions: list[Decision], model: DeciderModel
+                          ) -> list[numpy.ndarray]:
+    """Each candidate's class probabilities, averaged over the candidates of the same form and
+    over the two forms of an abbreviation pair: one paper calls one thing by one type."""
+    group: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while group.setdefault(key, key) != key:
+            key = group[key]
+        return key
+
+    pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
+    for long_span, short_span in pairs or ():
+        a, b = find(name_key(text_of(long_span))), find(name_key(text_of(short_span)))
+        if a != b:
+            group[max(a, b)] = min(a, b)
+    probs = [model.entity.probabilities(d.features) for d in decisions]
+    totals: dict[str, list[numpy.ndarray]] = {}
+    for d, p in zip(decisions, probs, strict=True):
+        totals.setdefault(find(d.key), []).append(p)
+    means = {k: sum(v) / len(v) for k, v in totals.items() if len(v) > 1}
+    return [means[find(d.key)].copy() if find(d.key) in means else p
+            for d, p in zip(decisions, probs, strict=True)]
 
 
 @Language.factory("paperkg_decide_relations")

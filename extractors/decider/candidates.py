@@ -144,7 +144,7 @@ def modified_candidates(doc: Doc, rules: list[EntityCandidate], taken: bytearray
             if (texts[k] == "-" and k > 0 and not ws[k - 1] and not ws[k]
                     and not taken[k - 1] and _chunk_word(view, k - 1)):
                 start, words = k - 1, words + 1
-            elif not taken[k] and _chunk_word(view, k):
+            elif not taken[k] and _chunk_word(view, k) and _modifier(texts[k], k, view):
                 start, words = k, words + 1
             else:
                 break
@@ -153,6 +153,18 @@ def modified_candidates(doc: Doc, rules: list[EntityCandidate], taken: bytearray
         if out and out[-1].end == c.end and out[-1].rule == "chunk:modified":
             out[-1].widest = True
     return out
+
+
+#: adjective endings: a modifier word before a known name (no tagger: verbs must not join)
+_ADJECTIVE = re.compile(r"(al|ial|ive|ic|ous|ary|ar|ed|less|ful|able|ible)$")
+
+
+def _modifier(text: str, k: int, view) -> bool:
+    """A word that may modify a name before it: capitalised inside a sentence
+    (``Wasserstein``), or adjective-shaped (``conditional``, ``graph-based``)."""
+    if text[:1].isupper():
+        return k > 0 and view.text[k - 1] not in (".", "\n") and not view.is_space[k - 1]
+    return bool(_ADJECTIVE.search(text))
 
 
 def all_candidates(doc: Doc) -> list[EntityCandidate]:

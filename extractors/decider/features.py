@@ -21,9 +21,12 @@ _DIGIT = re.compile(r"\d")
 
 
 def rule_family(rule: str) -> str:
-    """``lexicon:model/llama-2`` -> ``lexicon``; ``cue:built on`` -> ``cue``; others as they are."""
-    head = rule.split(":", 1)[0]
-    return rule if head in ("pattern", "compound", "chunk", "shape") else head
+    """The rule without its lexicon entry: ``lexicon:model/llama-2`` -> ``lexicon``,
+    ``compound:lexicon:task/x`` -> ``compound:lexicon``, ``pattern:title-name`` as it is."""
+    parts = rule.split(":")
+    if parts[0] in ("pattern", "compound", "chunk", "shape"):
+        return ":".join(p for p in parts[:2] if "/" not in p)
+    return parts[0]
 
 
 def shape(text: str) -> str:
