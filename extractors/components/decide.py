@@ -108,17 +108,22 @@ class EntityDecider:
             kept.append((-float(probs[best]), d.candidate.start, d.candidate.end, classes[best], d))
         kept.sort(key=lambda k: (k[0], k[1] - k[2], k[1]))
         taken = bytearray(len(doc))
-        spans = []
+        chosen = []
         for _, start, end, label, d in kept:
-            if any(taken[start:end]):
-                continue
-            taken[start:end] = b"\x01" * (end - start)
+            if not any(taken[start:end]):
+                taken[start:end] = b"\x01" * (end - start)
+                chosen.append((label, d))
+        proposed = model.proposed
+        yes = proposed.classes.index("yes") if "yes" in proposed.classes else None
+        probs = proposed.probabilities_many([proposed_features(d.features, label)
+                                             for label, d in chosen])
+        spans = []
+        for (label, d), p in zip(chosen, probs, strict=True):
             cand = d.candidate
-            kb_id = cand.kb_id if label == cand.label else ""
-            span = Span(doc, start, end, label=label, kb_id=kb_id)
+            span = Span(doc, cand.start, cand.end, label=label,
+                        kb_id=cand.kb_id if label == cand.label else "")
             span._.rule = cand.rule
-            span._.proposed = model.proposed.probability(
-                proposed_features(d.features, label), "yes") >= 0.5
+            span._.proposed = yes is not None and p[yes] >= 0.5
             spans.append(span)
         return sorted(spans, key=lambda s: s.start)
 
@@ -139,7 +144,7 @@ def _shared_probabilities(doc: Doc, decisions: list[Decision], model: DeciderMod
         a, b = find(name_key(text_of(long_span))), find(name_key(text_of(short_span)))
         if a != b:
             group[max(a, b)] = min(a, b)
-    probs = [model.entity.probabilities(d.features) for d in decisions]
+    probs = list(model.entity.probabilities_many([d.features for d in decisions]))
     totals: dict[str, list[numpy.ndarray]] = {}
     for d, p in zip(decisions, probs, strict=True):
         totals.setdefault(find(d.key), []).append(p)
@@ -176,10 +181,12 @@ class RelationDecider:
         found = []
         dropped = set()
         none = model.classes.index(NONE)
-        for subj, obj, via_own in candidate_pairs(doc, mentions):
+        pairs = candidate_pairs(doc, mentions)
+        rows = [pair_features(doc, subj, obj, via_own, preds_of.get((subj.start, obj.start), []))
+                for subj, obj, via_own in pairs]
+        for (subj, obj, _), probs in zip(pairs, model.probabilities_many(rows), strict=True):
             pair = (subj.start, obj.start)
             rule_preds = preds_of.get(pair, [])
-            probs = model.probabilities(pair_features(doc, subj, obj, via_own, rule_preds))
             if rule_preds:
                 if probs[none] >= DROP_FROM:
                     dropped.add(pair)

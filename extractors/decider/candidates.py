@@ -90,31 +90,33 @@ def extra_candidates(doc: Doc, taken: bytearray) -> list[EntityCandidate]:
     view = token_view(doc)
     lower, texts, ws = view.lower, view.text, view.ws
     out: list[EntityCandidate] = []
-    n = len(texts)
-    for i in range(n):
-        word = lower[i]
-        head_type = CHUNK_HEADS.get(word)
-        if head_type is not None and not taken[i]:
-            start = i
-            words = 0
-            while start > 0 and words < MAX_CHUNK_WORDS:
-                k = start - 1
-                if (texts[k] == "-" and k > 0 and not ws[k - 1] and not ws[k]
-                        and not taken[k - 1] and _chunk_word(view, k - 1)):
-                    start, words = k - 1, words + 1  # "self-supervised learning"
-                    continue
-                if taken[k] or not _chunk_word(view, k):
-                    break
-                start, words = k, words + 1
-            out.extend(
-                EntityCandidate(s, i + 1, head_type, "chunk:head", widest=s == start)
-                for s in range(start, i)
-                if texts[s] != "-" and not (s > 0 and texts[s - 1] == "-" and not ws[s - 1])
-            )
-        elif not taken[i] and i > 0 and len(texts[i]) > 2 and texts[i].isalnum() and (
-            _INNER_CAPS.match(texts[i])
-        ):
-            out.append(EntityCandidate(i, i + 1, "", "shape:name"))
+    heads = [i for i, w in enumerate(lower) if w in CHUNK_HEADS and not taken[i]]
+    for i in heads:
+        head_type = CHUNK_HEADS[lower[i]]
+        start = i
+        words = 0
+        while start > 0 and words < MAX_CHUNK_WORDS:
+            k = start - 1
+            if (texts[k] == "-" and k > 0 and not ws[k - 1] and not ws[k]
+                    and not taken[k - 1] and _chunk_word(view, k - 1)):
+                start, words = k - 1, words + 1  # "self-supervised learning"
+                continue
+            if taken[k] or not _chunk_word(view, k):
+                break
+            start, words = k, words + 1
+        out.extend(
+            EntityCandidate(s, i + 1, head_type, "chunk:head", widest=s == start)
+            for s in range(start, i)
+            if texts[s] != "-" and not (s > 0 and texts[s - 1] == "-" and not ws[s - 1])
+        )
+    # a word with a capital after its first letter, or capitals and digits; not title case
+    is_title = view.is_title
+    out.extend(
+        EntityCandidate(i, i + 1, "", "shape:name")
+        for i, (t, w) in enumerate(zip(texts, lower, strict=True))
+        if t != w and i > 0 and not is_title[i] and not taken[i] and len(t) > 2
+        and t.isalnum() and _INNER_CAPS.match(t)
+    )
     return out
 
 

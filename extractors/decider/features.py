@@ -8,6 +8,9 @@ applying a model is a sum of a few dozen weight rows.
 from __future__ import annotations
 
 import re
+import string
+from functools import lru_cache
+from itertools import groupby
 
 from spacy.tokens import Doc
 
@@ -29,15 +32,16 @@ def rule_family(rule: str) -> str:
     return parts[0]
 
 
+_SHAPE_TABLE = str.maketrans(
+    {**{c: "X" for c in string.ascii_uppercase}, **{c: "x" for c in string.ascii_lowercase},
+     **{c: "d" for c in string.digits}}
+)
+
+
+@lru_cache(maxsize=1 << 15)
 def shape(text: str) -> str:
     """Character classes, runs collapsed: ``GPT-4o`` -> ``X-dx``, ``ResNet`` -> ``XxXx``."""
-    out = []
-    for c in text:
-        k = "X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else (
-            " " if c.isspace() else c)
-        if not out or out[-1] != k:
-            out.append(k)
-    return "".join(out)[:8]
+    return "".join(k for k, _ in groupby(text.translate(_SHAPE_TABLE)))[:8]
 
 
 class DocContext:

@@ -8,7 +8,7 @@ Weights are rounded (so the file is small and byte-identical when retrained on t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +34,7 @@ class LinearClassifier:
     index: dict[str, int]
     weights: numpy.ndarray  #: features x classes
     bias: numpy.ndarray
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, data: dict) -> LinearClassifier:
@@ -65,6 +66,30 @@ class LinearClassifier:
         best = int(s.argmax())
         exp = numpy.exp(s - s[best])
         return self.classes[best], float(1.0 / exp.sum())
+
+    def probabilities_many(self, rows: list[list[str]]) -> numpy.ndarray:
+        """Class probabilities of many feature lists at once (one row each): one gather and
+        one segmented sum for all of them."""
+        if not rows:
+            return numpy.zeros((0, len(self.classes)))
+        index, zero = self.index, len(self.index)
+        flat: list[int] = []
+        starts: list[int] = []
+        for features in rows:
+            starts.append(len(flat))
+            flat.append(zero)  # a zero row: no segment is empty
+            flat.extend([i for i in map(index.get, features) if i is not None])
+        padded = self._padded()
+        s = numpy.add.reduceat(padded[flat], starts, axis=0) + self.bias
+        s = numpy.exp(s - s.max(axis=1, keepdims=True))
+        return s / s.sum(axis=1, keepdims=True)
+
+    def _padded(self) -> numpy.ndarray:
+        padded = self._cache.get("padded")
+        if padded is None:
+            padded = numpy.vstack([self.weights, numpy.zeros((1, len(self.classes)))])
+            self._cache["padded"] = padded
+        return padded
 
     def probabilities(self, features: list[str]) -> numpy.ndarray:
         """The probability of each class (in the order of ``classes``)."""
