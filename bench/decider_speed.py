@@ -58,8 +58,8 @@ def main() -> None:
     best: dict[tuple[str, str], float] = {}
     for _ in range(args.rounds):
         for label, nlp in pipelines.items():
-            for kind, run in (("one pass", lambda: list(extract(papers, nlp))),
-                              ("two passes", lambda: extract_corpus(papers, nlp))):
+            for kind, run in (("one pass", lambda nlp=nlp: list(extract(papers, nlp))),
+                              ("two passes", lambda nlp=nlp: extract_corpus(papers, nlp))):
                 seconds = timed(run)
                 best[label, kind] = min(best.get((label, kind), seconds), seconds)
     print(f"{len(papers)} distinct abstracts ({path.name}), one core, best of {args.rounds}")

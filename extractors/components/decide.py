@@ -38,6 +38,8 @@ NONE = "none"
 #: a candidate is an entity when the model gives "none" less than this probability (recall
 #: matters more than the arg-max: the relation step and linking skip what is not kept)
 NONE_BELOW = 0.7
+#: the same for candidates no rule chose (head-noun chunks, name shapes): they need more
+EXTRA_NONE_BELOW = 0.35
 #: a rule relation stays unless the model gives its pair "none" at least this probability; a
 #: pair without a rule relation gets the model's predicate when it has at least ``ADD_FROM``
 DROP_FROM = 0.85
@@ -101,7 +103,7 @@ class EntityDecider:
         none = classes.index(NONE)
         for d, probs in zip(decisions, _shared_probabilities(doc, decisions, model),
                             strict=True):
-            if probs[none] >= NONE_BELOW:
+            if probs[none] >= (NONE_BELOW if d.candidate.chosen else EXTRA_NONE_BELOW):
                 continue
             probs[none] = -1.0
             best = int(probs.argmax())
