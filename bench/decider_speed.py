@@ -52,7 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     path = args.shared / "data" / "corpus-ml" / "ml-openreview-unlabeled.jsonl"
     papers = list(read_papers([path]))[: args.papers]
-    pipelines = {"rules only": build_nlp(model="rules"), "shipped model": build_nlp()}
+    pipelines = {"rules only": build_nlp(model="rules"),
+                 "shipped model": build_nlp(model="default")}
     for nlp in pipelines.values():
         list(extract(papers[:100], nlp))  # warm up
     best: dict[tuple[str, str], float] = {}

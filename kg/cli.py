@@ -72,8 +72,9 @@ PatternsOpt = Annotated[
 
 ModelOpt = Annotated[
     Path | None,
-    typer.Option("--model", help="Decider model directory made by `paperkg train` (default: the "
-                 "model shipped with paperkg).", show_default=False),
+    typer.Option("--model", help="Let a trained model decide the entities and relations: a "
+                 "directory made by `paperkg train`, or 'default' for the model shipped with "
+                 "paperkg (without: the rules decide).", show_default=False),
 ]
 
 

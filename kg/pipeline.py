@@ -44,7 +44,7 @@ class BuildOptions:
     on_error: str = "stop"
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
-    model: Path | None = None  #: the decider's model directory (None: the shipped model)
+    model: Path | None = None  #: the decider's model directory, "default", or None (rules only)
     export: ExportOptions = field(default_factory=ExportOptions)
     outputs: Sequence[str] | None = None  #: exporter names; None = all
     engine: EngineOptions = field(default_factory=EngineOptions)  #: where extraction runs

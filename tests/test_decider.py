@@ -178,3 +178,16 @@ def test_eval_cv_command_prints_scores():
     assert scores["all"]["tp"] > 0 and set(scores["entities"]) >= {"Task", "Dataset"}
     bad = runner.invoke(app, ["eval", str(GOLD), "--cv", "4"])
     assert bad.exit_code != 0
+
+
+def test_model_travels_to_workers_with_the_pattern_spec(tmp_path):
+    from kg.engines.worker import get_nlp, pattern_spec, patterns_only
+
+    train([GOLD], [CORPUS], tmp_path / "m")
+    spec = pattern_spec(None, tmp_path / "m")
+    assert spec and patterns_only(spec) == ()
+    model = get_nlp(spec).get_pipe("paperkg_decide").model
+    assert model.to_json() == load_model(tmp_path / "m").to_json()
+    assert get_nlp(()).get_pipe("paperkg_decide").model is None  # the rules decide
+    shipped = get_nlp(pattern_spec(None, "default")).get_pipe("paperkg_decide").model
+    assert shipped.to_json() == load_model(default_model_dir()).to_json()

@@ -49,8 +49,11 @@ def pattern_spec(paths: Path | str | Sequence[Path | str] | None,
 
     spec = []
     if model is not None:
-        from extractors.decider.model import load_model, model_file
+        # lazy: importing extractors loads spaCy, which a client of remote workers need not
+        from extractors.decider.model import default_model_dir, load_model, model_file
 
+        if str(model) == "default":
+            model = default_model_dir()
         load_model(model)  # a bad model fails here, with its file name
         spec.append((MODEL_ENTRY, model_file(model).read_bytes()))
     if paths is None:
