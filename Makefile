@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint system-deps falkordb clean
+.PHONY: demo test lint system-deps falkordb clean model
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 ## Build the bundled demo corpus into output/.
 demo: $(STAMP)
 	$(BIN)/paperkg build -o output
+
+## Retrain the shipped decider model from ../shared (bit for bit the committed file).
+model: $(STAMP)
+	$(BIN)/python bench/train_model.py
 
 ## The whole test suite (installs the system tools the tests drive first).
 test: $(STAMP) system-deps falkordb lint

@@ -41,6 +41,7 @@ class BuildOptions:
     on_error: OnError = "stop"
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
+    model: Path | None = None  #: the decider's model directory, "default", or None (rules only)
     export: ExportOptions = field(default_factory=ExportOptions)
     outputs: Sequence[str] | None = None  #: exporter names; None = all
     engine: EngineOptions = field(default_factory=EngineOptions)  #: where extraction runs
@@ -163,7 +164,7 @@ def extract_inputs(
     extraction as ``keep`` makes it) and the lexicon linking needs.
     """
     papers = read_inputs(inputs, options, report)
-    spec = pattern_spec(options.patterns)
+    spec = pattern_spec(options.patterns, options.model)
     lexicon = lexicon_of(spec)
     runner = open_runner(options.engine, spec)
     try:

@@ -108,11 +108,11 @@ class RelationFinder:
             found.extend(_cue_relations(doc, sent, sent_ents, own))
         found.extend(_own_datasets(doc, ents))
         found.extend(_composition(ents))
-        doc._.set(EXTENSION, _unique(found))
+        doc._.set(EXTENSION, unique_relations(found))
         return doc
 
 
-def _unique(found: list[Triple]) -> list[Triple]:
+def unique_relations(found: list[Triple]) -> list[Triple]:
     """One relation per (subject, predicate, object) name triple; no self-relations."""
     seen: set[tuple[str, str, str]] = set()
     out = []

@@ -14,6 +14,7 @@ from kg.cli.common import (
     ColumnsOpt,
     FormatOpt,
     Inputs,
+    ModelOpt,
     OnErrorOpt,
     PatternsOpt,
     WorkersOpt,
@@ -64,6 +65,7 @@ def build(
     columns: ColumnsOpt = None,
     on_error: OnErrorOpt = "stop",
     patterns: PatternsOpt = None,
+    model: ModelOpt = None,
     base_iri: BaseIriOpt = "https://w3id.org/paperkg/",
     max_nodes: MaxNodesOpt = 1500,
     csv_raw: CsvRawOpt = False,
@@ -98,6 +100,7 @@ def build(
         on_error=check_on_error(on_error),
         columns=columns_of(columns),
         patterns=patterns,
+        model=model,
         export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes,
                              csv_neutralise=not csv_raw),
         engine=EngineOptions(engine=engine, workers=workers, scheduler=scheduler).check(),
@@ -229,6 +232,7 @@ def extract(
     columns: ColumnsOpt = None,
     on_error: OnErrorOpt = "stop",
     patterns: PatternsOpt = None,
+    model: ModelOpt = None,
     workers: WorkersOpt = None,
 ) -> None:
     """Extract entities and relations per paper, in the gold-annotation JSONL format.
@@ -241,6 +245,8 @@ def extract(
         paperkg extract papers.jsonl -o pred.jsonl
 
         paperkg extract listing.txt --patterns my_field.jsonl -o pred.jsonl
+
+        paperkg extract papers.jsonl --model my_model/ -o pred.jsonl
     """
     from kg.atomic import atomic_path
     from kg.engines import EngineOptions
@@ -249,7 +255,7 @@ def extract(
 
     options = BuildOptions(
         fmt=fmt, on_error=check_on_error(on_error), columns=columns_of(columns), patterns=patterns,
-        engine=EngineOptions(workers=workers).check(),
+        model=model, engine=EngineOptions(workers=workers).check(),
     )
     report = BuildReport(read=ReadReport())
     # the same two-pass corpus extraction as a build: names learned in one paper apply in all

@@ -86,6 +86,12 @@ PatternsOpt = Annotated[
     typer.Option("--patterns", help="Extra EntityRuler JSONL patterns (add to or override the "
                  "lexicons)."),
 ]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", help="Let a trained model decide the entities and relations: a "
+                 "directory made by `paperkg train`, or 'default' for the model shipped with "
+                 "paperkg (without: the rules decide).", show_default=False),
+]
 WorkersOpt = Annotated[
     int | None,
     typer.Option("--workers", "-w", help="Extraction processes on this machine (default: one "

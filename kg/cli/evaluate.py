@@ -1,47 +1,85 @@
-"""`paperkg eval`: scores against gold annotations."""
+"""`paperkg eval` and `paperkg train`: scores against gold annotations, and the decider
+trained on them."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from kg.cli.common import (
-    app,
-    console,
-    reports_errors,
-)
+from kg.cli.common import PatternsOpt, app, console, progress_bar, reports_errors
+
+if TYPE_CHECKING:
+    from kg.evaluation import Scores
+
+CorpusOpt = Annotated[
+    list[Path] | None, typer.Option("--corpus", help="Corpus with the annotated papers "
+                                    "(repeatable).", show_default=False)
+]
 
 
 @app.command("eval")
 @reports_errors
 def evaluate_command(
     gold: Annotated[Path, typer.Argument(help="Gold annotations (JSONL).")],
-    pred: Annotated[Path, typer.Argument(help="Predictions from `paperkg extract` (JSONL).")],
+    pred: Annotated[
+        Path | None, typer.Argument(help="Predictions from `paperkg extract` (JSONL); not with "
+                                    "--cv.", show_default=False)
+    ] = None,
     by_paper: Annotated[
         bool, typer.Option("--by-paper", help="List misses and false alarms per paper.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    cv: Annotated[
+        int | None, typer.Option("--cv", help="K-fold cross-validation by paper: train the "
+                                 "decider on the other folds, extract and score each fold "
+                                 "(needs --corpus).", show_default=False)
+    ] = None,
+    corpus: CorpusOpt = None,
+    patterns: PatternsOpt = None,
 ) -> None:
     """Score predictions against gold: P/R/F1 per type, core, all, relations, `proposed`.
 
-    Example:
+    Examples:
 
         paperkg eval gold.jsonl pred.jsonl --by-paper
+
+        paperkg eval gold.jsonl --cv 5 --corpus papers.jsonl
     """
     import json
 
     from kg.evaluation import evaluate, read_annotations
 
-    gold_records = read_annotations(gold)
-    predictions = {str(r["id"]): r for r in read_annotations(pred)}
-    scores = evaluate(gold_records, predictions)
+    if cv is not None:
+        if pred is not None or not corpus:
+            raise typer.BadParameter("--cv takes the gold file and --corpus, not predictions")
+        from kg.training import cross_validate
+
+        with progress_bar() as progress:
+            progress.add_task(f"{cv}-fold cross-validation", total=None)
+            result = cross_validate([gold], corpus, cv, [patterns] if patterns else [])
+        gold_records, scores = read_annotations(gold), result.pooled
+        title = (f"paperkg eval --cv {cv}: {len(gold_records)} papers (each scored by a model "
+                 "trained on the other folds)")
+    elif pred is None:
+        raise typer.BadParameter("give the predictions file, or --cv K with --corpus")
+    else:
+        gold_records = read_annotations(gold)
+        predictions = {str(r["id"]): r for r in read_annotations(pred)}
+        scores = evaluate(gold_records, predictions)
+        title = f"paperkg eval: {len(gold_records)} papers"
     if as_json:
         console.print_json(json.dumps(scores.to_json()))
         return
-    table = Table(title=f"paperkg eval: {len(gold_records)} papers")
+    print_scores(title, scores, by_paper)
+
+
+def print_scores(title: str, scores: Scores, by_paper: bool = False) -> None:
+    """The score table of ``paperkg eval`` (and, with ``by_paper``, the errors of each paper)."""
+    table = Table(title=title)
     for column in ("", "precision", "recall", "F1", "tp", "fp", "fn"):
         table.add_column(column, justify="right" if column else "left")
     rows = [*scores.by_type.items(), ("core (Model+Dataset+Method)", scores.core),
@@ -62,3 +100,37 @@ def evaluate_command(
                 errors.add_row(paper.id, "\n".join(paper.missed), "\n".join(paper.false_alarms),
                                "\n".join(paper.missed_relations), "\n".join(paper.false_relations))
         console.print(errors)
+
+
+@app.command()
+@reports_errors
+def train(
+    gold: Annotated[list[Path], typer.Argument(help="Gold annotation files (JSONL, the format "
+                                               "`paperkg eval` reads).")],
+    corpus: Annotated[
+        list[Path], typer.Option("--corpus", help="Corpus with the annotated papers "
+                                 "(repeatable).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
+    patterns: PatternsOpt = None,
+) -> None:
+    """Train the extractor's decider on your own annotations; use it with `--model`.
+
+    The rule components propose candidates; the model learns from your gold which of them are
+    entities, of which type, which the paper proposes, and which pairs are related.
+
+    Examples:
+
+        paperkg train chem.gold.jsonl --corpus chem.jsonl -o chem-model/
+
+        paperkg extract new.jsonl --model chem-model/ -o pred.jsonl
+    """
+    from kg.training import train as run_train
+
+    with progress_bar() as progress:
+        progress.add_task("training", total=None)
+        model, path, seconds = run_train(gold, corpus, out, [patterns] if patterns else [])
+    info = model.info
+    console.print(f"Trained on {info['papers']} papers ({info['entity_examples']} entity and "
+                  f"{info['relation_examples']} relation candidates) in {seconds:.1f} s; "
+                  f"wrote [bold]{escape(str(path))}[/]")

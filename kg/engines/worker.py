@@ -18,6 +18,7 @@ from spacy.language import Language
 
 from extractors import build_nlp
 from extractors.components.entities import entity_matcher
+from extractors.decider.model import default_model_dir, load_model, model_file
 from extractors.learning import teach
 from extractors.lexicon import Lexicon, load_lexicon
 from kg.corpus import ExtractionTask, Keep, PaperResult, extract_results
@@ -31,19 +32,40 @@ PatternSpec = tuple[tuple[str, bytes], ...]
 _local = threading.local()
 
 
-def pattern_spec(paths: Path | str | Sequence[Path | str] | None) -> PatternSpec:
-    """Read user pattern files into a :data:`PatternSpec` (a missing file fails here, at once)."""
+#: the spec entry that carries the decider's model file (``--model``), not a pattern file
+MODEL_ENTRY = ":paperkg-model:.json"
+
+
+def pattern_spec(paths: Path | str | Sequence[Path | str] | None,
+                 model: Path | str | None = None) -> PatternSpec:
+    """Read user pattern files (and the ``--model`` file, shipped the same way) into a
+    :data:`PatternSpec` (a missing file fails here, at once)."""
+    spec = []
+    if model is not None:
+        if str(model) == "default":
+            model = default_model_dir()
+        load_model(model)  # a bad model fails here, with its file name
+        spec.append((MODEL_ENTRY, model_file(model).read_bytes()))
     if paths is None:
-        return ()
+        return tuple(spec)
     if isinstance(paths, str | Path):
         paths = [paths]
-    spec = []
     for path in paths:
         try:
             spec.append((Path(path).name, Path(path).read_bytes()))
         except OSError as exc:
             raise InputError(str(path), f"cannot read the patterns file: {exc.strerror}") from None
     return tuple(spec)
+
+
+def patterns_only(spec: PatternSpec) -> PatternSpec:
+    """``spec`` without its model entry."""
+    return tuple(entry for entry in spec if entry[0] != MODEL_ENTRY)
+
+
+def _model_file(spec: PatternSpec) -> Path | None:
+    files = _pattern_files(tuple(entry for entry in spec if entry[0] == MODEL_ENTRY))
+    return files[0] if files else None
 
 
 def _pattern_files(spec: PatternSpec) -> list[Path]:
@@ -72,7 +94,8 @@ def get_nlp(spec: PatternSpec = ()) -> Language:
     """This thread's pipeline for ``spec`` (built on first use)."""
     cache = _pipelines()
     if spec not in cache:
-        cache[spec] = build_nlp(patterns=_pattern_files(spec) or None)
+        cache[spec] = build_nlp(patterns=_pattern_files(patterns_only(spec)) or None,
+                                model=_model_file(spec))
     return cache[spec]
 
 
@@ -82,7 +105,7 @@ def lexicon_of(spec: PatternSpec = ()) -> Lexicon:
     cache = _pipelines()
     if spec in cache:
         return entity_matcher(cache[spec]).lexicon
-    return load_lexicon(_pattern_files(spec))
+    return load_lexicon(_pattern_files(patterns_only(spec)))
 
 
 def extract_partition(papers: list[Paper], names: dict[str, str] | None = None,

@@ -25,7 +25,7 @@ from pathlib import Path
 from extractors.learning import NameIndex, learned_names, names_index
 from kg.corpus import PaperResult, Runner, papers_to_redo, run
 from kg.engines import open_runner
-from kg.engines.worker import lexicon_of, pattern_spec
+from kg.engines.worker import lexicon_of, pattern_spec, patterns_only
 from kg.errors import PaperkgError
 from kg.extractions import EXTRACTIONS
 from kg.graph.rdf import check_base_iri
@@ -225,9 +225,9 @@ def _check_compatible(meta: StoreMeta, store_dir: Path, base_iri: str, digest: s
 
 def _add(inputs: Sequence[str | Path], store_dir: Path, options: BuildOptions, base_iri: str,
          on_paper: Callable[[Paper], None] | None) -> StoreReport:
-    spec = pattern_spec(options.patterns)
+    spec = pattern_spec(options.patterns, options.model)
     stored = GraphStore(store_dir)
-    _check_compatible(stored.meta, store_dir, base_iri, patterns_digest(spec))
+    _check_compatible(stored.meta, store_dir, base_iri, patterns_digest(patterns_only(spec)))
     build_report = BuildReport(read=ReadReport())
     report = StoreReport(read=build_report.read)
     new_papers = NewPapers(stored.paper_index(), report)

@@ -1,0 +1,203 @@
+"""``paperkg_decide``: a trained model decides which candidates are entities, of which type, and
+which the paper proposes.
+
+Runs after ``paperkg_entities`` (whose resolved ``doc.ents`` are candidates, with the rule that
+chose them) and before ``paperkg_relations``.  Extra candidates (head-noun chunks, name-shaped
+words; :mod:`extractors.decider.candidates`) compete for the tokens no rule entity holds.  The
+model (:mod:`extractors.decider.model`, a JSON file of weights) scores every candidate over
+{none, Model, Dataset, Method, Task, Metric}; kept candidates are resolved by confidence.
+
+``model``: ``"default"`` (the model shipped in ``extractors/models/default``), a model directory
+or file, or ``"rules"`` (no model: the rule pipeline's entities stay as they are).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.candidates import set_span_extensions
+from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
+from extractors.components.relations import EXTENSION as RELATIONS
+from extractors.components.relations import unique_relations
+from extractors.decider.candidates import EntityCandidate, all_candidates
+from extractors.decider.features import DocContext, entity_features, proposed_features
+from extractors.decider.model import DeciderModel, default_model_dir, load_model
+from extractors.decider.relations import Mention, candidate_pairs, pair_features, rule_relations
+from extractors.normalize import name_key
+from extractors.token_view import text_of
+
+RULES_ONLY = "rules"
+DEFAULT = "default"
+#: ``doc.user_data`` key of the candidates and their features (kept when ``record`` is set)
+RECORD = "paperkg_decider_candidates"
+NONE = "none"
+#: a candidate is an entity when the model gives "none" less than this probability (recall
+#: matters more than the arg-max: the relation step and linking skip what is not kept)
+NONE_BELOW = 0.7
+#: the same for candidates no rule chose (head-noun chunks, name shapes): they need more
+EXTRA_NONE_BELOW = 0.35
+#: a rule relation stays unless the model gives its pair "none" at least this probability; a
+#: pair without a rule relation gets the model's predicate when it has at least ``ADD_FROM``
+DROP_FROM = 0.85
+ADD_FROM = 0.5
+
+
+@dataclass(slots=True)
+class Decision:
+    """A candidate with its features, as recorded for training."""
+
+    candidate: EntityCandidate
+    key: str  #: normalised form
+    features: list[str]
+
+
+@Language.factory("paperkg_decide", default_config={"model": DEFAULT, "record": False})
+def make_decider(nlp: Language, name: str, model: str, record: bool) -> EntityDecider:
+    """Factory: ``nlp.add_pipe("paperkg_decide", config={"model": "my_model_dir"})``."""
+    if model == RULES_ONLY:
+        loaded = None
+    else:
+        loaded = load_model(default_model_dir() if model == DEFAULT else model)
+    return EntityDecider(loaded, record)
+
+
+def doc_decisions(doc: Doc) -> list[Decision]:
+    """Every candidate of ``doc`` with its features."""
+    ctx = DocContext(doc)
+    view = ctx.view
+    out = []
+    for cand in all_candidates(doc):
+        key = name_key(view.span_text(cand.start, cand.end))
+        out.append(Decision(cand, key, entity_features(ctx, cand, key)))
+    return out
+
+
+class EntityDecider:
+    """Applies a :class:`DeciderModel` to the candidates of each doc."""
+
+    def __init__(self, model: DeciderModel | None, record: bool = False) -> None:
+        set_span_extensions()
+        self.model = model
+        self.record = record
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.model is None and not self.record:
+            return doc
+        decisions = doc_decisions(doc)
+        if self.record:
+            doc.user_data[RECORD] = decisions
+        if self.model is not None:
+            doc.ents = self.decide(doc, decisions)
+        return doc
+
+    def decide(self, doc: Doc, decisions: list[Decision]) -> list[Span]:
+        """The spans the model keeps, without overlaps (most confident first)."""
+        model = self.model
+        assert model is not None
+        kept = []
+        classes = model.entity.classes
+        none = classes.index(NONE)
+        for d, probs in zip(decisions, _shared_probabilities(doc, decisions, model),
+                            strict=True):
+            if probs[none] >= (NONE_BELOW if d.candidate.chosen else EXTRA_NONE_BELOW):
+                continue
+            probs[none] = -1.0
+            best = int(probs.argmax())
+            kept.append((-float(probs[best]), d.candidate.start, d.candidate.end, classes[best], d))
+        kept.sort(key=lambda k: (k[0], k[1] - k[2], k[1]))
+        taken = bytearray(len(doc))
+        chosen = []
+        for _, start, end, label, d in kept:
+            if not any(taken[start:end]):
+                taken[start:end] = b"\x01" * (end - start)
+                chosen.append((label, d))
+        proposed = model.proposed
+        yes = proposed.classes.index("yes") if "yes" in proposed.classes else None
+        probs = proposed.probabilities_many([proposed_features(d.features, label)
+                                             for label, d in chosen])
+        spans = []
+        for (label, d), p in zip(chosen, probs, strict=True):
+            cand = d.candidate
+            span = Span(doc, cand.start, cand.end, label=label,
+                        kb_id=cand.kb_id if label == cand.label else "")
+            span._.rule = cand.rule
+            span._.proposed = yes is not None and p[yes] >= 0.5
+            spans.append(span)
+        return sorted(spans, key=lambda s: s.start)
+
+
+def _shared_probabilities(doc: Doc, decisions: list[Decision], model: DeciderModel
+                          ) -> list[numpy.ndarray]:
+    """Each candidate's class probabilities, averaged over the candidates of the same form and
+    over the two forms of an abbreviation pair: one paper calls one thing by one type."""
+    group: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while group.setdefault(key, key) != key:
+            key = group[key]
+        return key
+
+    pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
+    for long_span, short_span in pairs or ():
+        a, b = find(name_key(text_of(long_span))), find(name_key(text_of(short_span)))
+        if a != b:
+            group[max(a, b)] = min(a, b)
+    probs = list(model.entity.probabilities_many([d.features for d in decisions]))
+    totals: dict[str, list[numpy.ndarray]] = {}
+    for d, p in zip(decisions, probs, strict=True):
+        totals.setdefault(find(d.key), []).append(p)
+    means = {k: sum(v) / len(v) for k, v in totals.items() if len(v) > 1}
+    return [means[find(d.key)].copy() if find(d.key) in means else p
+            for d, p in zip(decisions, probs, strict=True)]
+
+
+@Language.factory("paperkg_decide_relations")
+def make_relation_decider(nlp: Language, name: str) -> RelationDecider:
+    """Factory: after ``paperkg_relations``; uses the model of the pipeline's ``paperkg_decide``."""
+    return RelationDecider(nlp)
+
+
+class RelationDecider:
+    """Decides the predicate (or none) of every candidate pair of entities
+    (:mod:`extractors.decider.relations`); the rule relations are features.  Rule relations
+    across sentences (the paper's own data, name composition) are kept as they are."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+
+    def __call__(self, doc: Doc) -> Doc:
+        decider = self.nlp.get_pipe("paperkg_decide")
+        model = decider.model.relation if decider.model is not None else None
+        if model is None:
+            return doc
+        ents = list(doc.ents)
+        mentions = [Mention(e.start, e.end, e.label_, e.kb_id_ or e.label_ + ":" + name_key(
+            text_of(e)), bool(e._.proposed)) for e in ents]
+        span_of = {(m.start, m.end): e for m, e in zip(mentions, ents, strict=True)}
+        rules = doc._.get(RELATIONS) or []
+        preds_of = rule_relations(doc)
+        found = []
+        dropped = set()
+        none = model.classes.index(NONE)
+        pairs = candidate_pairs(doc, mentions)
+        rows = [pair_features(doc, subj, obj, via_own, preds_of.get((subj.start, obj.start), []))
+                for subj, obj, via_own in pairs]
+        for (subj, obj, _), probs in zip(pairs, model.probabilities_many(rows), strict=True):
+            pair = (subj.start, obj.start)
+            rule_preds = preds_of.get(pair, [])
+            if rule_preds:
+                if probs[none] >= DROP_FROM:
+                    dropped.add(pair)
+                continue
+            probs[none] = -1.0
+            best = int(probs.argmax())
+            if probs[best] >= ADD_FROM:
+                found.append((span_of[subj.start, subj.end], model.classes[best],
+                              span_of[obj.start, obj.end], "model:" + model.classes[best]))
+        found = [t for t in rules if (t[0].start, t[2].start) not in dropped] + found
+        doc._.set(RELATIONS, unique_relations(found))
+        return doc

@@ -1,0 +1,157 @@
+"""Relation candidates and their features: entity pairs of a sentence, and the paper's own
+proposed entity paired with the entities of a sentence that says ``we``/``our``.
+
+A pair's features are its types and order, the token distance, the cue words between and before
+the two (``trained``, ``evaluated``, ``based on``, ``using``…), whether the subject is the paper's
+own entity, and which predicate the rule relations (``paperkg_relations``) gave the pair.  A
+trained classifier decides the predicate or ``none``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from extractors.components.relations import (
+    APPLY_WORDS,
+    EVAL_WORDS,
+    TRAIN_WORDS,
+    USE_WORDS,
+    WE_WORDS,
+)
+from extractors.lexicon import Lexicon
+from extractors.sentence_index import sentence_index, sentence_starts
+from extractors.token_view import token_view
+
+#: subject types, and the object types each predicate allows
+SUBJECT_TYPES = frozenset({"Model", "Method"})
+OBJECT_TYPES = frozenset({"Model", "Dataset", "Method"})
+_BASED_WORDS = frozenset("based built builds building upon top initialized initialised adapted "
+                         "derived variant version extends extending".split())
+MAX_DISTANCE = 40
+
+
+@dataclass(slots=True)
+class Mention:
+    """An entity mention as the relation step sees it."""
+
+    start: int
+    end: int
+    label: str
+    key: str  #: what makes two mentions the same entity (gold name, or kb id / normalised text)
+    proposed: bool
+
+
+def own_mention(mentions: Sequence[Mention]) -> Mention | None:
+    """The paper's own proposed Model, else its proposed Method."""
+    for label in ("Model", "Method"):
+        for m in mentions:
+            if m.label == label and m.proposed:
+                return m
+    return None
+
+
+def candidate_pairs(doc: Doc, mentions: Sequence[Mention]
+                    ) -> list[tuple[Mention, Mention, bool]]:
+    """(subject, object, through the paper's own entity) pairs of ``mentions``."""
+    view = token_view(doc)
+    lower = view.lower
+    by_sentence: dict[int, list[Mention]] = {}
+    for m in mentions:
+        by_sentence.setdefault(sentence_index(doc, m.start), []).append(m)
+    starts = [*sentence_starts(doc), len(doc)]
+    own = own_mention(mentions)
+    pairs = []
+    for index, ments in sorted(by_sentence.items()):
+        for subj in ments:
+            if subj.label not in SUBJECT_TYPES:
+                continue
+            for obj in ments:
+                if obj is subj or obj.label not in OBJECT_TYPES or obj.key == subj.key:
+                    continue
+                if abs(obj.start - subj.start) <= MAX_DISTANCE:
+                    pairs.append((subj, obj, False))
+        if own is None:
+            continue
+        words = set(lower[starts[index] : starts[index + 1]])
+        if words & WE_WORDS and not any(m.key == own.key for m in ments):
+            pairs.extend((own, obj, True) for obj in ments
+                         if obj.label in OBJECT_TYPES and obj.key != own.key)
+    return pairs
+
+
+def pair_features(doc: Doc, subj: Mention, obj: Mention, via_own: bool,
+                  rule_predicates: Sequence[str]) -> list[str]:
+    """The feature strings of one candidate pair."""
+    lower = token_view(doc).lower
+    types = f"{subj.label}>{obj.label}"
+    feats = ["bias", f"types={types}", f"via_own={via_own}|{types}"]
+    if via_own:
+        lo, hi = max(obj.start - 8, 0), obj.start
+        order = "own"
+    elif subj.start < obj.start:
+        lo, hi, order = subj.end, obj.start, "forward"
+    else:
+        lo, hi, order = obj.end, subj.start, "backward"
+    between = lower[lo:hi]
+    distance = hi - lo
+    feats += [f"order={order}|{types}", f"dist={min(distance // 3, 6)}|{order}"]
+    before_obj = lower[max(obj.start - 4, 0) : obj.start]
+    feats += [f"bw={w}|{types}" for w in sorted(set(between[-8:]))]
+    feats += [f"pre_obj={w}|{obj.label}" for w in before_obj]
+    sentence = sentence_index(doc, obj.start)
+    bounds = [*sentence_starts(doc), len(doc)]
+    sent_words = set(lower[bounds[sentence] : bounds[sentence + 1]])
+    for name, cue_words in (("train", TRAIN_WORDS), ("eval", EVAL_WORDS), ("use", USE_WORDS),
+                            ("based", _BASED_WORDS), ("apply", APPLY_WORDS)):
+        if set(between) & cue_words:
+            feats.append(f"cue_between={name}|{types}")
+        if sent_words & cue_words:
+            feats.append(f"cue_sentence={name}|{types}")
+        if set(before_obj) & cue_words:
+            feats.append(f"cue_before_obj={name}|{types}")
+    if sent_words & WE_WORDS:
+        feats.append(f"we|{types}")
+    if subj.proposed:
+        feats.append(f"subj_proposed|{types}")
+    if obj.proposed:
+        feats.append(f"obj_proposed|{types}")
+    feats += [f"rule={p}|{types}" for p in rule_predicates] or [f"rule=none|{types}"]
+    return feats
+
+
+def relation_examples(doc: Doc, decisions: Sequence, gold: Mapping, lexicon: Lexicon
+                      ) -> list[tuple[list[str], str]]:
+    """Labelled pairs of one annotated paper: pairs over the candidates that gold entities
+    match (typed as in the gold), labelled with the gold predicate or ``none``."""
+    from extractors.decider.training import gold_index, label_candidate
+
+    index = gold_index(gold)
+    mentions = []
+    for d in decisions:
+        label, proposed, name = label_candidate(d, index, lexicon)
+        if label != "none":
+            mentions.append(Mention(d.candidate.start, d.candidate.end, label, name, proposed))
+    gold_relations = {(str(r.get("subject")), str(r.get("object"))): str(r.get("predicate"))
+                      for r in gold.get("relations", [])}
+    rules = rule_relations(doc)
+    out = []
+    for subj, obj, via_own in candidate_pairs(doc, mentions):
+        target = gold_relations.get((subj.key, obj.key), "none")
+        preds = rules.get((subj.start, obj.start), [])
+        out.append((pair_features(doc, subj, obj, via_own, preds), target))
+    return out
+
+
+def rule_relations(doc: Doc) -> dict[tuple[int, int], list[str]]:
+    """(subject start, object start) -> the predicates ``paperkg_relations`` found."""
+    from extractors.components.relations import EXTENSION
+
+    found: dict[tuple[int, int], list[str]] = {}
+    if not Doc.has_extension(EXTENSION):
+        return found
+    for subj, pred, obj, _ in doc._.get(EXTENSION) or ():
+        found.setdefault((subj.start, obj.start), []).append(pred)
+    return found

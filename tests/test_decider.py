@@ -1,0 +1,193 @@
+"""The trained decider: candidate families, features, train/load round trip, ``--model``,
+``eval --cv`` and an end-to-end retrain on a small annotated fixture of our own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from typer.testing import CliRunner
+
+from extractors import build_nlp
+from extractors.components.decide import RECORD, RULES_ONLY
+from extractors.decider.candidates import all_candidates
+from extractors.decider.features import DocContext, entity_features, shape
+from extractors.decider.model import MODEL_FILE, default_model_dir, load_model
+from extractors.normalize import name_key
+from kg.cli import app
+from kg.errors import InputError
+from kg.training import cross_validate, folds_of, train
+
+FIXTURE = Path(__file__).parent / "fixtures" / "retrain"
+GOLD = FIXTURE / "robotics-chem.gold.jsonl"
+CORPUS = FIXTURE / "robotics-chem.jsonl"
+NEW = FIXTURE / "robotics-chem-new.jsonl"
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def rules_nlp():
+    return build_nlp(model=RULES_ONLY, record=True)
+
+
+def _candidates(nlp, text):
+    doc = nlp(text)
+    view = doc.text
+    return doc, {(view[doc[c.start].idx:doc[c.end - 1].idx + len(doc[c.end - 1].text)], c.rule)
+                 for c in all_candidates(doc)}
+
+
+def test_rule_entities_are_candidates(rules_nlp):
+    doc, found = _candidates(rules_nlp, "BioBERT: a model\nWe fine-tune BioBERT with LoRA on "
+                             "PubMedQA.")
+    assert ("LoRA", "lexicon:method/lora") in found
+    assert any(text == "PubMedQA" and rule.startswith("lexicon:") for text, rule in found)
+
+
+def test_head_noun_chunks_are_candidates(rules_nlp):
+    _, found = _candidates(rules_nlp, "A title\nWe study retention time forecasting and "
+                           "tempered contrastive networks.")
+    texts = {t for t, rule in found if rule == "chunk:head"}
+    assert {"retention time forecasting", "time forecasting",
+            "tempered contrastive networks", "contrastive networks"} <= texts
+    assert "We study retention time forecasting" not in texts  # stop words end a chunk
+
+
+def test_name_shapes_and_modified_entities_are_candidates(rules_nlp):
+    _, found = _candidates(rules_nlp, "A title\nWe compare ZorbNet and a Kelvin GAN.")
+    assert ("ZorbNet", "shape:name") in found or any(t == "ZorbNet" for t, _ in found)
+    assert ("Kelvin GAN", "chunk:modified") in found
+
+
+def test_features_describe_rule_shape_context_and_position(rules_nlp):
+    doc = rules_nlp("KSGT: kidney stone grading\nWe propose KSGT, trained on MIMIC-IV.")
+    ctx = DocContext(doc)
+    cands = all_candidates(doc)
+    title = next(c for c in cands if c.start == 0)
+    feats = entity_features(ctx, title, name_key("KSGT"))
+    assert "pos=title" in feats and "title_name" in feats
+    assert "shape=X" in feats and "count=2" in feats
+    mimic = next(c for c in cands if doc[c.start].text == "MIMIC")
+    feats = entity_features(ctx, mimic, name_key("MIMIC-IV"))
+    assert "rule=lexicon" in feats and "label=Dataset" in feats and "prev=on" in feats
+    assert "we_propose_sentence" in feats and "pos=first" in feats
+    assert shape("GPT-4o") == "X-dx" and shape("ResNet") == "XxXx"
+
+
+def test_recording_keeps_features_for_training(rules_nlp):
+    doc = rules_nlp("A title\nWe evaluate on SQuAD.")
+    decisions = doc.user_data[RECORD]
+    assert decisions and all(d.features and d.features[0] == "bias" for d in decisions)
+
+
+def test_shipped_model_loads_and_is_a_registered_component():
+    model = load_model(default_model_dir())
+    assert set(model.entity.classes) == {"none", "Model", "Dataset", "Method", "Task", "Metric"}
+    assert model.relation is not None and "based_on" in model.relation.classes
+    nlp = spacy.blank("en")
+    nlp.add_pipe("paperkg_entities")
+    nlp.add_pipe("paperkg_decide")
+    doc = nlp("We fine-tune BioBERT on PubMedQA.")
+    assert "BioBERT" in {e.text for e in doc.ents}
+
+
+def test_bad_model_file_is_a_clear_error(tmp_path):
+    (tmp_path / MODEL_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match=r"model\.json: not a paperkg model"):
+        load_model(tmp_path)
+    result = runner.invoke(app, ["extract", str(NEW), "--model", str(tmp_path), "-o",
+                                 str(tmp_path / "pred.jsonl")])
+    assert result.exit_code != 0 and "not a paperkg model" in result.output
+    assert not (tmp_path / "pred.jsonl").exists()
+
+
+def test_training_twice_gives_byte_identical_files(tmp_path):
+    _, first, _ = train([GOLD], [CORPUS], tmp_path / "a")
+    _, second, _ = train([GOLD], [CORPUS], tmp_path / "b")
+    assert first.read_bytes() == second.read_bytes()
+    loaded = load_model(tmp_path / "a")
+    assert json.loads(first.read_text()) == loaded.to_json()
+
+
+def test_gold_paper_missing_from_corpus_names_the_line(tmp_path):
+    gold = tmp_path / "g.jsonl"
+    gold.write_text(GOLD.read_text() + '{"id": "nowhere", "entities": []}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"g\.jsonl:9: paper 'nowhere'"):
+        train([gold], [CORPUS], tmp_path / "m")
+
+
+def test_folds_are_by_paper_and_deterministic():
+    assert folds_of(["b", "a", "c", "d"], 2) == [1, 0, 0, 1]
+
+
+def _names(pred: Path) -> set[tuple[str, str]]:
+    return {(e["type"], e["name"].lower()) for line in pred.read_text().splitlines()
+            for e in json.loads(line)["entities"]}
+
+
+def test_retrain_on_own_annotations_changes_what_is_extracted(tmp_path):
+    """``paperkg train`` on a few robotics/chemistry abstracts, then ``extract --model``: the
+    field's tasks are found in a paper the model has not seen."""
+    model_dir = tmp_path / "model"
+    result = runner.invoke(app, ["train", str(GOLD), "--corpus", str(CORPUS), "-o",
+                                 str(model_dir)])
+    assert result.exit_code == 0, result.output
+    assert (model_dir / MODEL_FILE).is_file()
+    default_pred, own_pred = tmp_path / "default.jsonl", tmp_path / "own.jsonl"
+    assert runner.invoke(app, ["extract", str(NEW), "-o", str(default_pred)]).exit_code == 0
+    result = runner.invoke(app, ["extract", str(NEW), "--model", str(model_dir), "-o",
+                                 str(own_pred)])
+    assert result.exit_code == 0, result.output
+    default, own = _names(default_pred), _names(own_pred)
+    assert ("Task", "solubility prediction") in own - default
+    # and it scores better on that unseen paper than the shipped model
+    gold = str(FIXTURE / "robotics-chem-new.gold.jsonl")
+    f1 = {}
+    for name, pred in (("default", default_pred), ("own", own_pred)):
+        result = runner.invoke(app, ["eval", gold, str(pred), "--json"])
+        f1[name] = json.loads(result.output)["all"]["f1"]
+    assert f1["own"] > f1["default"]
+
+
+def test_build_uses_the_model(tmp_path):
+    model_dir = tmp_path / "model"
+    train([GOLD], [CORPUS], model_dir)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(NEW), "--model", str(model_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = (out / "extractions.jsonl").read_text().splitlines()
+    names = {e["name"].lower() for e in json.loads(lines[0])["entities"]}
+    assert "solubility prediction" in names
+
+
+def test_cross_validation_scores_every_paper_once():
+    result = cross_validate([GOLD], [CORPUS], 4)
+    assert set(result.predictions) == {json.loads(line)["id"]
+                                       for line in GOLD.read_text().splitlines()}
+    assert result.pooled.all_types.tp > 0
+
+
+def test_eval_cv_command_prints_scores():
+    result = runner.invoke(app, ["eval", str(GOLD), "--cv", "4", "--corpus", str(CORPUS),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["all"]["tp"] > 0 and set(scores["entities"]) >= {"Task", "Dataset"}
+    bad = runner.invoke(app, ["eval", str(GOLD), "--cv", "4"])
+    assert bad.exit_code != 0
+
+
+def test_model_travels_to_workers_with_the_pattern_spec(tmp_path):
+    from kg.engines.worker import get_nlp, pattern_spec, patterns_only
+
+    train([GOLD], [CORPUS], tmp_path / "m")
+    spec = pattern_spec(None, tmp_path / "m")
+    assert spec and patterns_only(spec) == ()
+    model = get_nlp(spec).get_pipe("paperkg_decide").model
+    assert model.to_json() == load_model(tmp_path / "m").to_json()
+    assert get_nlp(()).get_pipe("paperkg_decide").model is None  # the rules decide
+    shipped = get_nlp(pattern_spec(None, "default")).get_pipe("paperkg_decide").model
+    assert shipped.to_json() == load_model(default_model_dir()).to_json()
