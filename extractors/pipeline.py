@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -53,7 +54,7 @@ def build_nlp(
     else:
         paths = [str(p) for p in patterns]
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
-    configs = {
+    configs: dict[str, dict[str, Any]] = {
         "paperkg_entities": {"patterns": paths},
         "paperkg_decide": {"model": str(model) if model is not None else decide.RULES_ONLY,
                            "record": record},

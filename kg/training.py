@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors import build_nlp
-from extractors.components.decide import RECORD, RULES_ONLY
+from extractors.components.decide import RECORD, RULES_ONLY, entity_decider
+from extractors.components.entities import entity_matcher
 from extractors.decider.model import DeciderModel
 from extractors.decider.relations import relation_examples
 from extractors.decider.training import PaperExamples, entity_examples, fit_model
@@ -64,7 +65,7 @@ def collect_examples(data: Annotated, patterns: Sequence[Path] = (),
                      on_paper: Callable[[], None] | None = None) -> list[PaperExamples]:
     """Run the rule pipeline over the annotated papers; label every candidate from the gold."""
     nlp = build_nlp(patterns=list(patterns) or None, model=RULES_ONLY, record=True)
-    lexicon = nlp.get_pipe("paperkg_entities").lexicon
+    lexicon = entity_matcher(nlp).lexicon
     examples = []
     stream = ((p.text, (p, g)) for p, g in zip(data.papers, data.gold, strict=True))
     for doc, (paper, gold) in nlp.pipe(stream, as_tuples=True, batch_size=64):
@@ -118,7 +119,7 @@ def cross_validate(gold_paths: Sequence[Path], corpus_paths: Sequence[Path], k: 
     examples = collect_examples(data, patterns)
     fold = folds_of([p.id for p in data.papers], k)
     nlp = build_nlp(patterns=list(patterns) or None, model=RULES_ONLY)
-    decider = nlp.get_pipe("paperkg_decide")
+    decider = entity_decider(nlp)
     predictions: dict[str, dict] = {}
     for f in range(k):
         decider.model = fit_model([e for e, g in zip(examples, fold, strict=True) if g != f])

@@ -14,6 +14,7 @@ or file, or ``"rules"`` (no model: the rule pipeline's entities stay as they are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy
 from spacy.language import Language
@@ -150,7 +151,8 @@ def _shared_probabilities(doc: Doc, decisions: list[Decision], model: DeciderMod
     totals: dict[str, list[numpy.ndarray]] = {}
     for d, p in zip(decisions, probs, strict=True):
         totals.setdefault(find(d.key), []).append(p)
-    means = {k: sum(v) / len(v) for k, v in totals.items() if len(v) > 1}
+    means: dict[str, numpy.ndarray] = {k: cast(numpy.ndarray, sum(v) / len(v))
+                                       for k, v in totals.items() if len(v) > 1}
     return [means[find(d.key)].copy() if find(d.key) in means else p
             for d, p in zip(decisions, probs, strict=True)]
 
@@ -159,6 +161,11 @@ def _shared_probabilities(doc: Doc, decisions: list[Decision], model: DeciderMod
 def make_relation_decider(nlp: Language, name: str) -> RelationDecider:
     """Factory: after ``paperkg_relations``; uses the model of the pipeline's ``paperkg_decide``."""
     return RelationDecider(nlp)
+
+
+def entity_decider(nlp: Language) -> EntityDecider:
+    """``nlp``'s :class:`EntityDecider` (its model: ``None`` when the rules decide)."""
+    return cast(EntityDecider, nlp.get_pipe("paperkg_decide"))
 
 
 class RelationDecider:
@@ -170,7 +177,7 @@ class RelationDecider:
         self.nlp = nlp
 
     def __call__(self, doc: Doc) -> Doc:
-        decider = self.nlp.get_pipe("paperkg_decide")
+        decider = entity_decider(self.nlp)
         model = decider.model.relation if decider.model is not None else None
         if model is None:
             return doc

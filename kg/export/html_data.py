@@ -24,7 +24,14 @@ from collections.abc import Iterable
 from urllib.parse import quote, urlsplit
 
 from kg.export.html_layout import Layout, layout
-from kg.model import CO_OCCURS_WITH, PAPER_PREDICATES, Evidence, KnowledgeGraph, Paper
+from kg.model import (
+    CO_OCCURS_WITH,
+    PAPER_PREDICATES,
+    Evidence,
+    KnowledgeGraph,
+    Paper,
+    Relation,
+)
 
 #: co-occurrence edges kept per entity (its strongest partners)
 COOCCURRENCE_PER_ENTITY = 8
@@ -45,7 +52,7 @@ def safe_url(url: str) -> str | None:
 
 def external_links(external_ids: dict[str, str]) -> list[tuple[str, str | None, str]]:
     """``(label, url or None, shown text)`` for each external id, in key order."""
-    links = []
+    links: list[tuple[str, str | None, str]] = []
     for key, value in sorted(external_ids.items()):
         if key == "wikidata" and _WIKIDATA_ID.fullmatch(value):
             links.append(("Wikidata", f"https://www.wikidata.org/wiki/{value}", value))
@@ -86,7 +93,8 @@ def _paper_support(evidence: Iterable[Evidence]) -> int:
 
 def _edges(graph: KnowledgeGraph, chosen: dict[str, int], paper_index: dict[str, int]) -> dict:
     """Entity -> entity relations among ``chosen`` (co-occurrence pruned), in relation order."""
-    typed, cooc = [], []
+    typed: list[Relation] = []
+    cooc: list[Relation] = []
     for rel in graph.relations:
         if rel.subject not in chosen or rel.object not in chosen:
             continue
