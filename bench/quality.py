@@ -1,18 +1,21 @@
 """Extraction quality on the shared dev set: entity and relation P/R/F1 against gold.
 
-Usage: python bench/quality.py [--shared DIR] [--json FILE] [--by-paper] [--folds K]
+Usage: python bench/quality.py [--shared DIR] [--json FILE] [--by-paper] [--decider [--folds K]]
+                               [--sealed]
 
 Reads ../shared/data/corpus in both formats (JSON Lines and the listing dump), extracts the way
 ``paperkg build`` does, and scores against ../shared/data/gold/medical-ai-dev.gold.jsonl with the
 rule of ``paperkg eval``.  Also prints the scores of the two halves of the dev set (odd and even
 papers) as a stability check, how much of the gold the bundled lexicons know, extraction speed,
 and the merge check of canonicalisation: every canonical entity of the linked graph that matches
-two gold entities of different names.
+two gold entities of different names.  Then both dev sets (medical AI, general-ML OpenReview) in
+one line each, per type and per predicate.
 
-Then the honest figures of the trained decider (:mod:`kg.training`): on both annotated dev sets
-(medical AI and general-ML OpenReview), the rule pipeline alone, the shipped model (trained on
-these very papers, so optimistic) and K-fold cross-validation by paper (each paper extracted by a
-model trained on the other folds of both sets), per type and per predicate.
+``--decider`` adds the honest figures of the trained decider (:mod:`kg.training`): the rule
+pipeline alone, the shipped model (trained on these very papers, so optimistic) and K-fold
+cross-validation by paper (each paper extracted by a model trained on the other folds of both
+sets).  ``--sealed`` scores the sealed general-ML test set of ``bench/sealed/``, which is done
+once per piece of extraction work, at its end.
 """
 
 from __future__ import annotations
@@ -113,13 +116,53 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--json", type=Path, help="also write the scores as JSON")
     parser.add_argument("--by-paper", action="store_true", help="list misses and false alarms")
+    parser.add_argument("--decider", action="store_true",
+                        help="also the trained decider: shipped model and K-fold CV (slow)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    parser.add_argument("--sealed", action="store_true",
+                        help="also the sealed test set (bench/sealed/): once per piece of work")
     args = parser.parse_args()
     data = args.shared / "data"
-    gold = read_annotations(data / "gold" / "medical-ai-dev.gold.jsonl")
     nlp = build_nlp()
-    lexicon = nlp.get_pipe("paperkg_entities").lexicon
+    out = medical_report(data, nlp, args.by_paper)
+    lines = out.pop("lines")
+    for name, gold_file, corpus_file in DEV_SETS:
+        scores = score(data / gold_file, list(read_papers([data / corpus_file])), nlp)
+        lines.append(f"{name} ({len(scores.papers)} papers), rules:  {compact(scores)}")
+        out[f"{name} (rules)"] = scores.to_json()
+    if args.sealed:
+        sealed = sealed_scores(data, nlp)
+        lines.append(f"SEALED general-ML test set ({len(sealed.papers)} papers), rules:  "
+                     f"{compact(sealed)}")
+        out["sealed general-ML (rules)"] = sealed.to_json()
+    if args.decider:
+        decider = decider_report(data, args.folds)
+        lines += decider.pop("lines")
+        out.update(decider)
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
+
+def score(gold_file: Path, papers: list, nlp) -> Scores:
+    """``papers`` extracted as a build does, scored against ``gold_file``."""
+    pred = {x.paper.id: x.to_json() for x in extract_all(papers, nlp)}
+    return evaluate(read_annotations(gold_file), pred)
+
+
+def sealed_scores(data: Path, nlp) -> Scores:
+    """The sealed set: its gold, and its papers read from the unlabeled corpus by id."""
+    gold_file = ROOT / "bench" / "sealed" / "ml-openreview-sealed.gold.jsonl"
+    wanted = {str(r["id"]) for r in read_annotations(gold_file)}
+    unlabeled = data / "corpus-ml" / "ml-openreview-unlabeled.jsonl"
+    papers = [p for p in read_papers([unlabeled]) if p.id in wanted]
+    return score(gold_file, papers, nlp)
+
+
+def medical_report(data: Path, nlp, by_paper: bool) -> dict:
+    """The medical dev set in both input formats, its halves, lexicon coverage, merge check."""
+    gold = read_annotations(data / "gold" / "medical-ai-dev.gold.jsonl")
+    lexicon = nlp.get_pipe("paperkg_entities").lexicon
     papers = list(read_papers([data / "corpus" / "medical-ai-dev.jsonl"]))
     started = time.perf_counter()
     extractions = extract_all(papers, nlp)
@@ -136,7 +179,7 @@ def main() -> None:
 
     scores = evaluate(gold, pred)
     same = evaluate(gold, pred_listing).to_json() == scores.to_json()
-    lines = table(f"dev set: {len(gold)} papers (JSONL input)", scores)
+    lines = table(f"medical-AI dev set: {len(gold)} papers (JSONL input)", scores)
     lines.append(f"listing input gives the same scores: {'yes' if same else 'NO'}")
     for k in (0, 1):
         half = evaluate(gold[k::2], pred)
@@ -149,18 +192,13 @@ def main() -> None:
     lines.append(f"merge check: {len(errors)} canonical entities match two different gold "
                  "entities" + ("".join(f"\n    {e}" for e in errors)))
     lines.append(f"extraction (two passes, one core): {len(papers)} papers in {seconds:.2f} s")
-    if args.by_paper:
+    if by_paper:
         for paper in scores.papers:
             if paper.has_errors:
-                print(f"{paper.id}: missed {paper.missed} | false {paper.false_alarms}")
-                print(f"   relations missed {paper.missed_relations} | false "
-                      f"{paper.false_relations}")
-    print("\n".join(lines))
-    decider = decider_report(data, args.folds)
-    print("\n".join(decider.pop("lines")))
-    if args.json:
-        out = {"medical-ai-dev": scores.to_json(), **decider}
-        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+                lines.append(f"{paper.id}: missed {paper.missed} | false {paper.false_alarms}")
+                lines.append(f"   relations missed {paper.missed_relations} | false "
+                             f"{paper.false_relations}")
+    return {"medical-ai-dev": scores.to_json(), "lines": lines}
 
 
 def compact(scores: Scores) -> str:
