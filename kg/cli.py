@@ -111,6 +111,11 @@ def build(
     base_iri: Annotated[
         str, typer.Option("--base-iri", help="Base IRI of the graph's resources.")
     ] = "https://w3id.org/paperkg/",
+    id_namespace: Annotated[
+        str | None, typer.Option("--id-namespace", help="Corpus namespace of the IRIs of papers "
+                                 "that have only a local id (paper/local/NS/…; default: each "
+                                 "input file's name).", show_default=False)
+    ] = None,
     max_nodes: Annotated[
         int, typer.Option("--max-nodes", help="Largest HTML view (top entities by degree).")
     ] = 1500,
@@ -157,6 +162,7 @@ def build(
         on_error=_check_on_error(on_error),
         columns=_columns(columns),
         patterns=patterns,
+        id_namespace=id_namespace,
         export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes),
         engine=EngineOptions(engine=engine, workers=workers, scheduler=scheduler).check(),
     )

@@ -44,6 +44,7 @@ class BuildOptions:
     on_error: str = "stop"
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
+    id_namespace: str | None = None  #: corpus namespace of local-id-only papers' IRIs
     export: ExportOptions = field(default_factory=ExportOptions)
     outputs: Sequence[str] | None = None  #: exporter names; None = all
     engine: EngineOptions = field(default_factory=EngineOptions)  #: where extraction runs
@@ -145,6 +146,7 @@ def read_inputs(
         on_error=options.on_error,  # type: ignore[arg-type]
         columns=options.columns,
         report=report.read,
+        namespace=options.id_namespace,
     )
 
 

@@ -49,7 +49,7 @@ from kg.graph.rdf import (
     year_counts,
 )
 from kg.ingest import ReadReport, SkippedRecord, title_key
-from kg.model import Evidence, KnowledgeGraph, Paper, PaperExtraction
+from kg.model import CO_OCCURS_WITH, Evidence, KnowledgeGraph, Paper, PaperExtraction
 
 FORMAT = 2
 _NS = "urn:paperkg:store:"
@@ -88,7 +88,10 @@ def paper_to_json(paper: Paper) -> str:
     return json.dumps({
         "id": paper.id, "title": paper.title, "abstract": paper.abstract, "url": paper.url,
         "year": paper.year, "authors": list(paper.authors), "venue": paper.venue,
-        "source": paper.source, "record": paper.record,
+        "source": paper.source, "record": paper.record, "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id, "pmid": paper.pmid, "pmcid": paper.pmcid, "date": paper.date,
+        "subjects": list(paper.subjects), "journal_ref": paper.journal_ref,
+        "namespace": paper.namespace,
     }, ensure_ascii=False)
 
 
@@ -96,7 +99,10 @@ def paper_from_json(text: str) -> Paper:
     data = json.loads(text)
     return Paper(id=data["id"], title=data["title"], abstract=data["abstract"], url=data["url"],
                  year=data["year"], authors=tuple(data["authors"]), venue=data["venue"],
-                 source=data["source"], record=data["record"])
+                 source=data["source"], record=data["record"], doi=data.get("doi"),
+                 arxiv_id=data.get("arxiv_id"), pmid=data.get("pmid"), pmcid=data.get("pmcid"),
+                 date=data.get("date"), subjects=tuple(data.get("subjects", ())),
+                 journal_ref=data.get("journal_ref"), namespace=data.get("namespace", ""))
 
 
 def record_quads(record: Record, base_iri: str) -> Iterator[ox.Quad]:
@@ -339,6 +345,8 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
         out: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for r in graph.relations:
             out[r.subject].add((r.predicate, r.object))
+            if r.predicate == CO_OCCURS_WITH:  # asserted from both sides
+                out[r.object].add((r.predicate, r.subject))
         return out
 
     old_out, new_out = outgoing(old), outgoing(new)
@@ -353,13 +361,13 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
     new_ev: set[Evidence] = {ev for r in new.relations for ev in r.evidence}
     added_ev = new_ev - old_ev
 
-    wanted = {paper_iri(base_iri, p) for p in papers}
+    wanted = {paper_iri(base_iri, new.papers[p]) for p in papers}
     wanted |= {entity_iri(base_iri, e) for e in entities}
     wanted |= {year_count_iri(base_iri, c) for e in entities
                for c in year_counts(new.entities[e], new.papers)}
     wanted |= {statement_iri(base_iri, r) for r in relations}
     wanted |= {evidence_iri(base_iri, ev) for ev in added_ev}
-    gone = {paper_iri(base_iri, p) for p in old.papers if p not in new.papers}
+    gone = {paper_iri(base_iri, old.papers[p]) for p in old.papers if p not in new.papers}
     gone |= {entity_iri(base_iri, e) for e in old.entities if e not in new.entities}
     gone |= {year_count_iri(base_iri, c) for e, entity in old.entities.items()
              if e in entities or e not in new.entities for c in year_counts(entity, old.papers)}
@@ -368,7 +376,8 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
 
     # the part of `new` that yields those triples: the changed resources, the relations that
     # leave them, the changed relations, and every paper these refer to (IRIs and span texts)
-    parts = [r for r in new.relations if r.subject in papers or r.subject in entities]
+    parts = [r for r in new.relations if r.subject in papers or r.subject in entities
+             or (r.predicate == CO_OCCURS_WITH and r.object in entities)]
     parts += relations
     context = set(papers) | {ev.paper_id for ev in added_ev}
     for r in parts:
