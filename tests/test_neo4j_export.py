@@ -360,3 +360,21 @@ def test_neo4j_load_unreachable_is_one_line_error(demo_build, tmp_path):
     assert result.exit_code == 1 and "import.cypher: not found" in result.output
     result = CliRunner().invoke(app, ["neo4j-load", str(out), "--uri", "http://x:7474"])
     assert result.exit_code == 1 and "--uri must start with one of bolt://" in result.output
+
+
+def test_an_author_holding_every_readable_delimiter_does_not_stop_the_export(tmp_path):
+    """Issue 20: ``a;b|c^d~e¦f`` as an author moves the array delimiter to a private-use
+    character; the arrays read back exactly."""
+    from dataclasses import replace
+
+    graph = tricky_graph()
+    paper = graph.papers[DOI]
+    graph.papers[DOI] = replace(paper, authors=("a;b|c^d~e¦f", *paper.authors))
+    neo4j.write(graph, tmp_path)
+    d = tmp_path / NEO4J
+    script = neo4j.read_script(d / neo4j.SCRIPT)
+    assert script.array_delimiter == "\ue000"
+    _, rows = neo4j.read_table(d / "nodes_paper.csv", script.array_delimiter)
+    papers = {r["id"]: r for r in rows}
+    assert papers[DOI]["authors"] == ["a;b|c^d~e¦f", "Doe, J.", "O'Neil; P."]
+    assert "--array-delimiter=\ue000" in (d / neo4j.ADMIN_SCRIPT).read_text(encoding="utf-8")

@@ -285,21 +285,35 @@ def build_tables(graph: KnowledgeGraph) -> list[Table]:
     return [_paper_table(graph), *_entity_tables(graph), *_relationship_tables(graph)]
 
 
+#: where the array delimiter is looked for when every readable candidate occurs in the data: the
+#: Private Use Area (6,400 characters no text of the inputs means anything by)
+FALLBACK_DELIMITERS = range(0xE000, 0xF900)
+
+
 def choose_array_delimiter(tables: Sequence[Table]) -> str:
-    """The first of :data:`ARRAY_DELIMITERS` that occurs in no element of any array value."""
-    elements = {
-        str(item)
-        for table in tables
-        for column in table.columns
-        if column.array
-        for row in table.rows
-        for item in row.get(column.key) or ()
-    }
+    """The first of :data:`ARRAY_DELIMITERS` that occurs in no element of any array value, else
+    the first such character of :data:`FALLBACK_DELIMITERS`.
+
+    neo4j-admin splits an array field at every array delimiter, quoted or not, so the delimiter
+    must occur in no element.  One awkward author (``a;b|c^d~e¦f``) thus only moves the
+    delimiter to a private-use character; no build fails for it.
+    """
+    used: set[str] = set()
+    for table in tables:
+        for column in table.columns:
+            if column.array:
+                for row in table.rows:
+                    for item in row.get(column.key) or ():
+                        used.update(str(item))
     for delimiter in ARRAY_DELIMITERS:
-        if not any(delimiter in item for item in elements):
+        if delimiter not in used:
             return delimiter
-    raise PaperkgError("neo4j export: every candidate array delimiter "
-                       f"({' '.join(ARRAY_DELIMITERS)}) occurs in some alias, author or id")
+    for code in FALLBACK_DELIMITERS:
+        if chr(code) not in used:
+            return chr(code)
+    raise PaperkgError("neo4j export: the aliases, authors and ids of the graph hold every "
+                       "character that could delimit array elements (; | ^ ~ ¦ and the "
+                       "Unicode Private Use Area)")
 
 
 # --------------------------------------------------------------------------- writing
