@@ -8,8 +8,8 @@ from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib.namespace import OWL
 import pytest
+from rdflib.namespace import OWL
 from tricky_graph import tricky_graph
 
 from kg.export import ExportOptions, export_all, export_steps, owl
