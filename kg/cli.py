@@ -119,6 +119,10 @@ def build(
     max_nodes: Annotated[
         int, typer.Option("--max-nodes", help="Largest HTML view (top entities by degree).")
     ] = 1500,
+    license: Annotated[
+        str | None, typer.Option("--license", help="Licence of the graph's data for void.ttl: "
+                                 "an SPDX id (CC-BY-4.0) or an IRI.", show_default=False)
+    ] = None,
     store: Annotated[
         Path | None, typer.Option("--store", help="Keep the graph in this on-disk Oxigraph store "
                                   "and add only the papers it does not have yet.",
@@ -163,7 +167,7 @@ def build(
         columns=_columns(columns),
         patterns=patterns,
         id_namespace=id_namespace,
-        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes),
+        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes, license=license),
         engine=EngineOptions(engine=engine, workers=workers, scheduler=scheduler).check(),
     )
     paths = [str(p) for p in inputs or []]

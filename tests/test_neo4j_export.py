@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -378,3 +379,43 @@ def test_an_author_holding_every_readable_delimiter_does_not_stop_the_export(tmp
     papers = {r["id"]: r for r in rows}
     assert papers[DOI]["authors"] == ["a;b|c^d~e¦f", "Doe, J.", "O'Neil; P."]
     assert "--array-delimiter=\ue000" in (d / neo4j.ADMIN_SCRIPT).read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- load-csv.cypher
+
+
+def _load_csv_statements(path: Path, prefix: str) -> list[str]:
+    """The statements of load-csv.cypher, reading the files from ``prefix`` (FalkorDB's import
+    folder is ``file://NAME``, Neo4j's ``file:///NAME``: the one change a test needs)."""
+    text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if not line.startswith("//"))
+    text = text.replace("'file:///", f"'{prefix}")
+    return [s.strip() for s in re.split(r";\s*\n", text) if s.strip()]
+
+
+def test_load_csv_script_runs_as_is_and_is_idempotent(engine, demo_build):
+    """load-csv.cypher, run statement by statement on FalkorDB's LOAD CSV, gives the graph the
+    Bolt loader gives, and running it again changes nothing."""
+    db, imports = engine
+    graph, out = demo_build
+    d = out / NEO4J
+    for path in d.glob("*.csv"):
+        (imports / f"lc_{path.name}").write_bytes(path.read_bytes())
+    statements = _load_csv_statements(d / neo4j.LOAD_CSV_SCRIPT, "file://lc_")
+    assert statements[0].startswith("CREATE CONSTRAINT")  # constraints first
+    fg = _fresh(db, "loadcsv-script")
+    execute = execute_on(fg)
+    for statement in statements:
+        execute(statement, None)
+    reference, _ = _import(db, "loadcsv-reference", d)
+    assert _label_counts(fg) == _label_counts(reference)
+    assert _type_counts(fg) == _type_counts(reference)
+    for query in ("MATCH (p:Paper) RETURN p.id, p.title, p.year, p.authors ORDER BY p.id",
+                  "MATCH (e:Entity) RETURN e.id, e.name, e.aliases, e.paper_count ORDER BY e.id",
+                  "MATCH (a)-[r]->(b) RETURN a.id, type(r), b.id, r.weight, r.papers, "
+                  "r.evidence ORDER BY a.id, type(r), b.id"):
+        assert fg.query(query).result_set == reference.query(query).result_set, query
+    for statement in statements:  # idempotent
+        execute(statement, None)
+    assert _label_counts(fg) == _label_counts(reference)
+    assert _type_counts(fg) == _type_counts(reference)

@@ -25,6 +25,7 @@ class ExportOptions:
 
     base_iri: str = DEFAULT_BASE_IRI
     max_nodes: int = 1500  #: largest HTML view; bigger graphs keep the top entities
+    license: str | None = None  #: the data's licence (SPDX id or IRI), for ``void.ttl``
 
 
 Exporter = Callable[[KnowledgeGraph, Path, ExportOptions], None]
@@ -39,6 +40,7 @@ EXPORTERS: dict[str, str] = {
     "graphml": "kg.export.gephi:write_graphml",
     "gexf": "kg.export.gephi:write_gexf",
     "owl": "kg.export.owl:write",
+    "void": "kg.export.void:write",
 }
 
 

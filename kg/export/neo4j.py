@@ -37,6 +37,7 @@ from typing import Any
 
 from kg.errors import InputError, PaperkgError
 from kg.export.csvtext import write_csv
+from kg.export.neo4j_loadcsv import LOAD_CSV_SCRIPT, load_csv_script
 from kg.model import (
     CO_OCCURS_WITH,
     ENTITY_PREDICATES,
@@ -361,6 +362,14 @@ def _statement(table: Table) -> str:
     return "\n".join(lines) + ";"
 
 
+#: the constraints (each backed by an index) and indexes both scripts create first
+SCHEMA_STATEMENTS: tuple[str, ...] = (
+    f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE;",
+    f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE;",
+    f"CREATE INDEX entity_name IF NOT EXISTS FOR (n:{ENTITY_LABEL}) ON (n.name);",
+)
+
+
 def cypher_script(tables: Sequence[Table], delimiter: str) -> str:
     """``import.cypher``: constraints (with their indexes), then one MERGE statement per file."""
     head = [
@@ -372,9 +381,7 @@ def cypher_script(tables: Sequence[Table], delimiter: str) -> str:
         "// running it again changes nothing.",
         f"// array-delimiter: {delimiter}",
         "",
-        f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE;",
-        f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE;",
-        f"CREATE INDEX entity_name IF NOT EXISTS FOR (n:{ENTITY_LABEL}) ON (n.name);",
+        *SCHEMA_STATEMENTS,
     ]
     return "\n".join(head) + "\n\n" + "\n\n".join(_statement(t) for t in tables) + "\n"
 
@@ -420,7 +427,8 @@ def admin_script(tables: Sequence[Table], delimiter: str) -> str:
 
 
 def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
-    """Write ``neo4j/``: the CSV files, ``import.cypher`` and ``neo4j-admin-import.sh``."""
+    """Write ``neo4j/``: the CSV files, ``import.cypher``, ``load-csv.cypher`` and
+    ``neo4j-admin-import.sh``."""
     directory = out_dir / NEO4J_DIR
     directory.mkdir(parents=True, exist_ok=True)
     tables = build_tables(graph)
@@ -429,6 +437,8 @@ def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
         write_table(table, directory / table.file, delimiter)
     (directory / SCRIPT).write_text(cypher_script(tables, delimiter), encoding="utf-8",
                                     newline="\n")
+    (directory / LOAD_CSV_SCRIPT).write_text(
+        load_csv_script(tables, delimiter, SCHEMA_STATEMENTS), encoding="utf-8", newline="\n")
     script = directory / ADMIN_SCRIPT
     script.write_text(admin_script(tables, delimiter), encoding="utf-8", newline="\n")
     script.chmod(0o755)
