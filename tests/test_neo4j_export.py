@@ -81,7 +81,8 @@ def test_files_headers_and_row_counts(demo_build):
     for etype in ENTITY_TYPES:
         rows = _rows(d / f"nodes_{etype.lower()}.csv")[1:]
         assert len(rows) == _node_counts(nxg)[etype]
-        assert {r[1] for r in rows} <= {f"Entity;{etype}"}
+        delimiter = neo4j.read_script(d / neo4j.SCRIPT).array_delimiter
+        assert {r[1] for r in rows} <= {f"Entity{delimiter}{etype}"}
     assert len(_rows(d / "nodes_paper.csv")) - 1 == len(graph.papers)
     for predicate, n in _edge_counts(nxg).items():
         rows = _rows(d / f"rels_{predicate}.csv")[1:]
@@ -89,7 +90,7 @@ def test_files_headers_and_row_counts(demo_build):
         assert {r[2] for r in rows} == {predicate.upper()}
     # every header field parses and every row has as many fields as its header
     for name in headers:
-        columns, rows = neo4j.read_table(d / name)
+        columns, rows = neo4j.read_table(d / name, delimiter)
         assert sum(1 for _ in rows) == len(_rows(d / name)) - 1
 
 
@@ -117,6 +118,11 @@ def test_tricky_values_survive_csv_quoting(tricky_out):
     assert [e["sentence_text"] for e in evidence] == [
         ev.sentence_text for ev in graph.relations[4].evidence]
     assert rel["papers"] == sorted({DOI, SPACE_ID})
+    # the evidence as typed parallel arrays, readable without APOC
+    records = graph.relations[4].evidence
+    assert rel["evidence_sentence"] == [ev.sentence_text for ev in records]
+    assert rel["evidence_start"] == [ev.start for ev in records]
+    assert rel["evidence_paper"] == [ev.paper_id for ev in records]
     assert "--array-delimiter=|" in (d / neo4j.ADMIN_SCRIPT).read_text()
 
 
@@ -137,7 +143,9 @@ def test_admin_script_passes_exact_command(tmp_path, demo_build):
                            "--overwrite-destination"], env={**os.environ, "NEO4J_ADMIN": str(fake)},
                           capture_output=True, text=True, check=True)
     tables = neo4j.build_tables(graph)
-    expected = neo4j.admin_command(tables, ";", database="kg")[1:] + ["--overwrite-destination"]
+    delimiter = neo4j.choose_array_delimiter(tables)  # '|': sentences of the evidence hold ';'
+    expected = neo4j.admin_command(tables, delimiter, database="kg")[1:] + [
+        "--overwrite-destination"]
     assert done.stdout.splitlines() == expected
     for arg in expected:
         if arg.startswith(("--nodes=", "--relationships=")):

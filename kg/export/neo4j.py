@@ -238,6 +238,27 @@ def _evidence_json(rel: Relation) -> _EvidenceJson | None:
     return _EvidenceJson(rel) if rel.evidence else None
 
 
+#: the evidence records of a relationship as typed parallel arrays (element i of each is record
+#: i), readable without APOC: ``r.evidence_sentence[0]``
+EVIDENCE_ARRAYS: tuple[str, ...] = (
+    "evidence_paper:string[]", "evidence_field:string[]", "evidence_start:int[]",
+    "evidence_end:int[]", "evidence_sentence_index:int[]", "evidence_sentence:string[]",
+    "evidence_rule:string[]")
+
+
+def _evidence_arrays(rel: Relation) -> dict[str, list]:
+    records = rel.evidence
+    return {
+        "evidence_paper": [ev.paper_id for ev in records],
+        "evidence_field": [ev.field for ev in records],
+        "evidence_start": [ev.start for ev in records],
+        "evidence_end": [ev.end for ev in records],
+        "evidence_sentence_index": [ev.sentence for ev in records],
+        "evidence_sentence": [ev.sentence_text for ev in records],
+        "evidence_rule": [ev.rule for ev in records],
+    }
+
+
 def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
     predicates = [*PAPER_PREDICATES, *ENTITY_PREDICATES]
     others = {r.predicate for r in graph.relations} - set(predicates) - {CO_OCCURS_WITH}
@@ -263,7 +284,8 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
                 {"start_id": r.subject, "end_id": r.object, "type": rtype, "weight": r.weight}
                 for r in rels))
         else:
-            columns = _columns(*ends, "evidence_count:int", "papers:string[]", "evidence")
+            columns = _columns(*ends, "evidence_count:int", "papers:string[]", "evidence",
+                               *EVIDENCE_ARRAYS)
             rows = LazyRows(lambda rels=rels, rtype=rtype: (
                 {
                     "start_id": r.subject,
@@ -273,6 +295,7 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
                     "evidence_count": len(r.evidence),
                     "papers": sorted({ev.paper_id for ev in r.evidence}),
                     "evidence": _evidence_json(r),
+                    **_evidence_arrays(r),
                 }
                 for r in rels
             ))
