@@ -157,7 +157,7 @@ def test_script_idempotent_shape(demo_build):
     script = neo4j.read_script(out / NEO4J / neo4j.SCRIPT)
     schema = [s.text for s in script.statements if s.rows is None]
     data = [s for s in script.statements if s.rows is not None]
-    assert all("IF NOT EXISTS" in s for s in schema) and len(schema) == 3
+    assert all("IF NOT EXISTS" in s for s in schema) and len(schema) == 5
     assert script.statements[: len(schema)] == tuple(
         s for s in script.statements if s.rows is None)  # indexes first
     for statement in data:
@@ -192,7 +192,18 @@ def _import(db, name: str, directory: Path, batch_size: int = 100):
 
 def _label_counts(graph) -> dict[str, int]:
     return {label: scalar(graph, f"MATCH (n:{label}) RETURN count(n)")
-            for label in ("Paper", "Entity", *ENTITY_TYPES)}
+            for label in ("Paper", "Entity", *ENTITY_TYPES, "Author", "Venue")}
+
+
+def _bibliography(graph: KnowledgeGraph) -> tuple[dict[str, int], dict[str, int]]:
+    """Author and Venue node counts, AUTHORED and PUBLISHED_IN relationship counts."""
+    papers = graph.papers.values()
+    authors = {a for p in papers for a in p.authors if a}
+    venues = {p.venue for p in papers if p.venue}
+    nodes = {"Author": len(authors), "Venue": len(venues)}
+    rels = {"AUTHORED": sum(len(dict.fromkeys(a for a in p.authors if a)) for p in papers),
+            "PUBLISHED_IN": sum(1 for p in papers if p.venue)}
+    return nodes, {k: n for k, n in rels.items() if n}
 
 
 def _type_counts(graph) -> dict[str, int]:
@@ -206,17 +217,22 @@ def test_import_counts_equal_networkx(engine, demo_build):
     nxg = to_networkx(graph)
     fg, counts = _import(db, "demo", out / NEO4J, batch_size=50)  # several batches per file
     nodes = _node_counts(nxg)
+    bib_nodes, bib_rels = _bibliography(graph)
+    assert bib_nodes["Author"] > 0 and bib_rels["AUTHORED"] > 0
     expected_labels = {"Paper": nodes["Paper"], "Entity": len(graph.entities),
-                       **{t: nodes[t] for t in ENTITY_TYPES}}
+                       **{t: nodes[t] for t in ENTITY_TYPES}, **bib_nodes}
+    expected_types = {**{k.upper(): n for k, n in _edge_counts(nxg).items()}, **bib_rels}
     assert _label_counts(fg) == expected_labels
-    assert _type_counts(fg) == {k.upper(): n for k, n in _edge_counts(nxg).items()}
-    assert sum(counts.values()) == nxg.number_of_nodes() + nxg.number_of_edges()
+    assert _type_counts(fg) == expected_types
+    assert sum(counts.values()) == (nxg.number_of_nodes() + nxg.number_of_edges()
+                                    + sum(bib_nodes.values()) + sum(bib_rels.values()))
 
     # idempotent: the same script again adds and changes nothing
     neo4j.run_import(out / NEO4J, execute_on(fg), batch_size=1000)
     assert _label_counts(fg) == expected_labels
-    assert _type_counts(fg) == {k.upper(): n for k, n in _edge_counts(nxg).items()}
-    assert scalar(fg, "MATCH (n) RETURN count(n)") == nxg.number_of_nodes()
+    assert _type_counts(fg) == expected_types
+    assert scalar(fg, "MATCH (n) RETURN count(n)") == (nxg.number_of_nodes()
+                                                        + sum(bib_nodes.values()))
 
 
 def test_sample_queries_equal_networkx(engine, demo_build):
@@ -260,7 +276,8 @@ def test_sample_queries_equal_networkx(engine, demo_build):
         n: (d["label"], d["year"]) for n, d in nxg.nodes(data=True) if d["type"] == "Paper"}
 
     # every typed relation's weight and evidence
-    rows = fg.query("MATCH (a)-[r]->(b) WHERE type(r) <> 'CO_OCCURS_WITH' "
+    rows = fg.query("MATCH (a)-[r]->(b) WHERE NOT type(r) IN "
+                    "['CO_OCCURS_WITH', 'AUTHORED', 'PUBLISHED_IN'] "
                     "RETURN a.id, type(r), b.id, r.weight, r.evidence_count, r.evidence").result_set
     got = {(a, t.lower(), b): (w, n, json.loads(ev)) for a, t, b, w, n, ev in rows}
     want = {(r.subject, r.predicate, r.object): (r.weight, len(r.evidence),
@@ -282,7 +299,11 @@ def test_tricky_graph_round_trips_through_engine(engine, tricky_out):
                   "m.ext_hugging_face").result_set[0]
     assert x1 == [["X;1", "X, one", 'X "uno"'], ["7B", "13B"], "org/x-1"]
     assert _type_counts(fg) == {"PROPOSES": 1, "USES": 2, "BASED_ON": 1, "USES_METHOD": 1,
-                                "CO_OCCURS_WITH": 3}
+                                "CO_OCCURS_WITH": 3, **_bibliography(graph)[1]}
+    authored = fg.query("MATCH (a:Author)-[r:AUTHORED]->(p:Paper) RETURN p.id, a.name, "
+                        "r.position ORDER BY p.id, r.position").result_set
+    assert authored == [[p.id, a, i] for p in sorted(graph.papers.values(), key=lambda p: p.id)
+                        for i, a in enumerate(dict.fromkeys(x for x in p.authors if x), 1)]
 
 
 def test_engine_csv_parser_reads_our_quoting(engine, tricky_out, demo_build):
@@ -351,8 +372,10 @@ def test_neo4j_load_command_runs_the_script(engine, demo_build, monkeypatch):
     assert seen["uri"] == "bolt://127.0.0.1:7687" and seen["auth"] == ("neo4j", "secret")
     assert seen["driver"].databases == {"kg"}
     nxg = to_networkx(graph)
-    assert scalar(fg, "MATCH (n) RETURN count(n)") == nxg.number_of_nodes()
-    assert sum(_type_counts(fg).values()) == nxg.number_of_edges()
+    bib_nodes, bib_rels = _bibliography(graph)
+    assert scalar(fg, "MATCH (n) RETURN count(n)") == (nxg.number_of_nodes()
+                                                        + sum(bib_nodes.values()))
+    assert sum(_type_counts(fg).values()) == nxg.number_of_edges() + sum(bib_rels.values())
     assert "nodes_paper.csv" in result.output
 
 

@@ -14,14 +14,21 @@ Two routes into Neo4j read the same files:
   header says.  Running it again changes nothing.  ``paperkg neo4j-load`` drives it through the
   official ``neo4j`` driver (:func:`load_into_neo4j`).
 
-Nodes: ``Paper`` (``id``, ``title``, ``abstract``, ``year``, ``url``, ``venue``, ``authors``) and
-``Entity`` with one of ``Model``/``Dataset``/``Method``/``Task``/``Metric`` (``id``, ``name``,
-``aliases``, ``paper_count``, ``ext_<key>`` external ids, ``attr_<key>`` attributes).
-Relationships: ``PROPOSES``/``USES`` (Paper -> Entity), ``BASED_ON``, ``TRAINED_ON``,
-``EVALUATED_ON``, ``USES_METHOD`` (Entity -> Entity) with ``weight``, ``evidence_count``,
-``papers`` (ids of the papers of the evidence) and ``evidence`` (a JSON list of
-``{paper, field, start, end, sentence, sentence_text, rule}``); ``CO_OCCURS_WITH`` (Entity ->
-Entity, stored once per unordered pair; query it undirected) with ``weight``.
+Nodes: ``Paper`` (``id``, ``title``, ``abstract``, ``year``, ``url``, ``venue``, ``authors``,
+``doi``, ``arxiv_id``, ``pmid``, ``pmcid``, ``date``, ``subjects``, ``journal_ref``), ``Entity``
+with one of ``Model``/``Dataset``/``Method``/``Task``/``Metric`` (``id``, ``name``, ``aliases``,
+``paper_count``, ``ext_<key>`` external ids, ``attr_<key>`` attributes), ``Author`` and ``Venue``
+(``id`` = ``name``, as written).  Relationships: ``PROPOSES``/``USES`` (Paper -> Entity),
+``BASED_ON``, ``TRAINED_ON``, ``EVALUATED_ON``, ``USES_METHOD`` (Entity -> Entity) with
+``weight``, ``evidence_count``, ``papers`` (ids of the papers of the evidence), the evidence
+records as typed parallel arrays (``evidence_paper``, ``evidence_field``, ``evidence_start``,
+``evidence_end``, ``evidence_sentence_index``, ``evidence_sentence``, ``evidence_rule``) and as
+one JSON text (``evidence``); ``CO_OCCURS_WITH`` (Entity -> Entity, stored once per unordered
+pair; query it undirected) with ``weight``; ``AUTHORED`` (Author -> Paper, ``position``) and
+``PUBLISHED_IN`` (Paper -> Venue).
+
+A third route needs no paperkg at all: ``load-csv.cypher`` (:mod:`kg.export.neo4j_loadcsv`), plain
+``LOAD CSV`` statements over the same files for Neo4j Browser, cypher-shell and Aura.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ ADMIN_SCRIPT = "neo4j-admin-import.sh"
 ARRAY_DELIMITERS: tuple[str, ...] = (";", "|", "^", "~", "\u00a6")
 ENTITY_LABEL = "Entity"
 PAPER_LABEL = "Paper"
+AUTHOR_LABEL = "Author"
+VENUE_LABEL = "Venue"
 DEFAULT_BATCH_SIZE = 1000
 #: longest property name made from a free-form key (Neo4j and FalkorDB limit token lengths)
 MAX_PROPERTY_NAME = 64
@@ -181,7 +190,8 @@ def _property_names(keys: Sequence[str], prefix: str, taken: set[str]) -> dict[s
 def _paper_table(graph: KnowledgeGraph) -> Table:
     columns = _columns(
         f"id:ID({PAPER_LABEL})", ":LABEL", "title", "abstract", "year:int", "url", "venue",
-        "authors:string[]",
+        "authors:string[]", "doi", "arxiv_id", "pmid", "pmcid", "date", "subjects:string[]",
+        "journal_ref",
     )
     papers = sorted(graph.papers.values(), key=lambda p: p.id)
     rows = LazyRows(lambda: (
@@ -194,10 +204,47 @@ def _paper_table(graph: KnowledgeGraph) -> Table:
             "url": p.url,
             "venue": p.venue,
             "authors": list(p.authors),
+            "doi": p.doi,
+            "arxiv_id": p.arxiv_id,
+            "pmid": p.pmid,
+            "pmcid": p.pmcid,
+            "date": p.date,
+            "subjects": list(p.subjects),
+            "journal_ref": p.journal_ref,
         }
         for p in papers
     ))
     return Table("nodes_paper.csv", columns, rows, labels=(PAPER_LABEL,))
+
+
+def _bibliography_tables(graph: KnowledgeGraph) -> list[Table]:
+    """``Author`` and ``Venue`` nodes (keyed by the name as written) and the ``AUTHORED``
+    (Author -> Paper, with the author's ``position``, 1-based) and ``PUBLISHED_IN``
+    (Paper -> Venue) relationships."""
+    papers = sorted(graph.papers.values(), key=lambda p: p.id)
+    authors = sorted({a for p in papers for a in p.authors if a})
+    venues = sorted({p.venue for p in papers if p.venue})
+    nodes = [
+        Table(f"nodes_{label.lower()}.csv", _columns(f"id:ID({label})", ":LABEL", "name"),
+              LazyRows(lambda names=names, label=label: (
+                  {"id": n, "labels": [label], "name": n} for n in names)), labels=(label,))
+        for label, names in ((AUTHOR_LABEL, authors), (VENUE_LABEL, venues))
+    ]
+    authored = Table(
+        "rels_authored.csv",
+        _columns(f":START_ID({AUTHOR_LABEL})", f":END_ID({PAPER_LABEL})", ":TYPE",
+                 "position:int"),
+        LazyRows(lambda: ({"start_id": a, "end_id": p.id, "type": "AUTHORED", "position": i}
+                          for p in papers
+                          for i, a in enumerate(dict.fromkeys(x for x in p.authors if x), 1))),
+        rel_type="AUTHORED", start_label=AUTHOR_LABEL, end_label=PAPER_LABEL)
+    published = Table(
+        "rels_published_in.csv",
+        _columns(f":START_ID({PAPER_LABEL})", f":END_ID({VENUE_LABEL})", ":TYPE"),
+        LazyRows(lambda: ({"start_id": p.id, "end_id": p.venue, "type": "PUBLISHED_IN"}
+                          for p in papers if p.venue)),
+        rel_type="PUBLISHED_IN", start_label=PAPER_LABEL, end_label=VENUE_LABEL)
+    return [*nodes, authored, published]
 
 
 def _entity_tables(graph: KnowledgeGraph) -> list[Table]:
@@ -306,7 +353,9 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
 
 def build_tables(graph: KnowledgeGraph) -> list[Table]:
     """Every node and relationship file of the export, in import order."""
-    return [_paper_table(graph), *_entity_tables(graph), *_relationship_tables(graph)]
+    bibliography = _bibliography_tables(graph)
+    return [_paper_table(graph), *_entity_tables(graph), *bibliography[:2],
+            *_relationship_tables(graph), *bibliography[2:]]
 
 
 #: where the array delimiter is looked for when every readable candidate occurs in the data: the
@@ -390,6 +439,8 @@ SCHEMA_STATEMENTS: tuple[str, ...] = (
     f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE;",
     f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE;",
     f"CREATE INDEX entity_name IF NOT EXISTS FOR (n:{ENTITY_LABEL}) ON (n.name);",
+    f"CREATE CONSTRAINT author_id IF NOT EXISTS FOR (n:{AUTHOR_LABEL}) REQUIRE n.id IS UNIQUE;",
+    f"CREATE CONSTRAINT venue_id IF NOT EXISTS FOR (n:{VENUE_LABEL}) REQUIRE n.id IS UNIQUE;",
 )
 
 

@@ -95,7 +95,7 @@ def load_csv_script(tables: Sequence[_Table], delimiter: str, schema: Sequence[s
         "// `cypher-shell -f load-csv.cypher`.  For Aura, serve the files over HTTPS and replace",
         f"// {prefix} below by their address.  Idempotent: constraints IF NOT EXISTS, every node",
         "// and relationship MERGEd on its key.  To replace a previous import, first run",
-        "// `MATCH (n) WHERE n:Paper OR n:Entity DETACH DELETE n;` (paperkg's nodes only).",
+        "// `MATCH (n) WHERE n:Paper OR n:Entity OR n:Author OR n:Venue DETACH DELETE n;`",
         f"// array-delimiter: {delimiter}",
         "",
         *schema,
