@@ -18,10 +18,13 @@ import owlready2
 import pyshacl
 import pytest
 import rdflib
+from rdflib.namespace import DCTERMS
 from typer.testing import CliRunner
 
 from kg.cli import app
+from kg.export import DEFAULT_BASE_IRI as BASE
 from kg.export.rdf import schema_path
+from kg.graph.rdf import paper_iri
 
 HERMIT_JAR = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
 CHECKER = Path(__file__).parent / "java" / "DLProfile.java"
@@ -75,7 +78,7 @@ def test_graph_owl_is_owl2_dl(dl_checker, build, request):
 @pytest.mark.parametrize("build", ["medical_build", "ml_build"])
 def test_shapes_and_ontology_agree_both_ways(build, request):
     """``paperkg validate`` conforms, and so does plain pyshacl with ontology and RDFS."""
-    _, out = request.getfixturevalue(build)
+    graph, out = request.getfixturevalue(build)
     done = CliRunner().invoke(app, ["validate", str(out)])
     assert done.exit_code == 0, done.output
     data = rdflib.Graph().parse(out / "graph.nt", format="nt")
@@ -84,3 +87,8 @@ def test_shapes_and_ontology_agree_both_ways(build, request):
     conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology,
                                          inference="rdfs", allow_warnings=True)
     assert conforms, text[:3000]
+    # every paper keeps its own id, under its corpus' namespace of local ids
+    for paper in graph.papers.values():
+        node = rdflib.URIRef(paper_iri(BASE, paper))
+        assert (node, DCTERMS.identifier, rdflib.Literal(paper.id)) in data
+        assert str(node).startswith(f"{BASE}paper/local/{paper.namespace}/")
