@@ -437,7 +437,8 @@ def check_neo4j_csv(graph: KnowledgeGraph, out: Path) -> None:
     assert rows[0][:3] == ["id:ID(Paper)", ":LABEL", "title"]
     expected = [
         [p.id, "Paper", p.title, p.abstract, "" if p.year is None else str(p.year), p.url or "",
-         p.venue or "", delimiter.join(p.authors)]
+         p.venue or "", delimiter.join(p.authors), p.doi or "", p.arxiv_id or "", p.pmid or "",
+         p.pmcid or "", p.date or "", delimiter.join(p.subjects), p.journal_ref or ""]
         for p in sorted(graph.papers.values(), key=lambda p: p.id)
     ]
     assert rows[1:] == expected

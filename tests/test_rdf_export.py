@@ -441,7 +441,7 @@ def test_every_rdf_file_of_the_medical_build_parses_with_rapper_and_rdflib(medic
                 assert len(parsed) == expected
             continue  # raptor has no JSON-LD parser
         assert rapper_count(path, RDF_SUFFIXES[path.suffix]) == len(parsed), path.name
-        if path.parent == out and path.suffix in (".ttl", ".nt"):
+        if path.parent == out and path.suffix in (".ttl", ".nt") and path.name != "void.ttl":
             assert len(parsed) == expected, path.name
 
 
