@@ -10,7 +10,10 @@ so ``Llama-2``/``Llama-3``, ``GPT-4``/``GPT-4V`` and ``MIMIC-III``/``MIMIC-IV`` 
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import combinations
@@ -158,6 +161,15 @@ def _sort_key(members: dict):
     return key
 
 
+def entity_slug(name: str) -> str:
+    """The id slug of an entity the lexicons do not know, from its name alone: NFKC, casefolded,
+    letters and digits of any script kept, every other run of characters one hyphen, ``+`` spelt
+    ``plus`` (``μ-Bench`` -> ``μ-bench``, ``Grad-CAM++`` -> ``grad-cam-plus-plus``)."""
+    text = unicodedata.normalize("NFKC", name).casefold().replace("+", " plus ")
+    text = re.sub(r"[\W_]+", "-", text)
+    return text.strip("-") or slugify(name)
+
+
 def _canonical(
     members: list[tuple[str, PaperEntity]], lexicon: Lexicon | None, used_ids: set[str]
 ) -> Entity:
@@ -172,10 +184,9 @@ def _canonical(
     else:
         names = Counter(m.name for _, m in members)
         name = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-    entity_id = lexicon_id or f"{etype.lower()}/{slugify(name)}"
-    base, n = entity_id, 2
-    while entity_id in used_ids:
-        entity_id, n = f"{base}-{n}", n + 1
+    entity_id = lexicon_id or f"{etype.lower()}/{entity_slug(name)}"
+    if entity_id in used_ids:  # another name with the same slug: told apart by the name's key
+        entity_id = f"{entity_id}-{hashlib.sha256(name_key(name).encode()).hexdigest()[:8]}"
     used_ids.add(entity_id)
     forms = {f for _, m in members for f in _forms(m)}
     return Entity(

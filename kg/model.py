@@ -42,6 +42,26 @@ class Paper:
     venue: str | None = None
     source: str = ""  #: file the record was read from
     record: int = 0  #: 1-based line or record number in ``source``
+    doi: str | None = None  #: as given (original case; DOIs compare case-insensitively)
+    arxiv_id: str | None = None  #: without version, e.g. ``2106.09685``
+    pmid: str | None = None  #: PubMed id (digits)
+    pmcid: str | None = None  #: PubMed Central id, e.g. ``PMC3531190``
+    date: str | None = None  #: publication date as given: ``YYYY-MM-DD`` or ``YYYY-MM``
+    subjects: tuple[str, ...] = ()  #: subject classes, e.g. arXiv categories ``cs.CL``
+    journal_ref: str | None = None  #: bibliographic reference of the published version
+    namespace: str = ""  #: the corpus namespace of a local-id-only paper's IRI
+
+    @property
+    def identity_keys(self) -> tuple[str, ...]:
+        """The keys that make two records the same paper: DOI (casefolded), arXiv id, PMID."""
+        keys = []
+        if self.doi:
+            keys.append("doi:" + self.doi.casefold())
+        if self.arxiv_id:
+            keys.append("arxiv:" + self.arxiv_id)
+        if self.pmid:
+            keys.append("pmid:" + self.pmid)
+        return tuple(keys)
 
     @property
     def text(self) -> str:

@@ -42,6 +42,7 @@ class BuildOptions:
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
     model: Path | None = None  #: the decider's model directory, "default", or None (rules only)
+    id_namespace: str | None = None  #: corpus namespace of local-id-only papers' IRIs
     export: ExportOptions = field(default_factory=ExportOptions)
     outputs: Sequence[str] | None = None  #: exporter names; None = all
     engine: EngineOptions = field(default_factory=EngineOptions)  #: where extraction runs
@@ -147,6 +148,7 @@ def read_inputs(
         on_error=options.on_error,
         columns=options.columns,
         report=report.read,
+        namespace=options.id_namespace,
     )
 
 

@@ -51,3 +51,18 @@ def medical_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGr
     out_dir = tmp_path_factory.mktemp("medical-build")
     write_outputs(graph, extractions, report, out_dir, options)
     return graph, out_dir
+
+
+@pytest.fixture(scope="session")
+def ml_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph, Path]:
+    """The shared 60-paper ML corpus (``../shared/data/corpus-ml``) built once per session."""
+    from kg.pipeline import BuildOptions, build_graph, write_outputs
+
+    corpus = SHARED_CORPUS.parent / "corpus-ml" / "ml-openreview-dev.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"the shared corpus is not at {corpus}")
+    options = BuildOptions()
+    graph, extractions, report = build_graph([corpus], options)
+    out_dir = tmp_path_factory.mktemp("ml-build")
+    write_outputs(graph, extractions, report, out_dir, options)
+    return graph, out_dir

@@ -263,7 +263,10 @@ RDF_FILES = {"graph.ttl": ("turtle", "turtle"), "graph.nt": ("ntriples", "nt"),
              "graph.jsonld": (None, "json-ld"), "graph.owl": ("rdfxml", "xml")}
 #: characters an absolute IRI may not hold (RFC 3987: no space, no controls, none of <>"{}|\^`)
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
-_SEGMENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2})+")
+_SEGMENT = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-F]{2}|[^\x00-\x7f])+")
+#: a paper IRI's path: scheme, then segments (ipchar; no dot segments)
+_PAPER_PATH = re.compile(r"(doi|arxiv|pmid|pmcid|title|local)"
+                         r"(/(?!\.\.?(?:/|$))(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-F]{2})+)+")
 
 
 def rapper_count(path: Path, syntax: str) -> int:
@@ -294,7 +297,7 @@ def check_rdf(graph: KnowledgeGraph, out: Path) -> dict[str, rdflib.Graph]:
     assert set(parsed["graph.jsonld"]) == set(nt)
     assert len(parsed["graph.owl"]) > len(nt)
     for pid, paper in graph.papers.items():
-        s = rdflib.URIRef(paper_iri(BASE, pid))
+        s = rdflib.URIRef(paper_iri(BASE, paper))
         assert [str(t) for t in nt.objects(s, DCTERMS.title)] == [rdf_text(paper.title)]
         assert [str(t) for t in nt.objects(s, DCTERMS.identifier)] == [rdf_text(pid)]
     for eid, entity in graph.entities.items():
@@ -324,12 +327,13 @@ def check_iris(graph: KnowledgeGraph, nt: rdflib.Graph) -> None:
         assert (kind == OTHER_ENTITY_PATH and unquote(segment) == eid) or \
             f"{kind}/{unquote(segment)}" == eid, iri
         assert (rdflib.URIRef(iri), None, None) in nt
-    for pid in graph.papers:
-        iri = paper_iri(BASE, pid)
-        kind, _, segment = iri[len(BASE):].partition("/")
-        assert kind == PAPER_PATH and _SEGMENT.fullmatch(segment) and unquote(segment) == pid
-    all_iris = [paper_iri(BASE, p) for p in graph.papers] + [entity_iri(BASE, e)
-                                                              for e in graph.entities]
+    for pid, paper in graph.papers.items():
+        iri = paper_iri(BASE, paper)
+        kind, _, path = iri[len(BASE):].partition("/")
+        assert kind == PAPER_PATH and _PAPER_PATH.fullmatch(path), iri
+        assert (rdflib.URIRef(iri), DCTERMS.identifier, rdflib.Literal(rdf_text(pid))) in nt
+    all_iris = [paper_iri(BASE, p) for p in graph.papers.values()] + [
+        entity_iri(BASE, e) for e in graph.entities]
     assert len(set(all_iris)) == len(all_iris)
 
 
@@ -416,7 +420,8 @@ def check_neo4j_csv(graph: KnowledgeGraph, out: Path) -> None:
     assert rows[0][:3] == ["id:ID(Paper)", ":LABEL", "title"]
     expected = [
         [p.id, "Paper", p.title, p.abstract, "" if p.year is None else str(p.year), p.url or "",
-         p.venue or "", delimiter.join(p.authors)]
+         p.venue or "", delimiter.join(p.authors), p.doi or "", p.arxiv_id or "", p.pmid or "",
+         p.pmcid or "", p.date or "", delimiter.join(p.subjects), p.journal_ref or ""]
         for p in sorted(graph.papers.values(), key=lambda p: p.id)
     ]
     assert rows[1:] == expected
@@ -532,8 +537,12 @@ def check_cypher_import(graph: KnowledgeGraph, out: Path, engine: Any, name: str
         assert {row[0]: (row[1], list(row[2] or [])) for row in stored} == {
             e.id: (e.name, list(e.aliases)) for e in graph.entities.values()}
         stored = target.query("MATCH ()-[r]->() RETURN type(r), count(r)").result_set
-        assert {row[0]: row[1] for row in stored} == dict(Counter(
-            r.predicate.upper() for r in graph.relations))
+        expected_types = Counter(r.predicate.upper() for r in graph.relations)
+        expected_types["AUTHORED"] = sum(len(dict.fromkeys(a for a in p.authors if a))
+                                         for p in graph.papers.values())
+        expected_types["PUBLISHED_IN"] = sum(1 for p in graph.papers.values() if p.venue)
+        assert {row[0]: row[1] for row in stored} == {t: n for t, n in expected_types.items()
+                                                      if n}
     finally:
         if name in db.list_graphs():
             target.delete()

@@ -106,7 +106,7 @@ def test_content_types_follow_the_accept_header(endpoint):
 def test_construct_as_turtle(endpoint, demo_build):
     graph, _ = demo_build
     q = ("CONSTRUCT { ?p <http://purl.org/dc/terms/title> ?t } WHERE { "
-         "?p <http://purl.org/dc/terms/title> ?t }")
+         "?p a <https://w3id.org/paperkg/ontology#Paper> ; <http://purl.org/dc/terms/title> ?t }")
     data = client(endpoint, q, TURTLE).queryAndConvert()
     triples = list(ox.parse(data, format=ox.RdfFormat.TURTLE))
     assert sorted(t.object.value for t in triples) == sorted(p.title for p in graph.papers.values())

@@ -148,10 +148,16 @@ def test_arxiv_atom():
     assert moe.title == "Mixture-of-Experts Decoders for Multimodal Clinical Reports"
     assert moe.abstract.startswith("We route image and text tokens")
     assert "same compute & size." in moe.abstract and "\n" not in moe.abstract
-    assert (moe.year, moe.authors, moe.venue) == (2024, ("Ivo Petrov", "Jia Li"), "cs.CV")
+    assert (moe.year, moe.authors) == (2024, ("Ivo Petrov", "Jia Li"))
     assert moe.url == "http://arxiv.org/abs/2402.05678v2"
     assert moe.record == 8
-    assert hmm.id == "arxiv:q-bio/0501001" and hmm.venue == "q-bio.QM" and hmm.year == 2005
+    # every identifier kept: arXiv id, the DOI in its original case; the full date; categories
+    # as subjects (primary first), not as a venue; the journal reference
+    assert (moe.arxiv_id, moe.doi, moe.date) == ("2402.05678", "10.9999/MoE.2024.7", "2024-02-08")
+    assert moe.subjects == ("cs.CV", "cs.CL") and moe.venue is None
+    assert moe.journal_ref == "J. Imag. Radiol. 7 (2024) 101-112"
+    assert hmm.id == "arxiv:q-bio/0501001" and hmm.subjects == ("q-bio.QM",) and hmm.year == 2005
+    assert (hmm.arxiv_id, hmm.doi, hmm.date) == ("q-bio/0501001", None, "2005-01-03")
 
 
 def test_arxiv_error_feed_is_reported():
@@ -171,6 +177,11 @@ def test_pubmed_efetch():
     assert sepsis.venue == "Journal of Imaginary Medical Informatics" and sepsis.year == 2023
     assert sepsis.url == "https://pubmed.ncbi.nlm.nih.gov/38000001/" and sepsis.record == 4
     assert sleep.id == "pmid:9900002" and sleep.year == 1998 and sleep.authors == ("T Nakamura",)
+    # every identifier kept: PMID, PMC id, the DOI as PubMed gives it; the full date
+    assert (sepsis.pmid, sepsis.pmcid, sepsis.doi) == ("38000001", "PMC10600001",
+                                                       "10.7777/JIMI.2023.42")
+    assert sepsis.date == "2023-10-05"
+    assert (sleep.pmid, sleep.pmcid, sleep.doi, sleep.date) == ("9900002", None, None, None)
 
 
 # --------------------------------------------------------------------------- detection
@@ -523,3 +534,48 @@ def test_info_with_format_and_columns(runner):
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if "custom_columns" in line)
     assert [c.strip() for c in row.split("│")[2:6]] == ["csv", "1", "0", "0"]
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def test_jsonl_record_keeps_every_identifier(tmp_path):
+    path = tmp_path / "Lab Papers.jsonl"
+    record = {"id": "lab-17", "title": "Sparse Probes of Retinal Scans", "abstract": "We probe.",
+              "doi": "https://doi.org/10.1006/CRYO.2001.2328", "arxiv_id": "arXiv:2106.09685v3",
+              "pmid": "011748933", "pmcid": "3531190", "date": "2021-06-17",
+              "categories": "cs.CV eess.IV", "journal_ref": "Cryobiology 43 (2001) 1-9"}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    (paper,) = read(path)
+    assert paper.id == "lab-17"
+    assert (paper.doi, paper.arxiv_id, paper.pmid, paper.pmcid) == (
+        "10.1006/CRYO.2001.2328", "2106.09685", "11748933", "PMC3531190")
+    assert (paper.year, paper.date) == (2021, "2021-06-17")
+    assert paper.subjects == ("cs.CV", "eess.IV")
+    assert paper.journal_ref == "Cryobiology 43 (2001) 1-9"
+    assert paper.namespace == "lab-papers"  # from the file name
+    (named,) = read(path, namespace="lab")
+    assert named.namespace == "lab"
+    with pytest.raises(PaperkgError, match="id-namespace"):
+        read(path, namespace="Not Valid")
+
+
+def test_same_doi_pmid_or_arxiv_id_across_inputs_is_one_paper(tmp_path):
+    first = tmp_path / "a.jsonl"
+    second = tmp_path / "b.jsonl"
+    first.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a1", "title": "One", "abstract": "x", "doi": "10.1000/ABC"},
+        {"id": "a2", "title": "Two", "abstract": "x", "pmid": "42"},
+        {"id": "a3", "title": "Three", "abstract": "x", "arxiv_id": "2101.00001"},
+    ]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "b1", "title": "One again", "abstract": "x", "doi": "doi:10.1000/abc"},
+        {"id": "b2", "title": "Two again", "abstract": "x", "pmid": 42},
+        {"id": "b3", "title": "Three again", "abstract": "x", "arxiv_id": "2101.00001v2"},
+        {"id": "b4", "title": "Four", "abstract": "x", "doi": "10.1000/abd"},
+    ]) + "\n", encoding="utf-8")
+    report = ReadReport()
+    papers = list(read_papers([first, second], report=report))
+    assert [p.id for p in papers] == ["a1", "a2", "a3", "b4"]
+    assert [(kept, record) for kept, _, record in report.duplicates] == [
+        ("a1", 1), ("a2", 2), ("a3", 3)]

@@ -162,3 +162,29 @@ def test_linking_is_deterministic(nlp):
     assert [e.aliases for e in first.entities.values()] == [
         second.entities[k].aliases for k in first.entities
     ]
+
+
+def test_unknown_entities_get_ids_from_their_name_alone():
+    """Ids of entities the lexicons do not know: from the normalised name, any script kept, the
+    same whatever else is in the corpus and in whatever order the papers come."""
+    from kg.linking import entity_slug
+    from kg.model import Evidence, Mention, PaperEntity, PaperExtraction
+
+    assert entity_slug("μ-Bench") == "μ-bench"
+    assert entity_slug("Grad-CAM++") == "grad-cam-plus-plus"
+    assert entity_slug("GPT-3.5") == "gpt-3-5"
+
+    def extraction(pid: str, *names: str) -> PaperExtraction:
+        paper = Paper(pid, "T", "A")
+        ev = Evidence(pid, "title", 0, 1, 0, "T", "rule")
+        return PaperExtraction(paper, [PaperEntity(n, "Dataset", mentions=[Mention(n, "Dataset",
+                                                                                    ev)])
+                                       for n in names])
+
+    papers = [extraction("p1", "μ-Bench"), extraction("p2", "X/Y Set", "Other"),
+              extraction("p3", "X-Y Set!")]
+    ids = {e.name: e.id for e in link(papers).entities.values()}
+    again = {e.name: e.id for e in link(papers[::-1]).entities.values()}
+    alone = {e.name: e.id for e in link(papers[:1]).entities.values()}
+    assert ids["μ-Bench"] == alone["μ-Bench"] == "dataset/μ-bench"
+    assert ids == again

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -80,7 +81,8 @@ def test_files_headers_and_row_counts(demo_build):
     for etype in ENTITY_TYPES:
         rows = _rows(d / f"nodes_{etype.lower()}.csv")[1:]
         assert len(rows) == _node_counts(nxg)[etype]
-        assert {r[1] for r in rows} <= {f"Entity;{etype}"}
+        delimiter = neo4j.read_script(d / neo4j.SCRIPT).array_delimiter
+        assert {r[1] for r in rows} <= {f"Entity{delimiter}{etype}"}
     assert len(_rows(d / "nodes_paper.csv")) - 1 == len(graph.papers)
     for predicate, n in _edge_counts(nxg).items():
         rows = _rows(d / f"rels_{predicate}.csv")[1:]
@@ -88,7 +90,7 @@ def test_files_headers_and_row_counts(demo_build):
         assert {r[2] for r in rows} == {predicate.upper()}
     # every header field parses and every row has as many fields as its header
     for name in headers:
-        columns, rows = neo4j.read_table(d / name)
+        columns, rows = neo4j.read_table(d / name, delimiter)
         assert sum(1 for _ in rows) == len(_rows(d / name)) - 1
 
 
@@ -116,6 +118,11 @@ def test_tricky_values_survive_csv_quoting(tricky_out):
     assert [e["sentence_text"] for e in evidence] == [
         ev.sentence_text for ev in graph.relations[4].evidence]
     assert rel["papers"] == sorted({DOI, SPACE_ID})
+    # the evidence as typed parallel arrays, readable without APOC
+    records = graph.relations[4].evidence
+    assert rel["evidence_sentence"] == [ev.sentence_text for ev in records]
+    assert rel["evidence_start"] == [ev.start for ev in records]
+    assert rel["evidence_paper"] == [ev.paper_id for ev in records]
     assert "--array-delimiter=|" in (d / neo4j.ADMIN_SCRIPT).read_text()
 
 
@@ -136,7 +143,9 @@ def test_admin_script_passes_exact_command(tmp_path, demo_build):
                            "--overwrite-destination"], env={**os.environ, "NEO4J_ADMIN": str(fake)},
                           capture_output=True, text=True, check=True)
     tables = neo4j.build_tables(graph)
-    expected = neo4j.admin_command(tables, ";", database="kg")[1:] + ["--overwrite-destination"]
+    delimiter = neo4j.choose_array_delimiter(tables)  # '|': sentences of the evidence hold ';'
+    expected = neo4j.admin_command(tables, delimiter, database="kg")[1:] + [
+        "--overwrite-destination"]
     assert done.stdout.splitlines() == expected
     for arg in expected:
         if arg.startswith(("--nodes=", "--relationships=")):
@@ -148,7 +157,7 @@ def test_script_idempotent_shape(demo_build):
     script = neo4j.read_script(out / NEO4J / neo4j.SCRIPT)
     schema = [s.text for s in script.statements if s.rows is None]
     data = [s for s in script.statements if s.rows is not None]
-    assert all("IF NOT EXISTS" in s for s in schema) and len(schema) == 3
+    assert all("IF NOT EXISTS" in s for s in schema) and len(schema) == 5
     assert script.statements[: len(schema)] == tuple(
         s for s in script.statements if s.rows is None)  # indexes first
     for statement in data:
@@ -183,7 +192,18 @@ def _import(db, name: str, directory: Path, batch_size: int = 100):
 
 def _label_counts(graph) -> dict[str, int]:
     return {label: scalar(graph, f"MATCH (n:{label}) RETURN count(n)")
-            for label in ("Paper", "Entity", *ENTITY_TYPES)}
+            for label in ("Paper", "Entity", *ENTITY_TYPES, "Author", "Venue")}
+
+
+def _bibliography(graph: KnowledgeGraph) -> tuple[dict[str, int], dict[str, int]]:
+    """Author and Venue node counts, AUTHORED and PUBLISHED_IN relationship counts."""
+    papers = graph.papers.values()
+    authors = {a for p in papers for a in p.authors if a}
+    venues = {p.venue for p in papers if p.venue}
+    nodes = {"Author": len(authors), "Venue": len(venues)}
+    rels = {"AUTHORED": sum(len(dict.fromkeys(a for a in p.authors if a)) for p in papers),
+            "PUBLISHED_IN": sum(1 for p in papers if p.venue)}
+    return nodes, {k: n for k, n in rels.items() if n}
 
 
 def _type_counts(graph) -> dict[str, int]:
@@ -197,17 +217,22 @@ def test_import_counts_equal_networkx(engine, demo_build):
     nxg = to_networkx(graph)
     fg, counts = _import(db, "demo", out / NEO4J, batch_size=50)  # several batches per file
     nodes = _node_counts(nxg)
+    bib_nodes, bib_rels = _bibliography(graph)
+    assert bib_nodes["Author"] > 0 and bib_rels["AUTHORED"] > 0
     expected_labels = {"Paper": nodes["Paper"], "Entity": len(graph.entities),
-                       **{t: nodes[t] for t in ENTITY_TYPES}}
+                       **{t: nodes[t] for t in ENTITY_TYPES}, **bib_nodes}
+    expected_types = {**{k.upper(): n for k, n in _edge_counts(nxg).items()}, **bib_rels}
     assert _label_counts(fg) == expected_labels
-    assert _type_counts(fg) == {k.upper(): n for k, n in _edge_counts(nxg).items()}
-    assert sum(counts.values()) == nxg.number_of_nodes() + nxg.number_of_edges()
+    assert _type_counts(fg) == expected_types
+    assert sum(counts.values()) == (nxg.number_of_nodes() + nxg.number_of_edges()
+                                    + sum(bib_nodes.values()) + sum(bib_rels.values()))
 
     # idempotent: the same script again adds and changes nothing
     neo4j.run_import(out / NEO4J, execute_on(fg), batch_size=1000)
     assert _label_counts(fg) == expected_labels
-    assert _type_counts(fg) == {k.upper(): n for k, n in _edge_counts(nxg).items()}
-    assert scalar(fg, "MATCH (n) RETURN count(n)") == nxg.number_of_nodes()
+    assert _type_counts(fg) == expected_types
+    assert scalar(fg, "MATCH (n) RETURN count(n)") == (nxg.number_of_nodes()
+                                                        + sum(bib_nodes.values()))
 
 
 def test_sample_queries_equal_networkx(engine, demo_build):
@@ -251,7 +276,8 @@ def test_sample_queries_equal_networkx(engine, demo_build):
         n: (d["label"], d["year"]) for n, d in nxg.nodes(data=True) if d["type"] == "Paper"}
 
     # every typed relation's weight and evidence
-    rows = fg.query("MATCH (a)-[r]->(b) WHERE type(r) <> 'CO_OCCURS_WITH' "
+    rows = fg.query("MATCH (a)-[r]->(b) WHERE NOT type(r) IN "
+                    "['CO_OCCURS_WITH', 'AUTHORED', 'PUBLISHED_IN'] "
                     "RETURN a.id, type(r), b.id, r.weight, r.evidence_count, r.evidence").result_set
     got = {(a, t.lower(), b): (w, n, json.loads(ev)) for a, t, b, w, n, ev in rows}
     want = {(r.subject, r.predicate, r.object): (r.weight, len(r.evidence),
@@ -273,7 +299,11 @@ def test_tricky_graph_round_trips_through_engine(engine, tricky_out):
                   "m.ext_hugging_face").result_set[0]
     assert x1 == [["X;1", "X, one", 'X "uno"'], ["7B", "13B"], "org/x-1"]
     assert _type_counts(fg) == {"PROPOSES": 1, "USES": 2, "BASED_ON": 1, "USES_METHOD": 1,
-                                "CO_OCCURS_WITH": 3}
+                                "CO_OCCURS_WITH": 3, **_bibliography(graph)[1]}
+    authored = fg.query("MATCH (a:Author)-[r:AUTHORED]->(p:Paper) RETURN p.id, a.name, "
+                        "r.position ORDER BY p.id, r.position").result_set
+    assert authored == [[p.id, a, i] for p in sorted(graph.papers.values(), key=lambda p: p.id)
+                        for i, a in enumerate(dict.fromkeys(x for x in p.authors if x), 1)]
 
 
 def test_engine_csv_parser_reads_our_quoting(engine, tricky_out, demo_build):
@@ -342,8 +372,10 @@ def test_neo4j_load_command_runs_the_script(engine, demo_build, monkeypatch):
     assert seen["uri"] == "bolt://127.0.0.1:7687" and seen["auth"] == ("neo4j", "secret")
     assert seen["driver"].databases == {"kg"}
     nxg = to_networkx(graph)
-    assert scalar(fg, "MATCH (n) RETURN count(n)") == nxg.number_of_nodes()
-    assert sum(_type_counts(fg).values()) == nxg.number_of_edges()
+    bib_nodes, bib_rels = _bibliography(graph)
+    assert scalar(fg, "MATCH (n) RETURN count(n)") == (nxg.number_of_nodes()
+                                                        + sum(bib_nodes.values()))
+    assert sum(_type_counts(fg).values()) == nxg.number_of_edges() + sum(bib_rels.values())
     assert "nodes_paper.csv" in result.output
 
 
@@ -360,3 +392,61 @@ def test_neo4j_load_unreachable_is_one_line_error(demo_build, tmp_path):
     assert result.exit_code == 1 and "import.cypher: not found" in result.output
     result = CliRunner().invoke(app, ["neo4j-load", str(out), "--uri", "http://x:7474"])
     assert result.exit_code == 1 and "--uri must start with one of bolt://" in result.output
+
+
+def test_an_author_holding_every_readable_delimiter_does_not_stop_the_export(tmp_path):
+    """Issue 20: ``a;b|c^d~e¦f`` as an author moves the array delimiter to a private-use
+    character; the arrays read back exactly."""
+    from dataclasses import replace
+
+    graph = tricky_graph()
+    paper = graph.papers[DOI]
+    graph.papers[DOI] = replace(paper, authors=("a;b|c^d~e¦f", *paper.authors))
+    neo4j.write(graph, tmp_path)
+    d = tmp_path / NEO4J
+    script = neo4j.read_script(d / neo4j.SCRIPT)
+    assert script.array_delimiter == "\ue000"
+    _, rows = neo4j.read_table(d / "nodes_paper.csv", script.array_delimiter)
+    papers = {r["id"]: r for r in rows}
+    assert papers[DOI]["authors"] == ["a;b|c^d~e¦f", "Doe, J.", "O'Neil; P."]
+    assert "--array-delimiter=\ue000" in (d / neo4j.ADMIN_SCRIPT).read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- load-csv.cypher
+
+
+def _load_csv_statements(path: Path, prefix: str) -> list[str]:
+    """The statements of load-csv.cypher, reading the files from ``prefix`` (FalkorDB's import
+    folder is ``file://NAME``, Neo4j's ``file:///NAME``: the one change a test needs)."""
+    text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if not line.startswith("//"))
+    text = text.replace("'file:///", f"'{prefix}")
+    return [s.strip() for s in re.split(r";\s*\n", text) if s.strip()]
+
+
+def test_load_csv_script_runs_as_is_and_is_idempotent(engine, demo_build):
+    """load-csv.cypher, run statement by statement on FalkorDB's LOAD CSV, gives the graph the
+    Bolt loader gives, and running it again changes nothing."""
+    db, imports = engine
+    graph, out = demo_build
+    d = out / NEO4J
+    for path in d.glob("*.csv"):
+        (imports / f"lc_{path.name}").write_bytes(path.read_bytes())
+    statements = _load_csv_statements(d / neo4j.LOAD_CSV_SCRIPT, "file://lc_")
+    assert statements[0].startswith("CREATE CONSTRAINT")  # constraints first
+    fg = _fresh(db, "loadcsv-script")
+    execute = execute_on(fg)
+    for statement in statements:
+        execute(statement, None)
+    reference, _ = _import(db, "loadcsv-reference", d)
+    assert _label_counts(fg) == _label_counts(reference)
+    assert _type_counts(fg) == _type_counts(reference)
+    for query in ("MATCH (p:Paper) RETURN p.id, p.title, p.year, p.authors ORDER BY p.id",
+                  "MATCH (e:Entity) RETURN e.id, e.name, e.aliases, e.paper_count ORDER BY e.id",
+                  "MATCH (a)-[r]->(b) RETURN a.id, type(r), b.id, r.weight, r.papers, "
+                  "r.evidence ORDER BY a.id, type(r), b.id"):
+        assert fg.query(query).result_set == reference.query(query).result_set, query
+    for statement in statements:  # idempotent
+        execute(statement, None)
+    assert _label_counts(fg) == _label_counts(reference)
+    assert _type_counts(fg) == _type_counts(reference)

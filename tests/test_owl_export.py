@@ -67,14 +67,32 @@ def test_hermit_consistent_and_class_counts(demo_world, demo_build):
     graph, _ = demo_build
     assert list(demo_world.inconsistent_classes()) == []
     base = ExportOptions().base_iri
-    assert _instances(demo_world, "Paper") == {paper_iri(base, p) for p in graph.papers}
+    assert _instances(demo_world, "Paper") == {paper_iri(base, p) for p in graph.papers.values()}
     for etype in ENTITY_TYPES:
         expected = sum(1 for e in graph.entities.values() if e.type == etype)
         assert len(_instances(demo_world, etype)) == expected, etype
     assert len(_instances(demo_world, "ResearchEntity")) == len(graph.entities)
+    # provenance is in axiom annotations, not in statement or evidence individuals
+    assert _instances(demo_world, "Statement") == set() == _instances(demo_world, "Evidence")
+
+
+def test_provenance_is_axiom_annotations(demo_build):
+    """Each distinct relation is one owl:Axiom annotating its assertion with its support, papers
+    and evidence texts (what Protégé shows beside an assertion)."""
+    graph, out = demo_build
+    g = rdflib.Graph().parse(out / owl.OWL_FILE, format="xml")
+    axioms = list(g.subjects(RDF.type, OWL.Axiom))
     statements, evidence = _statement_and_evidence_counts(graph)
-    assert len(_instances(demo_world, "Statement")) == statements
-    assert len(_instances(demo_world, "Evidence")) == evidence
+    assert len(axioms) == statements
+    texts = 0
+    for axiom in axioms:
+        s, p, o = (g.value(axiom, OWL[x]) for x in
+                   ("annotatedSource", "annotatedProperty", "annotatedTarget"))
+        assert (s, p, o) in g  # the annotated assertion is in the ontology
+        assert int(g.value(axiom, PKG.support)) >= 1
+        texts += len(list(g.objects(axiom, PKG.evidence)))
+    assert texts >= evidence  # each evidence record at least once (shared ones per relation)
+    assert not {RDF.subject, RDF.predicate, RDF.object} & set(g.predicates())
 
 
 def test_every_property_and_class_declared_and_labelled(demo_build, demo_world):
@@ -129,7 +147,7 @@ def test_owl_api_reads_every_assertion(demo_build, tmp_path):
     kinds = {"ObjectPropertyAssertion": "ObjectProperty", "DataPropertyAssertion": "DataProperty",
              "AnnotationAssertion": "AnnotationProperty"}
     for kind, declaration in kinds.items():
-        props = Counter(_iri(a[0], prefixes) for a in root.findall(OWLX + kind))
+        props = Counter(_iri(_property(a), prefixes) for a in root.findall(OWLX + kind))
         builtin = {str(p) for p in BUILT_IN}
         assert set(props) - builtin <= declared[declaration], kind
         got += props
@@ -137,6 +155,12 @@ def test_owl_api_reads_every_assertion(demo_build, tmp_path):
     classes = Counter(_iri(a[0], prefixes) for a in root.findall(OWLX + "ClassAssertion"))
     assert classes == Counter(str(o) for s, o in g.subject_objects(RDF.type)
                               if str(o).startswith(str(PKG)))
+
+
+def _property(assertion: ET.Element) -> ET.Element:
+    """The property of an assertion (after its axiom annotations, if any)."""
+    kinds = {OWLX + k for k in ("ObjectProperty", "DataProperty", "AnnotationProperty")}
+    return next(child for child in assertion if child.tag in kinds)
 
 
 def _iri(element: ET.Element, prefixes: dict[str, str]) -> str:
@@ -156,7 +180,7 @@ def test_tricky_graph_loads_and_reasons(tmp_path):
     doi = world[paper_iri(base, DOI)]
     assert doi.label == [TITLE]
     assert world[paper_iri(base, SPACE_ID)].label == ["Controlchars in a title"]
-    assert len(_instances(world, "Model")) == 2 and len(_instances(world, "Statement")) == 8
+    assert len(_instances(world, "Model")) == 2 and len(_instances(world, "Statement")) == 0
 
 
 def test_deterministic_and_custom_base_iri(demo_build, tmp_path):

@@ -515,8 +515,12 @@ def test_query_cli(demo_build, tmp_path):
     rq.write_text("SELECT ?p WHERE { ?p a pkg:Paper ; dcterms:identifier ?id } "
                   "ORDER BY ?id LIMIT 2", encoding="utf-8")
     as_tsv = runner.invoke(app, ["query", str(out), "--file", str(rq), "-f", "tsv"])
-    assert as_tsv.stdout.splitlines() == ["?p", "<https://w3id.org/paperkg/paper/demo%3A001>",
-                                          "<https://w3id.org/paperkg/paper/demo%3A002>"]
+    from kg.graph.rdf import paper_iri
+
+    graph = demo_build[0]
+    assert as_tsv.stdout.splitlines() == ["?p"] + [
+        f"<{paper_iri('https://w3id.org/paperkg/', graph.papers[pid])}>"
+        for pid in ("demo:001", "demo:002")]
 
     ask = runner.invoke(app, ["query", str(out), "ASK { ?s a pkg:Model }"])
     assert ask.stdout.strip() == "true"
@@ -550,3 +554,16 @@ if __name__ == "__main__":  # print today's rows of every EXPECTED entry, to re-
         for key in EXPECTED:
             print(f"{key!r}: ", end="")
             pprint.pprint(run((None, Path(tmp)), key[0], dict(key[1])), width=96)
+
+
+def test_alignment_queries_see_the_ontology_of_a_build(demo_build):
+    """A build directory is queried with its ontology: papers are schema:ScholarlyArticles and
+    basedOn is a schema:isBasedOn through the ontology's axioms."""
+    graph, out = demo_build
+    articles = run_query(out, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { "
+                              "?p a/rdfs:subClassOf* schema:ScholarlyArticle }")
+    assert int(articles.iloc[0, 0]) == len(graph.papers)
+    based = run_query(out, "SELECT (COUNT(*) AS ?n) WHERE { "
+                           "?a ?p ?b . ?p rdfs:subPropertyOf* schema:isBasedOn }")
+    assert int(based.iloc[0, 0]) == len({(r.subject, r.object)
+                                         for r in graph.relations_of("based_on")})

@@ -43,8 +43,8 @@ def parts(tmp_path_factory) -> dict[str, Path]:
 def incremental(parts, tmp_path_factory):
     """A store built from part a, then part b added: (store dir, first report, second)."""
     store = tmp_path_factory.mktemp("store") / "kg"
-    first = build_store([parts["a"]], store, BuildOptions())
-    second = build_store([parts["b"]], store, BuildOptions())
+    first = build_store([parts["a"]], store, BuildOptions(id_namespace="demo"))
+    second = build_store([parts["b"]], store, BuildOptions(id_namespace="demo"))
     return store, first, second
 
 
@@ -70,7 +70,7 @@ def test_adding_papers_gives_the_one_shot_graph(parts, incremental) -> None:
     assert second.reextracted >= 1  # the stored paper that uses KSGT learned it
     assert not second.rewritten and second.triples_added > 0
 
-    graph, _, _ = build_graph([parts["all"]], BuildOptions())
+    graph, _, _ = build_graph([parts["all"]], BuildOptions(id_namespace="demo"))
     expected = set(iter_triples(graph, BASE))
     assert default_graph(store) == expected
     assert second.triples == len(expected)
@@ -80,8 +80,8 @@ def test_adding_papers_gives_the_one_shot_graph(parts, incremental) -> None:
 
 def test_export_writes_the_files_of_a_normal_build(parts, incremental, tmp_path) -> None:
     store, _, _ = incremental
-    export_store(store, tmp_path / "exported", BuildOptions())
-    build([parts["a"], parts["b"]], tmp_path / "built", BuildOptions())
+    export_store(store, tmp_path / "exported", BuildOptions(id_namespace="demo"))
+    build([parts["a"], parts["b"]], tmp_path / "built", BuildOptions(id_namespace="demo"))
     exported, built = files_of(tmp_path / "exported"), files_of(tmp_path / "built")
     assert exported.keys() == built.keys()
     assert [name for name in exported if exported[name] != built[name]] == []
@@ -90,7 +90,7 @@ def test_export_writes_the_files_of_a_normal_build(parts, incremental, tmp_path)
 def test_the_same_build_twice_changes_nothing(parts, incremental) -> None:
     store, _, _ = incremental
     before = digest_dir(store)
-    again = build_store([parts["b"], parts["a"]], store, BuildOptions())
+    again = build_store([parts["b"], parts["a"]], store, BuildOptions(id_namespace="demo"))
     assert (again.added, again.reextracted) == (0, 0)
     assert again.already >= len(demo_records())
     assert digest_dir(store) == before
@@ -98,11 +98,11 @@ def test_the_same_build_twice_changes_nothing(parts, incremental) -> None:
 
 def test_a_large_change_rewrites_the_store(parts, tmp_path, monkeypatch) -> None:
     store = tmp_path / "kg"
-    build_store([parts["a"]], store, BuildOptions())
+    build_store([parts["a"]], store, BuildOptions(id_namespace="demo"))
     monkeypatch.setattr(kg.store.update, "MAX_DELTA_TRIPLES", 0)
-    report = build_store([parts["b"]], store, BuildOptions())
+    report = build_store([parts["b"]], store, BuildOptions(id_namespace="demo"))
     assert report.rewritten
-    graph, _, _ = build_graph([parts["all"]], BuildOptions())
+    graph, _, _ = build_graph([parts["all"]], BuildOptions(id_namespace="demo"))
     assert default_graph(store) == set(iter_triples(graph, BASE))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
 
@@ -137,9 +137,9 @@ def test_store_errors_are_clear(parts, incremental, tmp_path) -> None:
         build_store([parts["a"]], store, other_base)
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(PaperkgError, match="not a paperkg store"):
-        build_store([parts["a"]], tmp_path, BuildOptions())
+        build_store([parts["a"]], tmp_path, BuildOptions(id_namespace="demo"))
     with pytest.raises(PaperkgError, match="not a paperkg store"):
-        export_store(tmp_path / "missing", tmp_path / "out", BuildOptions())
+        export_store(tmp_path / "missing", tmp_path / "out", BuildOptions(id_namespace="demo"))
     patterns = tmp_path / "p.jsonl"
     patterns.write_text(json.dumps({"label": "Model", "pattern": "ZetaNet"}) + "\n")
     with pytest.raises(PaperkgError, match="other --patterns"):

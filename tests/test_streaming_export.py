@@ -9,6 +9,7 @@ from pathlib import Path
 import networkx as nx
 import pyoxigraph as ox
 import pytest
+from rdflib.namespace import OWL
 from tricky_graph import tricky_graph
 
 from kg.export import ExportOptions, export_all, export_steps, owl
@@ -123,21 +124,24 @@ def test_empty_graph_rdf_files(tmp_path):
 
 
 def _reference_owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Triple]:
-    """graph.owl's triples as the whole-graph implementation made them (for comparison)."""
+    """graph.owl's triples as a whole-graph implementation makes them (for comparison)."""
     from kg.graph.rdf import (
+        P_EXACT,
+        PKG,
         PROPERTY_OF_PREDICATE,
+        digest,
         entity_iri,
-        evidence_iri,
         paper_iri,
-        statement_iri,
         year_count_iri,
         year_counts,
     )
 
-    data = list(iter_triples(graph, base_iri))
+    provenance = (base_iri + "statement/", base_iri + "evidence/")
+    data = [t for t in iter_triples(graph, base_iri)
+            if not t.subject.value.startswith(provenance)]
     individuals: dict = {}
-    for identifier in sorted(graph.papers):
-        individuals[ox.NamedNode(paper_iri(base_iri, identifier))] = None
+    for paper in sorted(graph.papers.values(), key=lambda p: p.id):
+        individuals[ox.NamedNode(paper_iri(base_iri, paper))] = None
     for identifier in sorted(graph.entities):
         individuals[ox.NamedNode(entity_iri(base_iri, identifier))] = None
     labelled = {t.subject for t in data if t.predicate == owl._LABEL}
@@ -145,49 +149,56 @@ def _reference_owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Trip
     for t in data:
         if t.predicate == owl._TYPE:
             individuals.setdefault(t.subject, None)
-        if t.predicate.value == owl._URL and isinstance(t.object, ox.NamedNode):
+        if t.predicate.value in (owl._URL, P_EXACT) and isinstance(t.object, ox.NamedNode):
             if t.object not in individuals:
                 individuals[t.object] = None
                 if t.object not in labelled:
                     extra.append(ox.Triple(t.object, owl._LABEL, ox.Literal(t.object.value)))
     declarations = [ox.Triple(node, owl._TYPE, owl._INDIVIDUAL) for node in individuals]
-
-    def short(identifier: str) -> str:
-        entity = graph.entities.get(identifier)
-        return entity.name if entity is not None else identifier
-
-    labels, seen = [], set()
-    for paper in graph.papers.values():
-        labels.append(ox.Triple(ox.NamedNode(paper_iri(base_iri, paper.id)), owl._LABEL,
-                                ox.Literal(owl.xml_text(paper.title or paper.id))))
-    for rel in graph.relations:
-        iri = statement_iri(base_iri, rel)
-        if iri not in seen:
-            seen.add(iri)
-            prop = rel.predicate.replace("_", " ") if rel.predicate in PROPERTY_OF_PREDICATE \
-                else rel.predicate
-            labels.append(ox.Triple(ox.NamedNode(iri), owl._LABEL, ox.Literal(
-                f"{short(rel.subject)} {prop} {short(rel.object)}")))
-        for ev in rel.evidence:
-            iri = evidence_iri(base_iri, ev)
-            if iri not in seen:
-                seen.add(iri)
-                labels.append(ox.Triple(ox.NamedNode(iri), owl._LABEL, ox.Literal(
-                    f"evidence: {ev.paper_id} {ev.field} [{ev.start}:{ev.end}] ({ev.rule})")))
+    labels = [ox.Triple(ox.NamedNode(paper_iri(base_iri, paper)), owl._LABEL,
+                        ox.Literal(owl.xml_text(paper.title or paper.id)))
+              for paper in graph.papers.values()]
     for entity in graph.entities.values():
         for count in year_counts(entity, graph.papers):
             labels.append(ox.Triple(ox.NamedNode(year_count_iri(base_iri, count)), owl._LABEL,
                                     ox.Literal(f"{entity.name} in {count.year}: "
                                                f"{count.papers} papers")))
     labels = [t for t in labels if t.subject not in labelled]
+
+    def node(identifier: str) -> ox.NamedNode:
+        paper = graph.papers.get(identifier)
+        return ox.NamedNode(paper_iri(base_iri, paper) if paper is not None
+                            else entity_iri(base_iri, identifier))
+
+    axioms, seen = [], set()
+    for rel in graph.relations:
+        key = digest(rel.subject, rel.predicate, rel.object)
+        if key in seen:
+            continue
+        seen.add(key)
+        ax = ox.BlankNode("ax" + key)
+        axioms += [ox.Triple(ax, owl._TYPE, ox.NamedNode(str(OWL.Axiom))),
+                   ox.Triple(ax, ox.NamedNode(str(OWL.annotatedSource)), node(rel.subject)),
+                   ox.Triple(ax, ox.NamedNode(str(OWL.annotatedProperty)),
+                             ox.NamedNode(str(PROPERTY_OF_PREDICATE[rel.predicate]))),
+                   ox.Triple(ax, ox.NamedNode(str(OWL.annotatedTarget)), node(rel.object)),
+                   ox.Triple(ax, ox.NamedNode(str(PKG.support)), ox.Literal(rel.weight))]
+        evidence = sorted(set(rel.evidence))
+        axioms += [ox.Triple(ax, ox.NamedNode(str(PKG.foundIn)), node(pid)) for pid in
+                   dict.fromkeys(ev.paper_id for ev in evidence if ev.paper_id in graph.papers)]
+        axioms += [ox.Triple(ax, ox.NamedNode(str(PKG.evidence)), ox.Literal(owl.xml_text(
+            f"{ev.sentence_text} [paper {ev.paper_id}, {ev.field} {ev.start}-{ev.end}, "
+            f"rule {ev.rule}]"))) for ev in evidence]
     ordered = owl._group_by_subject([*owl._header(base_iri, graph), *owl._schema_triples()])
-    ordered += owl._group_by_subject([*declarations, *data, *labels, *extra])
+    ordered += owl._group_by_subject([*declarations, *data, *labels, *extra, *axioms])
     return [ox.Triple(t.subject, t.predicate, owl._clean(t.object)) for t in ordered]
 
 
 def test_streamed_owl_is_the_whole_graph_owl(graph, demo_build, tmp_path: Path):
     for g in (graph, demo_build[0]):
-        assert list(owl.owl_triples(g, BASE)) == _reference_owl_triples(g, BASE)
+        streamed = list(owl.owl_triples(g, BASE))
+        assert len(streamed) == len(set(streamed))
+        assert sorted(map(str, streamed)) == sorted(map(str, _reference_owl_triples(g, BASE)))
 
 
 def _multi_edges_graph() -> KnowledgeGraph:

@@ -38,6 +38,15 @@ CsvRawOpt = Annotated[
                        "= + - @ as they are (default: a leading ' so spreadsheets do not run "
                        "them as formulas).")
 ]
+IdNamespaceOpt = Annotated[
+    str | None, typer.Option("--id-namespace", help="Corpus namespace of the IRIs of papers that "
+                             "have only a local id (paper/local/NS/…; default: each input file's "
+                             "name).", show_default=False)
+]
+LicenseOpt = Annotated[
+    str | None, typer.Option("--license", help="Licence of the graph's data for void.ttl: an "
+                             "SPDX id (CC-BY-4.0) or an IRI.", show_default=False)
+]
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Keep the graph in this on-disk Oxigraph store and "
                               "add only the papers it does not have yet.", show_default=False)
@@ -67,7 +76,9 @@ def build(
     patterns: PatternsOpt = None,
     model: ModelOpt = None,
     base_iri: BaseIriOpt = "https://w3id.org/paperkg/",
+    id_namespace: IdNamespaceOpt = None,
     max_nodes: MaxNodesOpt = 1500,
+    license: LicenseOpt = None,
     csv_raw: CsvRawOpt = False,
     store: StoreOpt = None,
     workers: WorkersOpt = None,
@@ -101,7 +112,8 @@ def build(
         columns=columns_of(columns),
         patterns=patterns,
         model=model,
-        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes,
+        id_namespace=id_namespace,
+        export=ExportOptions(base_iri=base_iri, max_nodes=max_nodes, license=license,
                              csv_neutralise=not csv_raw),
         engine=EngineOptions(engine=engine, workers=workers, scheduler=scheduler).check(),
     )

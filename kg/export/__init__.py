@@ -27,6 +27,7 @@ class ExportOptions:
     max_nodes: int = 1500  #: entities graph.html draws first (the rest stay searchable)
     #: entities.csv/relations.csv: cells a spreadsheet would run as formulas get a leading "'"
     csv_neutralise: bool = True
+    license: str | None = None  #: the data's licence (SPDX id or IRI), for ``void.ttl``
 
 
 Exporter = Callable[[KnowledgeGraph, Path, ExportOptions], None]
@@ -41,6 +42,7 @@ EXPORTERS: dict[str, str] = {
     "graphml": "kg.export.gephi:write_graphml",
     "gexf": "kg.export.gephi:write_gexf",
     "owl": "kg.export.owl:write",
+    "void": "kg.export.void:write",
 }
 
 

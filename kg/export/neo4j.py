@@ -14,14 +14,21 @@ Two routes into Neo4j read the same files:
   header says.  Running it again changes nothing.  ``paperkg neo4j-load`` drives it through the
   official ``neo4j`` driver (:func:`load_into_neo4j`).
 
-Nodes: ``Paper`` (``id``, ``title``, ``abstract``, ``year``, ``url``, ``venue``, ``authors``) and
-``Entity`` with one of ``Model``/``Dataset``/``Method``/``Task``/``Metric`` (``id``, ``name``,
-``aliases``, ``paper_count``, ``ext_<key>`` external ids, ``attr_<key>`` attributes).
-Relationships: ``PROPOSES``/``USES`` (Paper -> Entity), ``BASED_ON``, ``TRAINED_ON``,
-``EVALUATED_ON``, ``USES_METHOD`` (Entity -> Entity) with ``weight``, ``evidence_count``,
-``papers`` (ids of the papers of the evidence) and ``evidence`` (a JSON list of
-``{paper, field, start, end, sentence, sentence_text, rule}``); ``CO_OCCURS_WITH`` (Entity ->
-Entity, stored once per unordered pair; query it undirected) with ``weight``.
+Nodes: ``Paper`` (``id``, ``title``, ``abstract``, ``year``, ``url``, ``venue``, ``authors``,
+``doi``, ``arxiv_id``, ``pmid``, ``pmcid``, ``date``, ``subjects``, ``journal_ref``), ``Entity``
+with one of ``Model``/``Dataset``/``Method``/``Task``/``Metric`` (``id``, ``name``, ``aliases``,
+``paper_count``, ``ext_<key>`` external ids, ``attr_<key>`` attributes), ``Author`` and ``Venue``
+(``id`` = ``name``, as written).  Relationships: ``PROPOSES``/``USES`` (Paper -> Entity),
+``BASED_ON``, ``TRAINED_ON``, ``EVALUATED_ON``, ``USES_METHOD`` (Entity -> Entity) with
+``weight``, ``evidence_count``, ``papers`` (ids of the papers of the evidence), the evidence
+records as typed parallel arrays (``evidence_paper``, ``evidence_field``, ``evidence_start``,
+``evidence_end``, ``evidence_sentence_index``, ``evidence_sentence``, ``evidence_rule``) and as
+one JSON text (``evidence``); ``CO_OCCURS_WITH`` (Entity -> Entity, stored once per unordered
+pair; query it undirected) with ``weight``; ``AUTHORED`` (Author -> Paper, ``position``) and
+``PUBLISHED_IN`` (Paper -> Venue).
+
+A third route needs no paperkg at all: ``load-csv.cypher`` (:mod:`kg.export.neo4j_loadcsv`), plain
+``LOAD CSV`` statements over the same files for Neo4j Browser, cypher-shell and Aura.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from typing import Any
 
 from kg.errors import InputError, PaperkgError
 from kg.export.csvtext import write_csv
+from kg.export.neo4j_loadcsv import LOAD_CSV_SCRIPT, load_csv_script
 from kg.model import (
     CO_OCCURS_WITH,
     ENTITY_PREDICATES,
@@ -53,6 +61,8 @@ ADMIN_SCRIPT = "neo4j-admin-import.sh"
 ARRAY_DELIMITERS: tuple[str, ...] = (";", "|", "^", "~", "\u00a6")
 ENTITY_LABEL = "Entity"
 PAPER_LABEL = "Paper"
+AUTHOR_LABEL = "Author"
+VENUE_LABEL = "Venue"
 DEFAULT_BATCH_SIZE = 1000
 #: longest property name made from a free-form key (Neo4j and FalkorDB limit token lengths)
 MAX_PROPERTY_NAME = 64
@@ -180,7 +190,8 @@ def _property_names(keys: Sequence[str], prefix: str, taken: set[str]) -> dict[s
 def _paper_table(graph: KnowledgeGraph) -> Table:
     columns = _columns(
         f"id:ID({PAPER_LABEL})", ":LABEL", "title", "abstract", "year:int", "url", "venue",
-        "authors:string[]",
+        "authors:string[]", "doi", "arxiv_id", "pmid", "pmcid", "date", "subjects:string[]",
+        "journal_ref",
     )
     papers = sorted(graph.papers.values(), key=lambda p: p.id)
     rows = LazyRows(lambda: (
@@ -193,10 +204,47 @@ def _paper_table(graph: KnowledgeGraph) -> Table:
             "url": p.url,
             "venue": p.venue,
             "authors": list(p.authors),
+            "doi": p.doi,
+            "arxiv_id": p.arxiv_id,
+            "pmid": p.pmid,
+            "pmcid": p.pmcid,
+            "date": p.date,
+            "subjects": list(p.subjects),
+            "journal_ref": p.journal_ref,
         }
         for p in papers
     ))
     return Table("nodes_paper.csv", columns, rows, labels=(PAPER_LABEL,))
+
+
+def _bibliography_tables(graph: KnowledgeGraph) -> list[Table]:
+    """``Author`` and ``Venue`` nodes (keyed by the name as written) and the ``AUTHORED``
+    (Author -> Paper, with the author's ``position``, 1-based) and ``PUBLISHED_IN``
+    (Paper -> Venue) relationships."""
+    papers = sorted(graph.papers.values(), key=lambda p: p.id)
+    authors = sorted({a for p in papers for a in p.authors if a})
+    venues = sorted({p.venue for p in papers if p.venue})
+    nodes = [
+        Table(f"nodes_{label.lower()}.csv", _columns(f"id:ID({label})", ":LABEL", "name"),
+              LazyRows(lambda names=names, label=label: (
+                  {"id": n, "labels": [label], "name": n} for n in names)), labels=(label,))
+        for label, names in ((AUTHOR_LABEL, authors), (VENUE_LABEL, venues))
+    ]
+    authored = Table(
+        "rels_authored.csv",
+        _columns(f":START_ID({AUTHOR_LABEL})", f":END_ID({PAPER_LABEL})", ":TYPE",
+                 "position:int"),
+        LazyRows(lambda: ({"start_id": a, "end_id": p.id, "type": "AUTHORED", "position": i}
+                          for p in papers
+                          for i, a in enumerate(dict.fromkeys(x for x in p.authors if x), 1))),
+        rel_type="AUTHORED", start_label=AUTHOR_LABEL, end_label=PAPER_LABEL)
+    published = Table(
+        "rels_published_in.csv",
+        _columns(f":START_ID({PAPER_LABEL})", f":END_ID({VENUE_LABEL})", ":TYPE"),
+        LazyRows(lambda: ({"start_id": p.id, "end_id": p.venue, "type": "PUBLISHED_IN"}
+                          for p in papers if p.venue)),
+        rel_type="PUBLISHED_IN", start_label=PAPER_LABEL, end_label=VENUE_LABEL)
+    return [*nodes, authored, published]
 
 
 def _entity_tables(graph: KnowledgeGraph) -> list[Table]:
@@ -237,6 +285,27 @@ def _evidence_json(rel: Relation) -> _EvidenceJson | None:
     return _EvidenceJson(rel) if rel.evidence else None
 
 
+#: the evidence records of a relationship as typed parallel arrays (element i of each is record
+#: i), readable without APOC: ``r.evidence_sentence[0]``
+EVIDENCE_ARRAYS: tuple[str, ...] = (
+    "evidence_paper:string[]", "evidence_field:string[]", "evidence_start:int[]",
+    "evidence_end:int[]", "evidence_sentence_index:int[]", "evidence_sentence:string[]",
+    "evidence_rule:string[]")
+
+
+def _evidence_arrays(rel: Relation) -> dict[str, list]:
+    records = rel.evidence
+    return {
+        "evidence_paper": [ev.paper_id for ev in records],
+        "evidence_field": [ev.field for ev in records],
+        "evidence_start": [ev.start for ev in records],
+        "evidence_end": [ev.end for ev in records],
+        "evidence_sentence_index": [ev.sentence for ev in records],
+        "evidence_sentence": [ev.sentence_text for ev in records],
+        "evidence_rule": [ev.rule for ev in records],
+    }
+
+
 def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
     predicates = [*PAPER_PREDICATES, *ENTITY_PREDICATES]
     others = {r.predicate for r in graph.relations} - set(predicates) - {CO_OCCURS_WITH}
@@ -262,7 +331,8 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
                 {"start_id": r.subject, "end_id": r.object, "type": rtype, "weight": r.weight}
                 for r in rels))
         else:
-            columns = _columns(*ends, "evidence_count:int", "papers:string[]", "evidence")
+            columns = _columns(*ends, "evidence_count:int", "papers:string[]", "evidence",
+                               *EVIDENCE_ARRAYS)
             rows = LazyRows(lambda rels=rels, rtype=rtype: (
                 {
                     "start_id": r.subject,
@@ -272,6 +342,7 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
                     "evidence_count": len(r.evidence),
                     "papers": sorted({ev.paper_id for ev in r.evidence}),
                     "evidence": _evidence_json(r),
+                    **_evidence_arrays(r),
                 }
                 for r in rels
             ))
@@ -282,24 +353,40 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
 
 def build_tables(graph: KnowledgeGraph) -> list[Table]:
     """Every node and relationship file of the export, in import order."""
-    return [_paper_table(graph), *_entity_tables(graph), *_relationship_tables(graph)]
+    bibliography = _bibliography_tables(graph)
+    return [_paper_table(graph), *_entity_tables(graph), *bibliography[:2],
+            *_relationship_tables(graph), *bibliography[2:]]
+
+
+#: where the array delimiter is looked for when every readable candidate occurs in the data: the
+#: Private Use Area (6,400 characters no text of the inputs means anything by)
+FALLBACK_DELIMITERS = range(0xE000, 0xF900)
 
 
 def choose_array_delimiter(tables: Sequence[Table]) -> str:
-    """The first of :data:`ARRAY_DELIMITERS` that occurs in no element of any array value."""
-    elements = {
-        str(item)
-        for table in tables
-        for column in table.columns
-        if column.array
-        for row in table.rows
-        for item in row.get(column.key) or ()
-    }
+    """The first of :data:`ARRAY_DELIMITERS` that occurs in no element of any array value, else
+    the first such character of :data:`FALLBACK_DELIMITERS`.
+
+    neo4j-admin splits an array field at every array delimiter, quoted or not, so the delimiter
+    must occur in no element.  One awkward author (``a;b|c^d~e¦f``) thus only moves the
+    delimiter to a private-use character; no build fails for it.
+    """
+    used: set[str] = set()
+    for table in tables:
+        for column in table.columns:
+            if column.array:
+                for row in table.rows:
+                    for item in row.get(column.key) or ():
+                        used.update(str(item))
     for delimiter in ARRAY_DELIMITERS:
-        if not any(delimiter in item for item in elements):
+        if delimiter not in used:
             return delimiter
-    raise PaperkgError("neo4j export: every candidate array delimiter "
-                       f"({' '.join(ARRAY_DELIMITERS)}) occurs in some alias, author or id")
+    for code in FALLBACK_DELIMITERS:
+        if chr(code) not in used:
+            return chr(code)
+    raise PaperkgError("neo4j export: the aliases, authors and ids of the graph hold every "
+                       "character that could delimit array elements (; | ^ ~ ¦ and the "
+                       "Unicode Private Use Area)")
 
 
 # --------------------------------------------------------------------------- writing
@@ -347,6 +434,16 @@ def _statement(table: Table) -> str:
     return "\n".join(lines) + ";"
 
 
+#: the constraints (each backed by an index) and indexes both scripts create first
+SCHEMA_STATEMENTS: tuple[str, ...] = (
+    f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE;",
+    f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE;",
+    f"CREATE INDEX entity_name IF NOT EXISTS FOR (n:{ENTITY_LABEL}) ON (n.name);",
+    f"CREATE CONSTRAINT author_id IF NOT EXISTS FOR (n:{AUTHOR_LABEL}) REQUIRE n.id IS UNIQUE;",
+    f"CREATE CONSTRAINT venue_id IF NOT EXISTS FOR (n:{VENUE_LABEL}) REQUIRE n.id IS UNIQUE;",
+)
+
+
 def cypher_script(tables: Sequence[Table], delimiter: str) -> str:
     """``import.cypher``: constraints (with their indexes), then one MERGE statement per file."""
     head = [
@@ -358,9 +455,7 @@ def cypher_script(tables: Sequence[Table], delimiter: str) -> str:
         "// running it again changes nothing.",
         f"// array-delimiter: {delimiter}",
         "",
-        f"CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:{PAPER_LABEL}) REQUIRE n.id IS UNIQUE;",
-        f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY_LABEL}) REQUIRE n.id IS UNIQUE;",
-        f"CREATE INDEX entity_name IF NOT EXISTS FOR (n:{ENTITY_LABEL}) ON (n.name);",
+        *SCHEMA_STATEMENTS,
     ]
     return "\n".join(head) + "\n\n" + "\n\n".join(_statement(t) for t in tables) + "\n"
 
@@ -406,7 +501,8 @@ def admin_script(tables: Sequence[Table], delimiter: str) -> str:
 
 
 def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
-    """Write ``neo4j/``: the CSV files, ``import.cypher`` and ``neo4j-admin-import.sh``."""
+    """Write ``neo4j/``: the CSV files, ``import.cypher``, ``load-csv.cypher`` and
+    ``neo4j-admin-import.sh``."""
     directory = out_dir / NEO4J_DIR
     directory.mkdir(parents=True, exist_ok=True)
     tables = build_tables(graph)
@@ -415,6 +511,8 @@ def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
         write_table(table, directory / table.file, delimiter)
     (directory / SCRIPT).write_text(cypher_script(tables, delimiter), encoding="utf-8",
                                     newline="\n")
+    (directory / LOAD_CSV_SCRIPT).write_text(
+        load_csv_script(tables, delimiter, SCHEMA_STATEMENTS), encoding="utf-8", newline="\n")
     script = directory / ADMIN_SCRIPT
     script.write_text(admin_script(tables, delimiter), encoding="utf-8", newline="\n")
     script.chmod(0o755)

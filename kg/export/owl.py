@@ -1,21 +1,23 @@
 """``graph.owl``: the paperkg ontology and the graph's individuals in one RDF/XML file (Protégé).
 
 The triples are the ontology ``schemas/paperkg.ttl`` plus the graph as
-:func:`kg.graph.rdf.iter_triples` maps it, with what an OWL tool needs on top:
+:func:`kg.graph.rdf.iter_triples` maps it, with what an OWL 2 DL tool needs on top:
 
 - one ``owl:Ontology`` header (``<base>graph``; the schema's own header is left out, its IRI is
   kept as ``rdfs:seeAlso``): the file is read as one ontology, and nothing is imported over the
   network;
-- every individual declared ``owl:NamedIndividual`` (papers, entities, year counts, statements,
-  evidence and the web pages that ``schema:url`` points to), and labelled: papers by their
-  title, statements as "subject property object", evidence by paper, field and span, year counts
-  as "entity in year: n papers", web pages by their address;
-- the reification properties the mapping uses declared with a specific OWL type:
-  ``rdf:subject`` and ``rdf:object`` as object properties, ``rdf:predicate`` (whose values are
-  property IRIs) as an annotation property.  Undeclared, OWL tools drop those triples silently.
+- every individual declared ``owl:NamedIndividual`` (papers, entities, year counts, and the web
+  pages and Wikidata / Hugging Face resources they point to), and labelled: papers by their
+  title, year counts as "entity in year: n papers", web pages by their address;
+- provenance as OWL axiom annotations, which Protégé shows beside each assertion: every relation
+  assertion is annotated (an ``owl:Axiom`` with ``owl:annotatedSource``/``Property``/``Target``)
+  with ``pkg:support`` (its support count), ``pkg:foundIn`` (the papers of its evidence) and
+  ``pkg:evidence`` (one text per evidence record: sentence, paper, field, span and rule).  The
+  RDF files' reified ``pkg:Statement`` and ``pkg:Evidence`` nodes are not individuals here, and
+  no ``rdf:`` reification property is used (reserved vocabulary is outside OWL 2 DL).
 
 Characters that XML 1.0 cannot hold are dropped from literals.  Output order is deterministic
-(ontology first, then the graph, each subject's triples together; blank nodes numbered in order).
+(ontology first, then the graph, each subject's triples together; blank nodes named by content).
 
 The file is written chunk by chunk (:class:`OwlWriter`, RDF/XML parts without their root
 element), from the chunks of :func:`kg.export.rdf.chunks`: with the ``rdf`` exporter, one pass
@@ -35,13 +37,18 @@ from kg.export.gephi import XML_INVALID, xml_text
 from kg.export.rdf import Chunk, chunks, write_chunks, write_files
 from kg.graph.rdf import (
     ONTOLOGY_IRI,
+    P_EXACT,
     P_LABEL,
+    P_OBJECT,
+    P_PREDICATE,
+    P_SUBJECT,
     P_URL,
-    PROPERTY_OF_PREDICATE,
+    PKG,
     Block,
     Iri,
     YearCount,
     check_base_iri,
+    digest,
     entity_iri,
     paper_iri,
     prefixes,
@@ -60,15 +67,13 @@ _SEE_ALSO = ox.NamedNode(str(RDFS.seeAlso))
 _INDIVIDUAL = ox.NamedNode(str(OWL.NamedIndividual))
 _URL = "https://schema.org/url"
 
-#: The reification properties of the mapping, with the OWL type and label each gets here.
-REIFICATION_PROPERTIES: dict[str, tuple[str, str, str]] = {
-    str(RDF.subject): (str(OWL.ObjectProperty), "subject",
-                       "The subject of the relation a pkg:Statement describes."),
-    str(RDF.object): (str(OWL.ObjectProperty), "object",
-                      "The object of the relation a pkg:Statement describes."),
-    str(RDF.predicate): (str(OWL.AnnotationProperty), "predicate",
-                         "The property of the relation a pkg:Statement describes (its IRI)."),
-}
+_AXIOM = ox.NamedNode(str(OWL.Axiom))
+_SOURCE = ox.NamedNode(str(OWL.annotatedSource))
+_PROPERTY = ox.NamedNode(str(OWL.annotatedProperty))
+_TARGET = ox.NamedNode(str(OWL.annotatedTarget))
+_SUPPORT = ox.NamedNode(str(PKG.support))
+_FOUND_IN = ox.NamedNode(str(PKG.foundIn))
+_EVIDENCE = ox.NamedNode(str(PKG.evidence))
 
 
 def _en(text: str) -> ox.Literal:
@@ -118,16 +123,11 @@ def _header(base_iri: str, graph: KnowledgeGraph) -> list[ox.Triple]:
             "their evidence.")),
         ox.Triple(doc, _SEE_ALSO, ox.NamedNode(ONTOLOGY_IRI)),
     ]
-    for iri, (owl_type, label, comment) in REIFICATION_PROPERTIES.items():
-        prop = ox.NamedNode(iri)
-        triples += [ox.Triple(prop, _TYPE, ox.NamedNode(owl_type)),
-                    ox.Triple(prop, _LABEL, _en(label)), ox.Triple(prop, _COMMENT, _en(comment))]
     return triples
 
 
 def _labeller(graph: KnowledgeGraph) -> Callable[[Block], str | None]:
     """The label of an individual the RDF mapping leaves without one (entities have theirs)."""
-    prop_label = {p: p.replace("_", " ") for p in PROPERTY_OF_PREDICATE}
 
     def short(identifier: str) -> str:
         entity = graph.entities.get(identifier)
@@ -137,12 +137,6 @@ def _labeller(graph: KnowledgeGraph) -> Callable[[Block], str | None]:
         source = block.source
         if isinstance(source, Paper):
             return source.title or source.id
-        if isinstance(source, Relation):
-            return (f"{short(source.subject)} "
-                    f"{prop_label.get(source.predicate, source.predicate)} {short(source.object)}")
-        if isinstance(source, Evidence):
-            return (f"evidence: {source.paper_id} {source.field} [{source.start}:{source.end}] "
-                    f"({source.rule})")
         if isinstance(source, YearCount):
             return f"{short(source.entity)} in {source.year}: {source.papers} papers"
         return None
@@ -155,16 +149,23 @@ class Individuals:
 
     def __init__(self, graph: KnowledgeGraph, base_iri: str) -> None:
         self.label_of = _labeller(graph)
-        self.known = {paper_iri(base_iri, p) for p in graph.papers}
+        self.paper_iri = {pid: ox.NamedNode(paper_iri(base_iri, p))
+                          for pid, p in graph.papers.items()}
+        self.known = {paper_iri(base_iri, p) for p in graph.papers.values()}
         self.known.update(entity_iri(base_iri, e) for e in graph.entities)
         #: web pages of papers and entities, in order of appearance; None once declared
         self.pages: dict[str, None] | None = {}
 
     def triples(self, block: Block, triples: list[ox.Triple]) -> list[ox.Triple]:
-        """The block's ``owl:NamedIndividual`` declaration, its triples and its label; before
-        the first statement, the web pages of the papers and entities."""
+        """The block's ``owl:NamedIndividual`` declaration, its triples and its label (for a
+        statement: the axiom annotation of its relation; for evidence: nothing); before the
+        first year count or statement, the web pages of the papers and entities."""
         out = self.finish() if self.pages is not None and not isinstance(
             block.source, Paper | Entity) else []
+        if isinstance(block.source, Evidence):
+            return out
+        if isinstance(block.source, Relation):
+            return out + _axiom_annotation(block, self.paper_iri)
         subject = triples[0].subject
         out.append(ox.Triple(subject, _TYPE, _INDIVIDUAL))
         out += _distinct_cleaned(block, triples)
@@ -172,7 +173,7 @@ class Individuals:
         for p, o in block.properties:
             if p == P_LABEL:
                 labelled = True
-            elif (p == P_URL and self.pages is not None and type(o) is Iri
+            elif (p in (P_URL, P_EXACT) and self.pages is not None and type(o) is Iri
                   and o not in self.known):
                 self.pages[o] = None
         if not labelled:
@@ -192,6 +193,25 @@ class Individuals:
         return out
 
 
+def _axiom_annotation(block: Block, papers: dict[str, ox.NamedNode]) -> list[ox.Triple]:
+    """The ``owl:Axiom`` that annotates a statement's relation with its support and evidence."""
+    relation: Relation = block.source  # type: ignore[assignment]
+    parts = {p: o for p, o in block.properties if p in (P_SUBJECT, P_PREDICATE, P_OBJECT)}
+    axiom = ox.BlankNode("ax" + digest(relation.subject, relation.predicate, relation.object))
+    out = [ox.Triple(axiom, _TYPE, _AXIOM),
+           ox.Triple(axiom, _SOURCE, ox.NamedNode(parts[P_SUBJECT])),
+           ox.Triple(axiom, _PROPERTY, ox.NamedNode(parts[P_PREDICATE])),
+           ox.Triple(axiom, _TARGET, ox.NamedNode(parts[P_OBJECT])),
+           ox.Triple(axiom, _SUPPORT, ox.Literal(int(relation.weight)))]
+    evidence = sorted(set(relation.evidence))
+    found = dict.fromkeys(papers[ev.paper_id] for ev in evidence if ev.paper_id in papers)
+    out += [ox.Triple(axiom, _FOUND_IN, paper) for paper in found]
+    out += [ox.Triple(axiom, _EVIDENCE, _cleaned_literal(
+        f"{ev.sentence_text} [paper {ev.paper_id}, {ev.field} {ev.start}-{ev.end}, "
+        f"rule {ev.rule}]")) for ev in evidence]
+    return out
+
+
 def _distinct_cleaned(block: Block, triples: list[ox.Triple]) -> list[ox.Triple]:
     """``triples`` without characters XML cannot hold, each once (two literals that differ only
     in such characters become one).  The usual block has neither: its triples as they are."""
@@ -207,7 +227,7 @@ def owl_triples(graph: KnowledgeGraph, base_iri: str) -> Iterator[ox.Triple]:
 
     Order: the header and the ontology; then per individual its ``owl:NamedIndividual``
     declaration, its triples and its label: papers, entities, the web pages they point to,
-    year counts, statements, evidence.
+    year counts, then the axiom annotations of the relations.
     """
     check_base_iri(base_iri)
     yield from ontology_triples(graph, base_iri)

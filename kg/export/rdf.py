@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from kg.graph.rdf import (
     VOCAB_PREFIXES,
     Block,
+    DateValue,
     Iri,
     TermMaker,
     Value,
@@ -269,6 +270,9 @@ class JsonLdNodes:
             if type(o) is Iri:
                 key, coercion, cache = self.iri_keys.get(p) or self._iri_key(p)
                 text = cache.get(o) or self._iri(o, coercion, cache)
+            elif type(o) is DateValue:
+                key, _ = self.literal_keys.get(p) or self._literal_key(p)
+                text = _json({"@value": str(o), "@type": self.compactor.iri(o.datatype)})
             else:
                 key, coercion = self.literal_keys.get(p) or self._literal_key(p)
                 if coercion is None:

@@ -56,7 +56,11 @@ ONTOLOGY_IRI = "https://w3id.org/paperkg/ontology"
 PKG = Namespace(ONTOLOGY_IRI + "#")
 MLS = Namespace("http://www.w3.org/ns/mls#")
 FABIO = Namespace("http://purl.org/spar/fabio/")
+PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
 SCHEMA = SDO
+#: Where the external ids of entities resolve (the objects of ``skos:exactMatch``).
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+HUGGINGFACE = "https://huggingface.co/"
 
 #: Prefixes of the vocabularies (Turtle output, SPARQL queries).
 VOCAB_PREFIXES: dict[str, str] = {
@@ -71,6 +75,7 @@ VOCAB_PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),
     "mls": str(MLS),
     "fabio": str(FABIO),
+    "prism": str(PRISM),
 }
 
 #: Entity type -> class.
@@ -105,6 +110,11 @@ P_TYPE, P_SUBJECT, P_PREDICATE, P_OBJECT = (
 P_LABEL, P_PREF, P_ALT = str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)
 P_ID, P_TITLE, P_ABSTRACT = str(DCTERMS.identifier), str(DCTERMS.title), str(DCTERMS.abstract)
 P_URL, P_DERIVED = str(SCHEMA.url), str(PROV.wasDerivedFrom)
+P_DOI, P_PMID, P_PMCID, P_ARXIV = (
+    str(PRISM.doi), str(FABIO.hasPubMedId), str(FABIO.hasPubMedCentralId), str(PKG.arxivId))
+P_ISSUED, P_SUBJECT_CODE, P_CITATION, P_EXACT = (
+    str(DCTERMS.issued), str(DCTERMS.subject), str(DCTERMS.bibliographicCitation),
+    str(SKOS.exactMatch))
 (P_YEAR, P_AUTHOR, P_VENUE, P_PAPER_COUNT, P_EXTERNAL_ID, P_ATTRIBUTE, P_WIKIDATA,
  P_HUGGINGFACE, P_SUPPORT, P_EVIDENCE_PAPER, P_FIELD, P_START, P_END, P_SPAN, P_SENTENCE,
  P_SENTENCE_TEXT, P_RULE, P_BY_YEAR, P_COUNT_YEAR, P_COUNT_PAPERS) = (str(PKG[name]) for name in (
@@ -144,20 +154,92 @@ def slug(text: str) -> str:
     return encoded
 
 
-def paper_iri(base_iri: str, paper_id: str) -> str:
-    """``<base>paper/<percent-encoded id>``."""
-    return f"{base_iri}{PAPER_PATH}/{slug(paper_id)}"
+#: Path segments of the identifier schemes of paper IRIs (``paper/<scheme>/<id>``).
+PAPER_SCHEMES: tuple[str, ...] = ("doi", "arxiv", "pmid", "pmcid", "title", "local")
+#: Characters kept in a path taken from an identifier (RFC 3987 ipath, ``/`` included).
+_PATH_SAFE = "-._~!$&'()*+,;=:@/"
+
+
+def id_path(text: str) -> str:
+    """``text`` as IRI path segments: ``/`` kept, characters outside ``ipchar`` %-encoded,
+    ``.``/``..``/empty segments and a final ``.`` encoded (no dot segments, no ``//``)."""
+    segments = quote(text, safe=_PATH_SAFE).split("/")
+    fixed = []
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            segment = segment.replace(".", "%2E") or "%20"
+        fixed.append(segment)
+    path = "/".join(fixed)
+    return path[:-1] + "%2E" if path.endswith(".") else path
+
+
+def local_id_digest(paper_id: str) -> str:
+    """16 hex digits of SHA-256 of a local paper id (the last segment of its IRI)."""
+    return hashlib.sha256(paper_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _letter_slug(text: str) -> str:
+    """:func:`slug`, but letters and digits beyond ASCII kept as they are (``μ-bench``): an IRI
+    may hold them."""
+    if text.isascii():
+        return slug(text)
+    encoded = "".join(c if not c.isascii() and c.isalnum() else quote(c, safe=_SEGMENT_SAFE)
+                      for c in text)
+    return encoded[:-1] + "%2E" if encoded.endswith(".") else encoded
+
+
+def paper_iri(base_iri: str, paper: Paper | str, namespace: str = "") -> str:
+    """The IRI of a paper, from its best identifier (DOI, arXiv id, PMID, PMC id)::
+
+        <base>paper/doi/10.1006/cryo.2001.2328     (the DOI lowercased: DOIs ignore case)
+        <base>paper/arxiv/2106.09685
+        <base>paper/pmid/11748933
+        <base>paper/pmcid/PMC3531190
+        <base>paper/title/<hash>                   (no id at all: the title's hash, its id)
+        <base>paper/local/<namespace>/<hash>       (only a local id: its SHA-256, under the
+                                                    corpus namespace, see ``--id-namespace``)
+
+    ``paper`` may be a bare id (``doi:…``, ``arxiv:…``, ``pmid:…``, ``title:…`` or a local id in
+    ``namespace``) where only the id is known.
+    """
+    if isinstance(paper, Paper):
+        scheme, value = _paper_identifier(paper)
+        namespace = paper.namespace
+    else:
+        scheme, value = _id_identifier(paper)
+    if scheme == "local":
+        value = f"{namespace or 'local'}/{local_id_digest(value)}"
+    return f"{base_iri}{PAPER_PATH}/{scheme}/{id_path(value)}"
+
+
+def _paper_identifier(paper: Paper) -> tuple[str, str]:
+    if paper.doi:
+        return "doi", paper.doi.lower()
+    if paper.arxiv_id:
+        return "arxiv", paper.arxiv_id
+    if paper.pmid:
+        return "pmid", paper.pmid
+    if paper.pmcid:
+        return "pmcid", paper.pmcid
+    return _id_identifier(paper.id)
+
+
+def _id_identifier(paper_id: str) -> tuple[str, str]:
+    scheme, sep, value = paper_id.partition(":")
+    if sep and value and scheme in ("doi", "arxiv", "pmid", "title"):
+        return scheme, value.lower() if scheme == "doi" else value
+    return "local", paper_id
 
 
 def entity_iri(base_iri: str, entity_id: str) -> str:
     """``<base><type>/<slug>`` for an entity id ``<type>/<slug>``; ``<base>entity/<id>`` else."""
     head, sep, rest = entity_id.partition("/")
     if sep and head in ENTITY_PATHS and rest:
-        return f"{base_iri}{head}/{slug(rest)}"
+        return f"{base_iri}{head}/{_letter_slug(rest)}"
     return f"{base_iri}{OTHER_ENTITY_PATH}/{slug(entity_id)}"
 
 
-def _digest(*parts: object) -> str:
+def digest(*parts: object) -> str:
     """16 hex digits of SHA-1 over the parts, each followed by U+001F (UTF-8, surrogates kept)."""
     text = "\x1f".join(map(str, parts)) + "\x1f" if parts else ""
     return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False
@@ -166,8 +248,8 @@ def _digest(*parts: object) -> str:
 
 def statement_iri(base_iri: str, relation: Relation) -> str:
     """``<base>statement/<hash of subject, predicate, object>``."""
-    digest = _digest(relation.subject, relation.predicate, relation.object)
-    return f"{base_iri}{STATEMENT_PATH}/{digest}"
+    key = digest(relation.subject, relation.predicate, relation.object)
+    return f"{base_iri}{STATEMENT_PATH}/{key}"
 
 
 def evidence_iri(base_iri: str, ev: Evidence) -> str:
@@ -176,7 +258,7 @@ def evidence_iri(base_iri: str, ev: Evidence) -> str:
 
 
 def _evidence_digest(ev: Evidence) -> str:
-    return _digest(ev.paper_id, ev.field, ev.start, ev.end, ev.sentence, ev.rule, ev.sentence_text)
+    return digest(ev.paper_id, ev.field, ev.start, ev.end, ev.sentence, ev.rule, ev.sentence_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +280,7 @@ def year_counts(entity: Entity, papers: Mapping[str, Paper]) -> list[YearCount]:
 
 def year_count_iri(base_iri: str, count: YearCount) -> str:
     """``<base>yearcount/<hash of entity id and year>``."""
-    return f"{base_iri}{YEAR_COUNT_PATH}/{_digest(count.entity, count.year)}"
+    return f"{base_iri}{YEAR_COUNT_PATH}/{digest(count.entity, count.year)}"
 
 
 def web_iri(value: str | None) -> str | None:
@@ -237,8 +319,19 @@ class Iri(str):
     __slots__ = ()
 
 
-#: The object of a property: an :class:`Iri`, a string literal (``str``) or an integer (``int``,
-#: an ``xsd:integer`` literal).
+class DateValue(str):
+    """A publication date as the object of a property: ``YYYY-MM-DD`` (an ``xsd:date``
+    literal) or ``YYYY-MM`` (``xsd:gYearMonth``)."""
+
+    __slots__ = ()
+
+    @property
+    def datatype(self) -> str:
+        return str(XSD.date) if len(self) == 10 else str(XSD.gYearMonth)
+
+
+#: The object of a property: an :class:`Iri`, a string literal (``str``), an integer (``int``,
+#: an ``xsd:integer`` literal) or a :class:`DateValue`.
 Value = str | int
 
 
@@ -285,6 +378,8 @@ class TermMaker:
                 term = nodes.get(o) or self.node(o)
             elif kind is int:
                 term = ints.get(o) or self.integer(o)
+            elif kind is DateValue:
+                term = Literal(o, datatype=ox.NamedNode(o.datatype))
             else:
                 term = Literal(o)
             triples.append(Triple(subject, predicate, term))
@@ -356,13 +451,18 @@ class _Mapping:
                 raise PaperkgError(f"relation predicate {rel.predicate!r} has no RDF property "
                                    f"(known: {', '.join(PROPERTY_OF_PREDICATE)})")
             self.outgoing[rel.subject].append(rel)
+            if rel.predicate == CO_OCCURS_WITH:  # symmetric: asserted from both sides
+                self.outgoing[rel.object].append(
+                    Relation(rel.object, rel.predicate, rel.subject, weight=rel.weight))
         self.evidence: dict[str, Evidence] = {}  # digest -> record (IRIs sort as digests do)
 
     def node(self, identifier: str) -> Iri:
         iri = self.nodes.get(identifier)
         if iri is None:
-            mint = paper_iri if identifier in self.graph.papers else entity_iri
-            iri = self.nodes[identifier] = Iri(mint(self.base_iri, identifier))
+            paper = self.graph.papers.get(identifier)
+            minted = (entity_iri(self.base_iri, identifier) if paper is None
+                      else paper_iri(self.base_iri, paper))
+            iri = self.nodes[identifier] = Iri(minted)
         return iri
 
     def relations(self, identifier: str) -> list[tuple[str, Value]]:
@@ -377,9 +477,15 @@ class _Mapping:
             props.append((P_ABSTRACT, rdf_text(paper.abstract)))
         if paper.year is not None:
             props.append((P_YEAR, int(paper.year)))
+        if paper.date:
+            props.append((P_ISSUED, DateValue(paper.date)))
         props += [(P_AUTHOR, rdf_text(a)) for a in dict.fromkeys(a for a in paper.authors if a)]
         if paper.venue:
             props.append((P_VENUE, rdf_text(paper.venue)))
+        props += _paper_ids(paper)
+        props += [(P_SUBJECT_CODE, rdf_text(s)) for s in paper.subjects]
+        if paper.journal_ref:
+            props.append((P_CITATION, rdf_text(paper.journal_ref)))
         url = web_iri(paper.url)
         if url is not None:
             props.append((P_URL, Iri(url)))
@@ -417,29 +523,29 @@ class _Mapping:
         evidence_base = f"{self.base_iri}{EVIDENCE_PATH}/"
         seen: set[str] = set()  # digests
         for rel in self.graph.relations:
-            digest = _digest(rel.subject, rel.predicate, rel.object)
-            if digest in seen:
+            key = digest(rel.subject, rel.predicate, rel.object)
+            if key in seen:
                 continue
-            seen.add(digest)
+            seen.add(key)
             props: list[tuple[str, Value]] = [
                 (P_TYPE, C_STATEMENT), (P_SUBJECT, self.node(rel.subject)),
                 (P_PREDICATE, P_RELATION[rel.predicate]), (P_OBJECT, self.node(rel.object)),
                 (P_SUPPORT, int(rel.weight))]
             digests = {self._add_evidence(ev) for ev in rel.evidence}
             props += [(P_DERIVED, Iri(evidence_base + d)) for d in sorted(digests)]
-            yield Block(Iri(statement_base + digest), rel, props)
+            yield Block(Iri(statement_base + key), rel, props)
 
     def _add_evidence(self, ev: Evidence) -> str:
-        digest = _evidence_digest(ev)
-        self.evidence.setdefault(digest, ev)
-        return digest
+        key = _evidence_digest(ev)
+        self.evidence.setdefault(key, ev)
+        return key
 
     def evidence_nodes(self) -> Iterator[Block]:
         """One ``pkg:Evidence`` per distinct evidence record of the statements, sorted by IRI."""
         evidence_base = f"{self.base_iri}{EVIDENCE_PATH}/"
-        for digest in sorted(self.evidence):
-            ev = self.evidence.pop(digest)
-            yield Block(Iri(evidence_base + digest), ev, self._evidence(ev))
+        for key in sorted(self.evidence):
+            ev = self.evidence.pop(key)
+            yield Block(Iri(evidence_base + key), ev, self._evidence(ev))
 
     def _evidence(self, ev: Evidence) -> list[tuple[str, Value]]:
         paper = self.graph.papers.get(ev.paper_id)
@@ -457,15 +563,37 @@ class _Mapping:
         return props
 
 
+def _paper_ids(paper: Paper) -> list[tuple[str, Value]]:
+    """The paper's standard identifiers: DOI (as given), arXiv id, PMID, PMC id."""
+    ids = ((P_DOI, paper.doi), (P_ARXIV, paper.arxiv_id), (P_PMID, paper.pmid),
+           (P_PMCID, paper.pmcid))
+    return [(p, rdf_text(v)) for p, v in ids if v]
+
+
+_WIKIDATA_ID = re.compile(r"^Q[1-9][0-9]*$")
+_HUGGINGFACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9._-]+)?$")
+
+
+def external_match(key: str, value: str) -> str | None:
+    """The IRI a Wikidata or Hugging Face id stands for (``skos:exactMatch``), or None."""
+    if key == "wikidata" and _WIKIDATA_ID.match(value):
+        return WIKIDATA_ENTITY + value
+    if key == "huggingface" and _HUGGINGFACE_ID.match(value):
+        return HUGGINGFACE + value
+    return None
+
+
 def _external_id(key: str, value: str) -> list[tuple[str, Value]]:
-    """The property of one external id of an entity (none for a homepage that is no web IRI)."""
+    """The properties of one external id of an entity (none for a homepage that is no web IRI)."""
     if key == "homepage":
         url = web_iri(value)
         return [] if url is None else [(P_URL, Iri(url))]
+    match = external_match(key, value)
+    exact: list[tuple[str, Value]] = [] if match is None else [(P_EXACT, Iri(match))]
     if key == "wikidata":
-        return [(P_WIKIDATA, rdf_text(value))]
+        return [(P_WIKIDATA, rdf_text(value)), *exact]
     if key == "huggingface":
-        return [(P_HUGGINGFACE, rdf_text(value))]
+        return [(P_HUGGINGFACE, rdf_text(value)), *exact]
     return [(P_EXTERNAL_ID, rdf_text(f"{key}:{value}"))]
 
 
@@ -488,12 +616,16 @@ def count_triples(graph: KnowledgeGraph) -> int:
             continue
         statements.add(spo)
         outgoing[rel.subject].add((rel.predicate, rel.object))
+        if rel.predicate == CO_OCCURS_WITH:
+            outgoing[rel.object].add((rel.predicate, rel.subject))
         distinct = set(rel.evidence)
         total += 5 + len(distinct)
         evidence |= distinct
     del statements
     for paper in graph.papers.values():
         total += 3 + bool(paper.abstract) + (paper.year is not None) + bool(paper.venue)
+        total += bool(paper.date) + len(_paper_ids(paper)) + len(paper.subjects)
+        total += bool(paper.journal_ref)
         total += len(dict.fromkeys(a for a in paper.authors if a))
         total += web_iri(paper.url) is not None
         total += len(outgoing.get(paper.id, ()))
@@ -503,6 +635,8 @@ def count_triples(graph: KnowledgeGraph) -> int:
         total += 5 + len(set(entity.aliases) - {entity.name})
         total += sum(1 for key, value in entity.external_ids.items()
                      if value and (key != "homepage" or web_iri(value) is not None))
+        total += sum(1 for key, value in entity.external_ids.items()
+                     if value and external_match(key, value) is not None)
         total += sum(len(set(values)) for values in entity.attributes.values())
         total += len(outgoing.get(entity.id, ()))
         total += 4 * len(year_counts(entity, graph.papers))
@@ -519,7 +653,9 @@ def data_prefixes(base_iri: str) -> dict[str, str]:
     """Prefixes of the data namespaces (``paper:``, ``model:`` …) under ``base_iri``."""
     names = (PAPER_PATH, *ENTITY_PATHS, OTHER_ENTITY_PATH, STATEMENT_PATH, EVIDENCE_PATH,
              YEAR_COUNT_PATH)
-    return {name: f"{base_iri}{name}/" for name in names}
+    spaces = {name: f"{base_iri}{name}/" for name in names}
+    spaces.update({scheme: f"{base_iri}{PAPER_PATH}/{scheme}/" for scheme in ("arxiv", "pmid")})
+    return spaces
 
 
 def prefixes(base_iri: str) -> dict[str, str]:

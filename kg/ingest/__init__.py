@@ -30,6 +30,7 @@ from kg.ingest.records import (
     Candidate,
     Problem,
     build_paper,
+    check_namespace,
     check_text_head,
     title_id,
     title_key,
@@ -283,6 +284,7 @@ def read_papers(
     on_error: OnError = "stop",
     columns: Mapping[str, str] | None = None,
     report: ReadReport | None = None,
+    namespace: str | None = None,
 ) -> Iterator[Paper]:
     """Stream the papers of ``inputs`` (files, directories, globs), without duplicates.
 
@@ -290,7 +292,10 @@ def read_papers(
     called, so a missing or unreadable file fails at once; records are then read lazily, one
     file after another.  A bad record raises :class:`InputError` (``on_error="stop"``) or is
     recorded in ``report.skipped`` (``"skip"``).  A later record with the id or the normalised
-    title of an earlier one is dropped and recorded in ``report.duplicates``.
+    title of an earlier one, or the same DOI (in any case), arXiv id or PubMed id, is dropped and
+    recorded in ``report.duplicates``.  ``namespace`` is the corpus namespace of the IRIs of
+    papers with only a local id (default: each file's name, see
+    :func:`~kg.ingest.records.source_namespace`).
     """
     if fmt is not None and fmt not in FORMATS:
         raise PaperkgError(f"unknown format {fmt!r} (formats: {', '.join(FORMATS)})")
@@ -303,7 +308,12 @@ def read_papers(
     for _path, source, file_format in plan:
         report.files.append(source)
         report.formats[source] = file_format
-    return _stream(plan, on_error, columns, report)
+    if namespace is not None:
+        try:
+            check_namespace(namespace)
+        except ValueError as exc:
+            raise PaperkgError(f"--id-namespace: {exc}") from None
+    return _stream(plan, on_error, columns, report, namespace)
 
 
 def _stream(
@@ -311,9 +321,11 @@ def _stream(
     on_error: str,
     columns: Mapping[str, str] | None,
     report: ReadReport,
+    namespace: str | None = None,
 ) -> Iterator[Paper]:
     seen_ids: set[str] = set()
     seen_titles: dict[bytes, str] = {}  # digest of the title key -> id (no titles kept)
+    seen_keys: dict[str, str] = {}  # DOI (casefolded), arXiv id, PMID -> id of the kept paper
     for path, source, file_format in plan:
         for item in READERS[file_format](path, source, columns):
             if isinstance(item, Problem):
@@ -321,17 +333,21 @@ def _stream(
                 raw = item.raw
             else:
                 try:
-                    paper = build_paper(item, source)
+                    paper = build_paper(item, source, namespace)
                 except InputError as exc:
                     error, raw = exc, item.raw
                 else:
                     key = _digest(title_key(paper.title))
-                    if paper.id in seen_ids or key in seen_titles:
-                        kept = paper.id if paper.id in seen_ids else seen_titles[key]
+                    same = next((seen_keys[k] for k in paper.identity_keys if k in seen_keys),
+                                None)
+                    if paper.id in seen_ids or key in seen_titles or same is not None:
+                        kept = paper.id if paper.id in seen_ids else same or seen_titles[key]
                         report.duplicates.append((kept, source, paper.record))
                         continue
                     seen_ids.add(paper.id)
                     seen_titles[key] = paper.id
+                    for k in paper.identity_keys:
+                        seen_keys[k] = paper.id
                     report.papers += 1
                     yield paper
                     continue

@@ -49,13 +49,15 @@ def _fields(entry: Element, entry_id: str) -> dict[str, object]:
     if published is None:
         published = entry.find(f"{ATOM}updated")
     if published is not None:
-        fields["year"] = text_of(published)[:4]
+        fields["year"] = text_of(published)
     fields["authors"] = [text_of(a.find(f"{ATOM}name")) for a in entry.findall(f"{ATOM}author")]
-    category = entry.find(f"{ARXIV}primary_category")
-    if category is None:
-        category = entry.find(f"{ATOM}category")
-    if category is not None and category.get("term"):
-        fields["venue"] = category.get("term")
+    primary = entry.find(f"{ARXIV}primary_category")
+    terms = [primary.get("term")] if primary is not None else []
+    terms += [c.get("term") for c in entry.findall(f"{ATOM}category")]
+    fields["subjects"] = list(dict.fromkeys(t.strip() for t in terms if t and t.strip()))
+    journal_ref = entry.find(f"{ARXIV}journal_ref")
+    if journal_ref is not None and text_of(journal_ref):
+        fields["journal_ref"] = text_of(journal_ref)
     url = next((link.get("href") for link in entry.findall(f"{ATOM}link")
                 if link.get("rel") == "alternate" and link.get("href")), None)
     if url is None and entry_id.startswith(("http://", "https://")):

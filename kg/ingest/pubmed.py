@@ -85,7 +85,7 @@ def _ids(element: Element) -> dict[str, str]:
     ids = {}
     for article_id in element.findall("PubmedData/ArticleIdList/ArticleId"):
         kind = article_id.get("IdType")
-        if kind in ("doi", "pubmed") and text_of(article_id):
+        if kind in ("doi", "pubmed", "pmc") and text_of(article_id):
             ids[kind] = text_of(article_id)
     return ids
 
@@ -122,7 +122,30 @@ def _article_fields(element: Element) -> dict[str, object]:
     )
     if doi:
         fields["doi"] = doi
+    if ids.get("pmc"):
+        fields["pmcid"] = ids["pmc"]
+    date = _date(article.find("ArticleDate"), journal.find("JournalIssue/PubDate")
+                 if journal is not None else None)
+    if date and (not year or date.startswith(year)):
+        fields["year"] = date
     return fields
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def _date(*dates: Element | None) -> str | None:
+    """The first ``YYYY-MM[-DD]`` of the dates (month as a number or PubMed's ``Jun``)."""
+    for date in dates:
+        if date is None:
+            continue
+        year, month, day = (text_of(date.find(tag)) for tag in ("Year", "Month", "Day"))
+        month = str(_MONTHS.get(month[:3].lower(), month))
+        if year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+            text = f"{year}-{int(month):02d}"
+            return f"{text}-{int(day):02d}" if day.isdigit() else text
+    return None
 
 
 def _book_fields(element: Element) -> dict[str, object]:

@@ -7,6 +7,7 @@ candidate into a :class:`~kg.model.Paper` or raises :class:`~kg.errors.InputErro
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from kg.text import clean_text
 #: Our field names, in the order ids are derived from them.
 FIELDS: tuple[str, ...] = (
     "id", "title", "abstract", "url", "year", "authors", "venue", "doi", "arxiv_id", "pmid",
+    "pmcid", "journal_ref", "subjects",
 )
 
 #: Accepted key / column names per field (compared after :func:`normalise_key`), best first.
@@ -36,6 +38,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "doi": ("doi",),
     "arxiv_id": ("arxiv_id", "arxiv", "arxivid", "eprint"),
     "pmid": ("pmid", "pubmed_id", "pubmed"),
+    "pmcid": ("pmcid", "pmc_id", "pmc"),
+    "journal_ref": ("journal_ref", "journal_reference"),
+    "subjects": ("subjects", "categories", "subject"),
 }
 
 RAW_LIMIT = 1000  #: characters of the offending text kept in a SkippedRecord
@@ -110,8 +115,9 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
 def normalise_doi(value: str) -> str:
-    """A DOI without ``doi:``/resolver prefix, lowercased; raises ValueError if not a DOI."""
-    doi = _DOI_PREFIX.sub("", value.strip()).strip().lower()
+    """A DOI without ``doi:``/resolver prefix, in its original case (DOIs compare
+    case-insensitively: compare ``casefold()``); raises ValueError if not a DOI."""
+    doi = _DOI_PREFIX.sub("", value.strip()).strip()
     if not _DOI.match(doi):
         raise ValueError(f"not a DOI: {show(value)}")
     return doi
@@ -125,6 +131,41 @@ def normalise_arxiv_id(value: str) -> str:
     if not (_ARXIV_NEW.match(text) or _ARXIV_OLD.match(text)):
         raise ValueError(f"not an arXiv id: {show(value)}")
     return text
+
+
+_PMCID = re.compile(r"^(?:PMC)?(\d+)$", re.IGNORECASE)
+_DATE = re.compile(r"^\s*(\d{4})-(\d{2})(?:-(\d{2}))?(?:$|[T\s])")
+
+
+def normalise_pmcid(value: str) -> str:
+    """A PubMed Central id as ``PMC<digits>``; raises ValueError if not one."""
+    match = _PMCID.match(value.strip())
+    if not match:
+        raise ValueError(f"not a PubMed Central id: {show(value)}")
+    return "PMC" + match.group(1)
+
+
+def parse_date(value: Any) -> str | None:
+    """``YYYY-MM-DD`` or ``YYYY-MM`` from a text that starts with an ISO date (``2021-06-17``,
+    ``2021-06-17T17:37:18Z``); None for a bare year or anything else."""
+    if not isinstance(value, str) or not (match := _DATE.match(value)):
+        return None
+    year, month, day = match.groups()
+    try:
+        datetime.date(int(year), int(month), int(day or 1))
+    except ValueError:
+        return None
+    return f"{year}-{month}-{day}" if day else f"{year}-{month}"
+
+
+def parse_subjects(value: Any) -> tuple[str, ...]:
+    """Subjects from a list or a ``"cs.CL; cs.LG"`` / ``"cs.CL cs.LG"`` text, deduplicated."""
+    if value is None:
+        return ()
+    items = value.replace(";", " ").split() if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise ValueError(f"subjects must be a list of names or a text, not {show(value)}")
+    return tuple(dict.fromkeys(collapse(i) for i in items if i.strip()))
 
 
 def parse_year(value: Any) -> int | None:
@@ -178,8 +219,11 @@ def _text(value: Any, field: str) -> str | None:
     return text or None
 
 
-def build_paper(candidate: Candidate, source: str) -> Paper:
-    """Validate a candidate into a :class:`Paper`; raise :class:`InputError` naming the problem."""
+def build_paper(candidate: Candidate, source: str, namespace: str | None = None) -> Paper:
+    """Validate a candidate into a :class:`Paper`; raise :class:`InputError` naming the problem.
+
+    ``namespace``: the corpus namespace of local-id-only papers (default: from the file name).
+    """
     fields = candidate.fields
 
     def fail(problem: str) -> InputError:
@@ -200,7 +244,13 @@ def build_paper(candidate: Candidate, source: str) -> Paper:
         arxiv_id = normalise_arxiv_id(arxiv_id) if arxiv_id else None
         if pmid is not None and not pmid.isdigit():
             raise ValueError(f"not a PubMed id: {show(pmid)}")
+        pmid = str(int(pmid)) if pmid is not None else None
+        pmcid = _text(fields.get("pmcid"), "pmcid")
+        pmcid = normalise_pmcid(pmcid) if pmcid else None
+        journal_ref = _text(fields.get("journal_ref"), "journal_ref")
+        subjects = parse_subjects(fields.get("subjects"))
         year = parse_year(fields.get("year"))
+        date = parse_date(fields.get("year"))
         authors = parse_authors(fields.get("authors"))
         url = _text(fields.get("url"), "url")
         venue = _text(fields.get("venue"), "venue")
@@ -227,9 +277,9 @@ def build_paper(candidate: Candidate, source: str) -> Paper:
     elif arxiv_id is not None:
         pid = f"arxiv:{arxiv_id}"
     elif doi is not None:
-        pid = f"doi:{clean_text(doi)}"
+        pid = f"doi:{clean_text(doi).lower()}"
     elif pmid is not None:
-        pid = f"pmid:{int(pmid)}"
+        pid = f"pmid:{pmid}"
     else:
         pid = title_id(title)
     return Paper(
@@ -242,7 +292,34 @@ def build_paper(candidate: Candidate, source: str) -> Paper:
         venue=collapse(clean_text(venue)) if venue else None,
         source=source,
         record=candidate.record,
+        doi=clean_text(doi) if doi else None,
+        arxiv_id=arxiv_id,
+        pmid=pmid,
+        pmcid=pmcid,
+        date=date,
+        subjects=tuple(clean_text(s) for s in subjects),
+        journal_ref=collapse(clean_text(journal_ref)) if journal_ref else None,
+        namespace=namespace if namespace is not None else source_namespace(source),
     )
+
+
+def source_namespace(source: str) -> str:
+    """The default corpus namespace of a file's local ids: its name up to the first ``.``, as a
+    lowercase slug (``data/Medical-AI.dev.jsonl`` -> ``medical-ai``)."""
+    name = Path(source).name
+    stem = name.partition(".")[0] or name
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:63].rstrip("-") or "local"
+
+
+_NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def check_namespace(namespace: str) -> str:
+    """``namespace`` if it is a valid corpus namespace (lowercase letters, digits, ``-``)."""
+    if not _NAMESPACE.match(namespace):
+        raise ValueError(f"corpus namespace {show(namespace)} must be 1-63 lowercase letters, "
+                         "digits and hyphens, starting with a letter or digit")
+    return namespace
 
 
 def map_fields(record: Mapping[str, Any], columns: Mapping[str, str] | None) -> dict[str, Any]:

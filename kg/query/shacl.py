@@ -7,7 +7,12 @@ that the annotation guideline does not expect) are reported but do not.
 
 Two rules need a join over the whole graph, which pyshacl would run once per focus node (minutes
 on large graphs); they run as two SPARQL queries in pyoxigraph instead (:func:`integrity_results`):
-every ``pkg:Statement``'s triple is asserted, and every relation triple has its statement.
+every ``pkg:Statement``'s triple is asserted, and every relation triple has its statement (for
+the symmetric ``pkg:coOccursWith``, in either direction).
+
+The shapes agree with the ontology: a plain pyshacl run with the ontology as ``ont_graph`` and
+RDFS inference conforms as well (closed shapes list the super-properties inference adds, entity
+types are checked with ``sh:xone`` instead of counting ``rdf:type`` values).
 """
 
 from __future__ import annotations
@@ -90,6 +95,10 @@ INTEGRITY_RULES: tuple[tuple[str, str, str], ...] = (
             ?focus ?p ?o .
             MINUS {{
                 ?st a pkg:Statement ; rdf:subject ?focus ; rdf:predicate ?p ; rdf:object ?o
+            }}
+            MINUS {{  # co-occurrence is symmetric: one statement covers both directions
+                ?st a pkg:Statement ; rdf:subject ?o ; rdf:predicate ?p ; rdf:object ?focus .
+                FILTER(?p = pkg:coOccursWith)
             }}
         }} ORDER BY ?focus ?p ?o""",
     ),

@@ -20,7 +20,7 @@ from kg.graph.rdf import (
     year_count_iri,
     year_counts,
 )
-from kg.model import Evidence, KnowledgeGraph
+from kg.model import CO_OCCURS_WITH, Evidence, KnowledgeGraph
 from kg.store.graphstore import GraphStore, term_text
 from kg.store.records import G_RECORDS, Record, StoreMeta, record_quads
 
@@ -44,6 +44,8 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
         out: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for r in graph.relations:
             out[r.subject].add((r.predicate, r.object))
+            if r.predicate == CO_OCCURS_WITH:  # asserted from both sides
+                out[r.object].add((r.predicate, r.subject))
         return out
 
     old_out, new_out = outgoing(old), outgoing(new)
@@ -58,13 +60,13 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
     new_ev: set[Evidence] = {ev for r in new.relations for ev in r.evidence}
     added_ev = new_ev - old_ev
 
-    wanted = {paper_iri(base_iri, p) for p in papers}
+    wanted = {paper_iri(base_iri, new.papers[p]) for p in papers}
     wanted |= {entity_iri(base_iri, e) for e in entities}
     wanted |= {year_count_iri(base_iri, c) for e in entities
                for c in year_counts(new.entities[e], new.papers)}
     wanted |= {statement_iri(base_iri, r) for r in relations}
     wanted |= {evidence_iri(base_iri, ev) for ev in added_ev}
-    gone = {paper_iri(base_iri, p) for p in old.papers if p not in new.papers}
+    gone = {paper_iri(base_iri, old.papers[p]) for p in old.papers if p not in new.papers}
     gone |= {entity_iri(base_iri, e) for e in old.entities if e not in new.entities}
     gone |= {year_count_iri(base_iri, c) for e, entity in old.entities.items()
              if e in entities or e not in new.entities for c in year_counts(entity, old.papers)}
@@ -73,7 +75,8 @@ def changed_subjects(old: KnowledgeGraph, new: KnowledgeGraph, base_iri: str
 
     # the part of `new` that yields those triples: the changed resources, the relations that
     # leave them, the changed relations, and every paper these refer to (IRIs and span texts)
-    parts = [r for r in new.relations if r.subject in papers or r.subject in entities]
+    parts = [r for r in new.relations if r.subject in papers or r.subject in entities
+             or (r.predicate == CO_OCCURS_WITH and r.object in entities)]
     parts += relations
     context = set(papers) | {ev.paper_id for ev in added_ev}
     for r in parts:

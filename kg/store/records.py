@@ -51,7 +51,10 @@ def paper_to_json(paper: Paper) -> str:
     return json.dumps({
         "id": paper.id, "title": paper.title, "abstract": paper.abstract, "url": paper.url,
         "year": paper.year, "authors": list(paper.authors), "venue": paper.venue,
-        "source": paper.source, "record": paper.record,
+        "source": paper.source, "record": paper.record, "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id, "pmid": paper.pmid, "pmcid": paper.pmcid, "date": paper.date,
+        "subjects": list(paper.subjects), "journal_ref": paper.journal_ref,
+        "namespace": paper.namespace,
     }, ensure_ascii=False)
 
 
@@ -60,7 +63,10 @@ def paper_from_json(text: str) -> Paper:
     data = json.loads(text)
     return Paper(id=data["id"], title=data["title"], abstract=data["abstract"], url=data["url"],
                  year=data["year"], authors=tuple(data["authors"]), venue=data["venue"],
-                 source=data["source"], record=data["record"])
+                 source=data["source"], record=data["record"], doi=data.get("doi"),
+                 arxiv_id=data.get("arxiv_id"), pmid=data.get("pmid"), pmcid=data.get("pmcid"),
+                 date=data.get("date"), subjects=tuple(data.get("subjects", ())),
+                 journal_ref=data.get("journal_ref"), namespace=data.get("namespace", ""))
 
 
 def record_quads(record: Record, base_iri: str) -> Iterator[ox.Quad]:
