@@ -169,7 +169,8 @@ def rdflib_comparison(out: Path) -> dict:
     from kg.export import DEFAULT_BASE_IRI
     from kg.export.rdf import collector_paused
     from kg.graph.load import load_build
-    from kg.graph.rdf import iter_triples, prefixes, to_rdf
+    from kg.graph.rdf import iter_triples, prefixes
+    from kg.graph.rdflib_graph import to_rdf
 
     graph = load_build(out)
 

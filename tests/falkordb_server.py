@@ -108,7 +108,7 @@ def engine_fixture(tmp_path_factory: Any) -> Iterator[tuple[Any, Path]]:
 
 
 def execute_on(graph: Any):
-    """An ``execute(statement, params)`` for :func:`kg.export.neo4j.run_import` on FalkorDB."""
+    """An ``execute(statement, params)`` for :func:`kg.query.neo4j_load.run_import` on FalkorDB."""
 
     def execute(statement: str, params: Mapping[str, Any] | None) -> None:
         text = " ".join(statement.split())

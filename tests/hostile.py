@@ -509,7 +509,7 @@ def check_cypher_import(graph: KnowledgeGraph, out: Path, engine: Any, name: str
     also sends parameters as query text, which cannot hold a NUL character: a graph with one
     is checked up to the CSV files only (Neo4j's Bolt protocol sends strings as they are).
     """
-    from kg.export.neo4j import run_import
+    from kg.query.neo4j_load import run_import
 
     if has_nul(graph):
         return

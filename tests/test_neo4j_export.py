@@ -18,9 +18,10 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.errors import InputError
-from kg.export import neo4j
+from kg.export import neo4j, neo4j_admin
 from kg.graph.networkx import to_networkx
 from kg.model import CO_OCCURS_WITH, ENTITY_TYPES, KnowledgeGraph
+from kg.query import neo4j_load
 
 NEO4J = neo4j.NEO4J_DIR
 
@@ -81,7 +82,7 @@ def test_files_headers_and_row_counts(demo_build):
     for etype in ENTITY_TYPES:
         rows = _rows(d / f"nodes_{etype.lower()}.csv")[1:]
         assert len(rows) == _node_counts(nxg)[etype]
-        delimiter = neo4j.read_script(d / neo4j.SCRIPT).array_delimiter
+        delimiter = neo4j_load.read_script(d / neo4j.SCRIPT).array_delimiter
         assert {r[1] for r in rows} <= {f"Entity{delimiter}{etype}"}
     assert len(_rows(d / "nodes_paper.csv")) - 1 == len(graph.papers)
     for predicate, n in _edge_counts(nxg).items():
@@ -90,29 +91,29 @@ def test_files_headers_and_row_counts(demo_build):
         assert {r[2] for r in rows} == {predicate.upper()}
     # every header field parses and every row has as many fields as its header
     for name in headers:
-        columns, rows = neo4j.read_table(d / name, delimiter)
+        columns, rows = neo4j_load.read_table(d / name, delimiter)
         assert sum(1 for _ in rows) == len(_rows(d / name)) - 1
 
 
 def test_tricky_values_survive_csv_quoting(tricky_out):
     graph, d = tricky_out
-    script = neo4j.read_script(d / neo4j.SCRIPT)
+    script = neo4j_load.read_script(d / neo4j.SCRIPT)
     assert script.array_delimiter == "|"  # ';' occurs in an alias, an author and a paper id
     raw = (d / "nodes_paper.csv").read_text(encoding="utf-8")
     assert '"He said ""hi"", then left;' in raw  # RFC 4180: quoted, inner quotes doubled
-    _, rows = neo4j.read_table(d / "nodes_paper.csv", script.array_delimiter)
+    _, rows = neo4j_load.read_table(d / "nodes_paper.csv", script.array_delimiter)
     papers = {r["id"]: r for r in rows}
     assert papers[DOI]["title"] == TITLE
     assert papers[DOI]["abstract"] == graph.papers[DOI].abstract
     assert papers[DOI]["authors"] == ["Doe, J.", "O'Neil; P."]
     assert papers[DOI]["year"] == 2021 and papers[SPACE_ID]["year"] is None
-    _, rows = neo4j.read_table(d / "nodes_model.csv", script.array_delimiter)
+    _, rows = neo4j_load.read_table(d / "nodes_model.csv", script.array_delimiter)
     x1 = {r["id"]: r for r in rows}["model/x-1"]
     assert x1["aliases"] == ["X;1", "X, one", 'X "uno"']
     assert x1["labels"] == ["Entity", "Model"]
     assert x1["ext_hugging_face"] == "org/x-1" and x1["ext_wikidata"] == "Q1"
     assert x1["attr_sizes"] == ["7B", "13B"]
-    _, rows = neo4j.read_table(d / "rels_uses_method.csv", script.array_delimiter)
+    _, rows = neo4j_load.read_table(d / "rels_uses_method.csv", script.array_delimiter)
     (rel,) = list(rows)
     evidence = json.loads(rel["evidence"])
     assert [e["sentence_text"] for e in evidence] == [
@@ -144,7 +145,7 @@ def test_admin_script_passes_exact_command(tmp_path, demo_build):
                           capture_output=True, text=True, check=True)
     tables = neo4j.build_tables(graph)
     delimiter = neo4j.choose_array_delimiter(tables)  # '|': sentences of the evidence hold ';'
-    expected = neo4j.admin_command(tables, delimiter, database="kg")[1:] + [
+    expected = neo4j_admin.admin_command(tables, delimiter, database="kg")[1:] + [
         "--overwrite-destination"]
     assert done.stdout.splitlines() == expected
     for arg in expected:
@@ -154,7 +155,7 @@ def test_admin_script_passes_exact_command(tmp_path, demo_build):
 
 def test_script_idempotent_shape(demo_build):
     _, out = demo_build
-    script = neo4j.read_script(out / NEO4J / neo4j.SCRIPT)
+    script = neo4j_load.read_script(out / NEO4J / neo4j.SCRIPT)
     schema = [s.text for s in script.statements if s.rows is None]
     data = [s for s in script.statements if s.rows is not None]
     assert all("IF NOT EXISTS" in s for s in schema) and len(schema) == 5
@@ -170,15 +171,15 @@ def test_script_idempotent_shape(demo_build):
 def test_bad_csv_reports_file_and_line(tmp_path):
     path = tmp_path / "nodes_x.csv"
     path.write_text("id:ID(Paper),year:int\np1,2020\np2,twenty\n", encoding="utf-8")
-    _, rows = neo4j.read_table(path)
+    _, rows = neo4j_load.read_table(path)
     with pytest.raises(InputError, match=r"nodes_x.csv:3: .*'twenty' is not a number"):
         list(rows)
     path.write_text("id:ID(Paper),title\np1,a,b\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"nodes_x.csv:2: 3 fields, the header has 2"):
-        list(neo4j.read_table(path)[1])
+        list(neo4j_load.read_table(path)[1])
     path.write_text("id:ID(Paper)[],title\n", encoding="utf-8")
     with pytest.raises(InputError, match="nodes_x.csv:1: .*cannot be an array"):
-        neo4j.read_table(path)
+        neo4j_load.read_table(path)
 
 
 # --------------------------------------------------------------------------- a real engine
@@ -186,7 +187,7 @@ def test_bad_csv_reports_file_and_line(tmp_path):
 
 def _import(db, name: str, directory: Path, batch_size: int = 100):
     graph = _fresh(db, name)
-    counts = neo4j.run_import(directory, execute_on(graph), batch_size=batch_size)
+    counts = neo4j_load.run_import(directory, execute_on(graph), batch_size=batch_size)
     return graph, counts
 
 
@@ -228,7 +229,7 @@ def test_import_counts_equal_networkx(engine, demo_build):
                                     + sum(bib_nodes.values()) + sum(bib_rels.values()))
 
     # idempotent: the same script again adds and changes nothing
-    neo4j.run_import(out / NEO4J, execute_on(fg), batch_size=1000)
+    neo4j_load.run_import(out / NEO4J, execute_on(fg), batch_size=1000)
     assert _label_counts(fg) == expected_labels
     assert _type_counts(fg) == expected_types
     assert scalar(fg, "MATCH (n) RETURN count(n)") == (nxg.number_of_nodes()
@@ -404,9 +405,9 @@ def test_an_author_holding_every_readable_delimiter_does_not_stop_the_export(tmp
     graph.papers[DOI] = replace(paper, authors=("a;b|c^d~e¦f", *paper.authors))
     neo4j.write(graph, tmp_path)
     d = tmp_path / NEO4J
-    script = neo4j.read_script(d / neo4j.SCRIPT)
+    script = neo4j_load.read_script(d / neo4j.SCRIPT)
     assert script.array_delimiter == "\ue000"
-    _, rows = neo4j.read_table(d / "nodes_paper.csv", script.array_delimiter)
+    _, rows = neo4j_load.read_table(d / "nodes_paper.csv", script.array_delimiter)
     papers = {r["id"]: r for r in rows}
     assert papers[DOI]["authors"] == ["a;b|c^d~e¦f", "Doe, J.", "O'Neil; P."]
     assert "--array-delimiter=\ue000" in (d / neo4j.ADMIN_SCRIPT).read_text(encoding="utf-8")

@@ -26,16 +26,16 @@ from kg.graph.rdf import (
     PKG,
     PROPERTY_OF_PREDICATE,
     check_base_iri,
-    count_triples,
     entity_iri,
     evidence_iri,
     iter_triples,
     paper_iri,
     statement_iri,
-    to_rdf,
     to_store,
     web_iri,
 )
+from kg.graph.rdflib_graph import to_rdf
+from kg.graph.triple_count import count_triples
 from kg.model import CO_OCCURS_WITH, Entity, Evidence, KnowledgeGraph, Paper, Relation
 from kg.schema_files import SCHEMA_FILES, schema_path
 

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.export import ExportOptions
 from kg.export.rdf import write as write_rdf
-from kg.graph.rdf import PKG, entity_iri, paper_iri, statement_iri, to_rdf
+from kg.graph.rdf import PKG, entity_iri, paper_iri, statement_iri
+from kg.graph.rdflib_graph import to_rdf
 from kg.model import Relation
 from kg.query.shacl import validate_graph, validate_path
 from kg.schema_files import schema_path

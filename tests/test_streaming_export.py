@@ -16,7 +16,8 @@ from kg.export import ExportOptions, export_all, export_steps, owl
 from kg.export import rdf as rdf_export
 from kg.graph.networkx import to_networkx
 from kg.graph.ranking import entity_degrees, pagerank
-from kg.graph.rdf import TermMaker, count_triples, iter_blocks, iter_triples, prefixes
+from kg.graph.rdf import TermMaker, iter_blocks, iter_triples, prefixes
+from kg.graph.triple_count import count_triples
 from kg.model import Entity, Evidence, KnowledgeGraph, Paper, Relation
 
 BASE = ExportOptions().base_iri

@@ -7,7 +7,7 @@ import errno
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -29,7 +29,8 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def os_error_line(exc: OSError) -> str:
@@ -43,11 +44,11 @@ def os_error_line(exc: OSError) -> str:
     return f"{where}: {problem}" if where else problem
 
 
-def reports_errors(func: F) -> F:
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a :class:`PaperkgError` into ``error: <message>`` on stderr and exit code 1."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except PaperkgError as exc:
@@ -60,7 +61,7 @@ def reports_errors(func: F) -> F:
                               highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 Inputs = Annotated[

@@ -50,7 +50,8 @@ def neo4j_load(
 
         NEO4J_PASSWORD=secret paperkg neo4j-load output/ --uri neo4j://db.example:7687 -d kg
     """
-    from kg.export.neo4j import NEO4J_DIR, SCRIPT, load_into_neo4j
+    from kg.export.neo4j import NEO4J_DIR, SCRIPT
+    from kg.query.neo4j_load import load_into_neo4j
 
     if not (directory / SCRIPT).is_file() and (directory / NEO4J_DIR / SCRIPT).is_file():
         directory = directory / NEO4J_DIR

@@ -13,7 +13,6 @@ from kg.cli.common import (
     console,
     reports_errors,
 )
-from kg.errors import PaperkgError
 
 
 @app.command()
@@ -52,14 +51,11 @@ def view(
     from kg.atomic import write_text_atomic
     from kg.export.html import render_html
     from kg.graph.load import load_build
-    from kg.graph.views import PROJECTIONS, neighbourhood_view
+    from kg.graph.views import check_projection, neighbourhood_view
 
-    if projection not in PROJECTIONS:
-        raise PaperkgError(f"--projection must be one of {', '.join(PROJECTIONS)}, "
-                           f"not {projection!r}")
+    checked = check_projection(projection)
     graph = load_build(graph_or_dir)
-    page = neighbourhood_view(graph, entity, hops=hops, projection=projection,  # type: ignore[arg-type]
-                              max_nodes=max_nodes)
+    page = neighbourhood_view(graph, entity, hops=hops, projection=checked, max_nodes=max_nodes)
     write_text_atomic(out, render_html(graph, page))
     shown = page.graph
     console.print(f"Wrote [bold]{escape(str(out))}[/]: {shown.number_of_nodes()} nodes, "

@@ -33,17 +33,18 @@ A third route needs no paperkg at all: ``load-csv.cypher`` (:mod:`kg.export.neo4
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError, PaperkgError
 from kg.export.csvtext import write_csv
+from kg.export.neo4j_admin import admin_script
 from kg.export.neo4j_loadcsv import LOAD_CSV_SCRIPT, load_csv_script
 from kg.model import (
     CO_OCCURS_WITH,
@@ -63,21 +64,14 @@ ENTITY_LABEL = "Entity"
 PAPER_LABEL = "Paper"
 AUTHOR_LABEL = "Author"
 VENUE_LABEL = "Venue"
-DEFAULT_BATCH_SIZE = 1000
 #: longest property name made from a free-form key (Neo4j and FalkorDB limit token lengths)
 MAX_PROPERTY_NAME = 64
-#: URI schemes of the Bolt protocol the driver speaks (plain, TLS, TLS with any certificate)
-BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
-
-#: Executes one Cypher statement with its parameters (``{"rows": [...]}`` or none).
-Execute = Callable[[str, Mapping[str, Any] | None], None]
-
 _HEADER = re.compile(
     r"^(?P<name>[^:]*)(?::(?P<type>[A-Za-z_]+)(?:\((?P<space>[^)]*)\))?(?P<array>\[\])?)?$"
 )
 _SPECIAL = {"ID", "LABEL", "START_ID", "END_ID", "TYPE", "IGNORE"}
-_INTS = {"int", "long", "short", "byte"}
-_FLOATS = {"float", "double"}
+INT_TYPES = {"int", "long", "short", "byte"}
+FLOAT_TYPES = {"float", "double"}
 _NON_WORD = re.compile(r"[^0-9A-Za-z_]")
 
 
@@ -120,7 +114,7 @@ def parse_header_field(header: str, source: str = "<header>") -> Column:
     if not name:
         raise InputError(source, f"header field {header!r} has no property name", 1)
     value_type = (typ or "string").lower()
-    if value_type not in _INTS | _FLOATS | {"string", "boolean", "char"}:
+    if value_type not in INT_TYPES | FLOAT_TYPES | {"string", "boolean", "char"}:
         value_type = "string"  # dates, points …: passed on as text
     return Column(header, name, "property", value_type, array)
 
@@ -226,8 +220,7 @@ def _bibliography_tables(graph: KnowledgeGraph) -> list[Table]:
     venues = sorted({p.venue for p in papers if p.venue})
     nodes = [
         Table(f"nodes_{label.lower()}.csv", _columns(f"id:ID({label})", ":LABEL", "name"),
-              LazyRows(lambda names=names, label=label: (
-                  {"id": n, "labels": [label], "name": n} for n in names)), labels=(label,))
+              LazyRows(partial(_name_rows, names, label)), labels=(label,))
         for label, names in ((AUTHOR_LABEL, authors), (VENUE_LABEL, venues))
     ]
     authored = Table(
@@ -327,28 +320,37 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
         ends = (f":START_ID({start})", f":END_ID({ENTITY_LABEL})", ":TYPE", "weight:int")
         if predicate == CO_OCCURS_WITH:
             columns = _columns(*ends)
-            rows = LazyRows(lambda rels=rels, rtype=rtype: (
-                {"start_id": r.subject, "end_id": r.object, "type": rtype, "weight": r.weight}
-                for r in rels))
+            rows = LazyRows(partial(_co_occurrence_rows, rels, rtype))
         else:
             columns = _columns(*ends, "evidence_count:int", "papers:string[]", "evidence",
                                *EVIDENCE_ARRAYS)
-            rows = LazyRows(lambda rels=rels, rtype=rtype: (
-                {
-                    "start_id": r.subject,
-                    "end_id": r.object,
-                    "type": rtype,
-                    "weight": r.weight,
-                    "evidence_count": len(r.evidence),
-                    "papers": sorted({ev.paper_id for ev in r.evidence}),
-                    "evidence": _evidence_json(r),
-                    **_evidence_arrays(r),
-                }
-                for r in rels
-            ))
+            rows = LazyRows(partial(_relation_rows, rels, rtype))
         tables.append(Table(f"rels_{_NON_WORD.sub('_', predicate).lower()}.csv", columns, rows,
                             rel_type=rtype, start_label=start, end_label=ENTITY_LABEL))
     return tables
+
+
+def _name_rows(names: Sequence[str], label: str) -> Iterator[dict[str, Any]]:
+    return ({"id": n, "labels": [label], "name": n} for n in names)
+
+
+def _co_occurrence_rows(rels: Sequence[Relation], rtype: str) -> Iterator[dict[str, Any]]:
+    return ({"start_id": r.subject, "end_id": r.object, "type": rtype, "weight": r.weight}
+            for r in rels)
+
+
+def _relation_rows(rels: Sequence[Relation], rtype: str) -> Iterator[dict[str, Any]]:
+    for r in rels:
+        yield {
+            "start_id": r.subject,
+            "end_id": r.object,
+            "type": rtype,
+            "weight": r.weight,
+            "evidence_count": len(r.evidence),
+            "papers": sorted({ev.paper_id for ev in r.evidence}),
+            "evidence": _evidence_json(r),
+            **_evidence_arrays(r),
+        }
 
 
 def build_tables(graph: KnowledgeGraph) -> list[Table]:
@@ -460,46 +462,6 @@ def cypher_script(tables: Sequence[Table], delimiter: str) -> str:
     return "\n".join(head) + "\n\n" + "\n\n".join(_statement(t) for t in tables) + "\n"
 
 
-def admin_command(tables: Sequence[Table], delimiter: str, database: str = "neo4j",
-                  directory: str = ".") -> list[str]:
-    """The ``neo4j-admin database import full`` arguments that import ``tables``."""
-    prefix = "" if directory in ("", ".") else directory.rstrip("/") + "/"
-    args = [
-        "neo4j-admin", "database", "import", "full", database,
-        "--id-type=string", "--delimiter=,", f"--array-delimiter={delimiter}", '--quote="',
-        "--legacy-style-quoting=false", "--multiline-fields=true",
-    ]
-    for table in tables:
-        option = "--nodes" if table.is_nodes else "--relationships"
-        args.append(f"{option}={prefix}{table.file}")
-    return args
-
-
-def _shell_quote(arg: str) -> str:
-    return arg if re.fullmatch(r"[-\w./=,:]+", arg) else "'" + arg.replace("'", "'\\''") + "'"
-
-
-def admin_script(tables: Sequence[Table], delimiter: str) -> str:
-    """``neo4j-admin-import.sh``: the exact offline-import command for these files."""
-    args = admin_command(tables, delimiter, database="DATABASE")
-    options = [_shell_quote(a) for a in args[5:]]
-    body = " \\\n  ".join(['"$NEO4J_ADMIN" database import full "$DATABASE"', *options,
-                           '"$@"'])
-    return (
-        "#!/bin/sh\n"
-        "# Offline import of these CSV files into a new Neo4j 5 database (stop the server first).\n"
-        "# Usage: sh neo4j-admin-import.sh [DATABASE [more neo4j-admin options]]\n"
-        "#   DATABASE defaults to neo4j; add --overwrite-destination to replace an existing one.\n"
-        "#   NEO4J_ADMIN=/path/to/neo4j/bin/neo4j-admin if it is not on PATH.\n"
-        "set -eu\n"
-        'cd "$(dirname "$0")"\n'
-        'NEO4J_ADMIN="${NEO4J_ADMIN:-neo4j-admin}"\n'
-        'DATABASE="${1:-neo4j}"\n'
-        'if [ $# -gt 0 ]; then shift; fi\n'
-        f"{body}\n"
-    )
-
-
 def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
     """Write ``neo4j/``: the CSV files, ``import.cypher``, ``load-csv.cypher`` and
     ``neo4j-admin-import.sh``."""
@@ -516,215 +478,3 @@ def write(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> None:
     script = directory / ADMIN_SCRIPT
     script.write_text(admin_script(tables, delimiter), encoding="utf-8", newline="\n")
     script.chmod(0o755)
-
-
-# --------------------------------------------------------------------------- reading and loading
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One statement of ``import.cypher``; ``rows`` names the CSV file that feeds ``$rows``."""
-
-    text: str
-    rows: str | None
-    line: int  #: line of the script where the statement starts
-
-
-@dataclass(frozen=True, slots=True)
-class Script:
-    statements: tuple[Statement, ...]
-    array_delimiter: str
-
-
-def read_script(path: Path) -> Script:
-    """Parse ``import.cypher``: statements end with ``;`` at the end of a line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    delimiter = ";"
-    statements: list[Statement] = []
-    buffer: list[str] = []
-    rows: str | None = None
-    start = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not buffer and (not stripped or stripped.startswith("//")):
-            if stripped.startswith("// rows:"):
-                rows = stripped.removeprefix("// rows:").strip()
-            elif stripped.startswith("// array-delimiter:"):
-                delimiter = stripped.removeprefix("// array-delimiter:").strip()
-                if len(delimiter) != 1:
-                    raise InputError(str(path), "array-delimiter must be one character", lineno)
-            continue
-        if not buffer:
-            start = lineno
-        buffer.append(line)
-        if stripped.endswith(";"):
-            statement = "\n".join(buffer).strip().removesuffix(";").strip()
-            statements.append(Statement(statement, rows, start))
-            buffer, rows = [], None
-    if buffer:
-        raise InputError(str(path), "last statement does not end with ';'", start)
-    return Script(tuple(statements), delimiter)
-
-
-def _convert(value: str, column: Column, delimiter: str, source: str, lineno: int) -> Any:
-    if value == "":
-        return None
-    if column.array:
-        return [_scalar(v, column, source, lineno) for v in value.split(delimiter)]
-    return _scalar(value, column, source, lineno)
-
-
-def _scalar(value: str, column: Column, source: str, lineno: int) -> Any:
-    try:
-        if column.type in _INTS:
-            return int(value)
-        if column.type in _FLOATS:
-            return float(value)
-    except ValueError:
-        raise InputError(source, f"column {column.header!r}: {value!r} is not a number",
-                         lineno) from None
-    if column.type == "boolean":
-        if value.lower() not in ("true", "false"):
-            raise InputError(source, f"column {column.header!r}: {value!r} is not true/false",
-                             lineno)
-        return value.lower() == "true"
-    return value
-
-
-def read_table(path: Path, delimiter: str = ";") -> tuple[list[Column], Iterator[dict[str, Any]]]:
-    """Read a neo4j-admin CSV file: its columns and its rows as typed maps (empty -> None)."""
-    source = str(path)
-    try:
-        fh = path.open(encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
-    reader = csv.reader(fh, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        fh.close()
-        raise InputError(source, "empty file: no header", 1) from None
-    except csv.Error as exc:
-        fh.close()
-        raise InputError(source, f"bad CSV: {exc}", 1) from None
-    columns = [parse_header_field(h, source) for h in header]
-
-    def rows() -> Iterator[dict[str, Any]]:
-        with fh:
-            lineno = reader.line_num
-            try:
-                for record in reader:
-                    if len(record) != len(columns):
-                        raise InputError(source, f"{len(record)} fields, the header has "
-                                         f"{len(columns)}", lineno + 1)
-                    yield {
-                        c.key: _convert(v, c, delimiter, source, lineno + 1)
-                        for c, v in zip(columns, record, strict=True)
-                        if c.kind != "IGNORE"
-                    }
-                    lineno = reader.line_num
-            except csv.Error as exc:
-                raise InputError(source, f"bad CSV: {exc}", reader.line_num) from None
-
-    return columns, rows()
-
-
-def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def run_import(directory: Path, execute: Execute, batch_size: int = DEFAULT_BATCH_SIZE,
-               script: Path | None = None) -> dict[str, int]:
-    """Run ``import.cypher`` of ``directory`` through ``execute``; return rows sent per file.
-
-    Statements without a ``// rows:`` file run once without parameters; the others run once per
-    batch of ``batch_size`` rows of their file, as ``{"rows": batch}``.
-    """
-    if batch_size < 1:
-        raise PaperkgError(f"batch size must be at least 1, not {batch_size}")
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise InputError(str(directory), "not a directory (expected a build's neo4j/ folder)")
-    script_path = script or directory / SCRIPT
-    parsed = read_script(script_path)
-    counts: dict[str, int] = {}
-    for statement in parsed.statements:
-        if statement.rows is None:
-            execute(statement.text, None)
-            continue
-        _, rows = read_table(directory / statement.rows, parsed.array_delimiter)
-        sent = 0
-        for batch in _batches(rows, batch_size):
-            execute(statement.text, {"rows": batch})
-            sent += len(batch)
-        counts[statement.rows] = counts.get(statement.rows, 0) + sent
-    return counts
-
-
-def load_into_neo4j(
-    directory: Path,
-    uri: str,
-    user: str | None = None,
-    password: str | None = None,
-    database: str | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-) -> dict[str, int]:
-    """Import ``directory`` (a build's ``neo4j/``) into a running Neo4j with the official driver."""
-    import neo4j
-    from neo4j.exceptions import AuthError, ConfigurationError, DriverError, Neo4jError
-
-    auth = (user or "neo4j", password) if password is not None else None
-    current = [""]
-
-    def execute(statement: str, params: Mapping[str, Any] | None) -> None:
-        current[0] = statement
-        driver.execute_query(statement, params or {}, database_=database)
-
-    scheme = uri.partition("://")[0].lower()
-    if "://" not in uri or scheme not in BOLT_SCHEMES:
-        raise PaperkgError("--uri must start with one of "
-                           f"{', '.join(s + '://' for s in BOLT_SCHEMES)}, not {uri!r}")
-    if batch_size < 1:
-        raise PaperkgError(f"batch size must be at least 1, not {batch_size}")
-    directory = Path(directory)
-    for needed in (directory, directory / SCRIPT):
-        if not needed.exists():
-            raise InputError(str(needed), "not found (expected a build's neo4j/ folder)")
-    read_script(directory / SCRIPT)  # a broken script fails here, before connecting
-    try:
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth)
-    except (ConfigurationError, ValueError) as exc:
-        raise PaperkgError(f"bad Neo4j URI {uri!r}: {_one_line(exc)}") from None
-    try:
-        with driver:
-            driver.verify_connectivity()
-            return run_import(directory, execute, batch_size)
-    except AuthError as exc:
-        raise PaperkgError(f"Neo4j at {uri} refused the credentials: "
-                           f"{_one_line(exc.message or exc)}") from None
-    except Neo4jError as exc:
-        raise PaperkgError(f"Neo4j at {uri} rejected `{_summary(current[0])}`: "
-                           f"{_one_line(exc.message or exc)}") from None
-    except (DriverError, OSError) as exc:
-        raise PaperkgError(f"cannot reach Neo4j at {uri}: {_one_line(exc)}") from None
-
-
-def _one_line(message: object) -> str:
-    return " ".join(str(message).split())
-
-
-def _summary(statement: str) -> str:
-    """The telling line of a statement (the one after ``UNWIND $rows AS row``)."""
-    lines = [line.strip() for line in statement.splitlines() if line.strip()]
-    telling = [line for line in lines if not line.startswith("UNWIND")]
-    return (telling or lines or [""])[0]

@@ -52,6 +52,7 @@ from kg.graph.rdf import (
     entity_iri,
     paper_iri,
     prefixes,
+    serialize,
 )
 from kg.model import Entity, Evidence, KnowledgeGraph, Paper, Relation
 from kg.schema_files import schema_path
@@ -195,13 +196,14 @@ class Individuals:
 
 def _axiom_annotation(block: Block, papers: dict[str, ox.NamedNode]) -> list[ox.Triple]:
     """The ``owl:Axiom`` that annotates a statement's relation with its support and evidence."""
-    relation: Relation = block.source  # type: ignore[assignment]
+    relation = block.source
+    assert isinstance(relation, Relation)  # statement blocks come from relations
     parts = {p: o for p, o in block.properties if p in (P_SUBJECT, P_PREDICATE, P_OBJECT)}
     axiom = ox.BlankNode("ax" + digest(relation.subject, relation.predicate, relation.object))
     out = [ox.Triple(axiom, _TYPE, _AXIOM),
-           ox.Triple(axiom, _SOURCE, ox.NamedNode(parts[P_SUBJECT])),
-           ox.Triple(axiom, _PROPERTY, ox.NamedNode(parts[P_PREDICATE])),
-           ox.Triple(axiom, _TARGET, ox.NamedNode(parts[P_OBJECT])),
+           ox.Triple(axiom, _SOURCE, ox.NamedNode(str(parts[P_SUBJECT]))),
+           ox.Triple(axiom, _PROPERTY, ox.NamedNode(str(parts[P_PREDICATE]))),
+           ox.Triple(axiom, _TARGET, ox.NamedNode(str(parts[P_OBJECT]))),
            ox.Triple(axiom, _SUPPORT, ox.Literal(int(relation.weight)))]
     evidence = sorted(set(relation.evidence))
     found = dict.fromkeys(papers[ev.paper_id] for ev in evidence if ev.paper_id in papers)
@@ -288,7 +290,7 @@ class RdfXmlWriter:
 
     def __init__(self, path: Path, prefix_map: dict[str, str]) -> None:
         self.prefixes = prefix_map
-        empty = ox.serialize([], format=ox.RdfFormat.RDF_XML, prefixes=prefix_map)
+        empty = serialize([], format=ox.RdfFormat.RDF_XML, prefixes=prefix_map)
         self.head, self.foot = empty.removesuffix(_FOOT), _FOOT
         if self.head == empty:
             raise AssertionError("unexpected RDF/XML layout from pyoxigraph")
@@ -298,7 +300,7 @@ class RdfXmlWriter:
     def write(self, triples: list[ox.Triple]) -> None:
         if not triples:
             return
-        text = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self.prefixes)
+        text = serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=self.prefixes)
         if not (text.startswith(self.head) and text.endswith(self.foot)):
             raise AssertionError("RDF/XML part without the expected root element")
         self.fh.write(text[len(self.head):-len(self.foot)])

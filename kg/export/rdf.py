@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from kg.graph.rdf import (
     check_base_iri,
     iter_blocks,
     prefixes,
+    serialize,
 )
 from kg.model import KnowledgeGraph
 from kg.schema_files import SCHEMA_FILES, schema_path
@@ -151,8 +152,8 @@ class TripleWriters:
         triples = [t for block_triples in chunk.triples for t in block_triples]
         if not triples:
             return
-        self.nt.write(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-        turtle = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self.prefixes)
+        self.nt.write(serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        turtle = serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self.prefixes)
         if self.header is None:
             self.header = _turtle_header(self.prefixes)
             self.ttl.write(self.header)
@@ -163,7 +164,7 @@ class TripleWriters:
 
     def close(self) -> None:
         if self.header is None:  # no triples: what serialising nothing gives
-            self.ttl.write(ox.serialize([], format=ox.RdfFormat.TURTLE, prefixes=self.prefixes))
+            self.ttl.write(serialize([], format=ox.RdfFormat.TURTLE, prefixes=self.prefixes))
         self.ttl.close()
         self.nt.close()
         self.jsonld.close()
@@ -173,7 +174,7 @@ def _turtle_header(prefix_map: dict[str, str]) -> bytes:
     """The prefix lines pyoxigraph writes before the triples of a Turtle document."""
     probe = ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o"))
     body = b"<urn:x:s> <urn:x:p> <urn:x:o> .\n"
-    text = ox.serialize([probe], format=ox.RdfFormat.TURTLE, prefixes=prefix_map)
+    text = serialize([probe], format=ox.RdfFormat.TURTLE, prefixes=prefix_map)
     if not text.endswith(body):
         raise AssertionError("unexpected Turtle layout from pyoxigraph")
     return text[: -len(body)]

@@ -20,7 +20,7 @@ import networkx as nx
 from kg.graph.networkx import entity_projection
 from kg.graph.ranking import entity_degrees
 from kg.graph.ranking import pagerank as ranking_pagerank
-from kg.graph.rdf import count_triples
+from kg.graph.triple_count import count_triples
 from kg.model import ENTITY_TYPES, KnowledgeGraph
 
 TOP_N = 20

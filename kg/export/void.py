@@ -17,7 +17,8 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, VOID
 
 import kg
-from kg.graph.rdf import ONTOLOGY_IRI, VOCAB_PREFIXES, check_base_iri, count_triples
+from kg.graph.rdf import ONTOLOGY_IRI, VOCAB_PREFIXES, check_base_iri, serialize
+from kg.graph.triple_count import count_triples
 from kg.model import KnowledgeGraph
 
 VOID_FILE = "void.ttl"
@@ -96,6 +97,6 @@ def write(graph: KnowledgeGraph, out_dir: Path, options: Any) -> None:
     base_iri = check_base_iri(options.base_iri)
     prefixes = {"void": str(VOID), "dcat": str(DCAT), "dcterms": str(DCTERMS),
                 "prov": str(PROV), "rdfs": str(RDFS), "owl": str(OWL)}
-    text = ox.serialize(void_triples(graph, base_iri, getattr(options, "license", None)),
+    text = serialize(void_triples(graph, base_iri, getattr(options, "license", None)),
                         format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     (out_dir / VOID_FILE).write_bytes(text)

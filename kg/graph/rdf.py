@@ -28,18 +28,82 @@ want one (e.g. the RDF/XML export).
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD, Namespace
 
 from kg.errors import PaperkgError
+from kg.graph.iris import (  # the IRI scheme; re-exported: callers know it as rdf's
+    ENTITY_PATHS as ENTITY_PATHS,
+)
+from kg.graph.iris import (
+    EVIDENCE_PATH as EVIDENCE_PATH,
+)
+from kg.graph.iris import (
+    OTHER_ENTITY_PATH as OTHER_ENTITY_PATH,
+)
+from kg.graph.iris import (
+    PAPER_PATH as PAPER_PATH,
+)
+from kg.graph.iris import (
+    PAPER_SCHEMES as PAPER_SCHEMES,
+)
+from kg.graph.iris import (
+    STATEMENT_PATH as STATEMENT_PATH,
+)
+from kg.graph.iris import (
+    YEAR_COUNT_PATH as YEAR_COUNT_PATH,
+)
+from kg.graph.iris import (
+    YearCount as YearCount,
+)
+from kg.graph.iris import (
+    check_base_iri as check_base_iri,
+)
+from kg.graph.iris import (
+    digest as digest,
+)
+from kg.graph.iris import (
+    entity_iri as entity_iri,
+)
+from kg.graph.iris import (
+    evidence_digest as evidence_digest,
+)
+from kg.graph.iris import (
+    evidence_iri as evidence_iri,
+)
+from kg.graph.iris import (
+    id_path as id_path,
+)
+from kg.graph.iris import (
+    local_id_digest as local_id_digest,
+)
+from kg.graph.iris import (
+    paper_iri as paper_iri,
+)
+from kg.graph.iris import (
+    rdf_text as rdf_text,
+)
+from kg.graph.iris import (
+    slug as slug,
+)
+from kg.graph.iris import (
+    statement_iri as statement_iri,
+)
+from kg.graph.iris import (
+    web_iri as web_iri,
+)
+from kg.graph.iris import (
+    year_count_iri as year_count_iri,
+)
+from kg.graph.iris import (
+    year_counts as year_counts,
+)
 from kg.model import (
     CO_OCCURS_WITH,
     ENTITY_TYPES,
@@ -49,7 +113,6 @@ from kg.model import (
     Paper,
     Relation,
 )
-from kg.text import NONCHARACTERS
 
 #: The ontology document (schemas/paperkg.ttl) and its namespace.
 ONTOLOGY_IRI = "https://w3id.org/paperkg/ontology"
@@ -92,18 +155,6 @@ PROPERTY_OF_PREDICATE: dict[str, rdflib.URIRef] = {
 }
 PREDICATE_OF_PROPERTY: dict[str, str] = {str(v): k for k, v in PROPERTY_OF_PREDICATE.items()}
 
-#: Resource kinds that live directly under the base IRI (entity types use their lowercase name).
-PAPER_PATH, STATEMENT_PATH, EVIDENCE_PATH, OTHER_ENTITY_PATH, YEAR_COUNT_PATH = (
-    "paper", "statement", "evidence", "entity", "yearcount"
-)
-ENTITY_PATHS: tuple[str, ...] = tuple(t.lower() for t in ENTITY_TYPES)
-
-#: Characters kept as they are in a path segment (RFC 3986 unreserved); all else is %-encoded.
-_SEGMENT_SAFE = "-._~"
-#: Characters kept in a web address taken from the data (reserved + unreserved + '%').
-_URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
-
-
 # The predicates of the mapping.
 P_TYPE, P_SUBJECT, P_PREDICATE, P_OBJECT = (
     str(RDF.type), str(RDF.subject), str(RDF.predicate), str(RDF.object))
@@ -122,195 +173,6 @@ P_ISSUED, P_SUBJECT_CODE, P_CITATION, P_EXACT = (
     "huggingfaceId", "supportCount", "evidencePaper", "textField", "startChar", "endChar",
     "spanText", "sentenceIndex", "sentenceText", "rule", "papersByYear", "countYear",
     "countPapers"))
-
-
-def check_base_iri(base_iri: str) -> str:
-    """Return ``base_iri`` if it is an absolute IRI ending in ``/`` or ``#``, else raise."""
-    if not isinstance(base_iri, str) or not base_iri.endswith(("/", "#")):
-        raise PaperkgError(f"--base-iri must be an absolute IRI ending in '/' or '#', "
-                           f"not {base_iri!r}")
-    parts = urlsplit(base_iri)
-    if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
-        raise PaperkgError(f"--base-iri must be an absolute IRI (e.g. https://example.org/kg/), "
-                           f"not {base_iri!r}")
-    try:
-        ox.NamedNode(base_iri)
-    except ValueError as exc:
-        raise PaperkgError(f"--base-iri {base_iri!r} is not a valid IRI: {exc}") from None
-    return base_iri
-
-
-def slug(text: str) -> str:
-    """Percent-encode ``text`` as one IRI path segment.
-
-    ``.`` and ``..`` are encoded, and so is a final ``.``: Turtle writers escape it in a prefixed
-    name (``paper:p1\\.``), valid Turtle that rdflib misreads.
-    """
-    encoded = quote(text, safe=_SEGMENT_SAFE)
-    if encoded in ("", ".", ".."):
-        return encoded.replace(".", "%2E") or "%20"
-    if encoded.endswith("."):
-        encoded = encoded[:-1] + "%2E"
-    return encoded
-
-
-#: Path segments of the identifier schemes of paper IRIs (``paper/<scheme>/<id>``).
-PAPER_SCHEMES: tuple[str, ...] = ("doi", "arxiv", "pmid", "pmcid", "title", "local")
-#: Characters kept in a path taken from an identifier (RFC 3987 ipath, ``/`` included).
-_PATH_SAFE = "-._~!$&'()*+,;=:@/"
-
-
-def id_path(text: str) -> str:
-    """``text`` as IRI path segments: ``/`` kept, characters outside ``ipchar`` %-encoded,
-    ``.``/``..``/empty segments and a final ``.`` encoded (no dot segments, no ``//``)."""
-    segments = quote(text, safe=_PATH_SAFE).split("/")
-    fixed = []
-    for segment in segments:
-        if segment in ("", ".", ".."):
-            segment = segment.replace(".", "%2E") or "%20"
-        fixed.append(segment)
-    path = "/".join(fixed)
-    return path[:-1] + "%2E" if path.endswith(".") else path
-
-
-def local_id_digest(paper_id: str) -> str:
-    """16 hex digits of SHA-256 of a local paper id (the last segment of its IRI)."""
-    return hashlib.sha256(paper_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _letter_slug(text: str) -> str:
-    """:func:`slug`, but letters and digits beyond ASCII kept as they are (``μ-bench``): an IRI
-    may hold them."""
-    if text.isascii():
-        return slug(text)
-    encoded = "".join(c if not c.isascii() and c.isalnum() else quote(c, safe=_SEGMENT_SAFE)
-                      for c in text)
-    return encoded[:-1] + "%2E" if encoded.endswith(".") else encoded
-
-
-def paper_iri(base_iri: str, paper: Paper | str, namespace: str = "") -> str:
-    """The IRI of a paper, from its best identifier (DOI, arXiv id, PMID, PMC id)::
-
-        <base>paper/doi/10.1006/cryo.2001.2328     (the DOI lowercased: DOIs ignore case)
-        <base>paper/arxiv/2106.09685
-        <base>paper/pmid/11748933
-        <base>paper/pmcid/PMC3531190
-        <base>paper/title/<hash>                   (no id at all: the title's hash, its id)
-        <base>paper/local/<namespace>/<hash>       (only a local id: its SHA-256, under the
-                                                    corpus namespace, see ``--id-namespace``)
-
-    ``paper`` may be a bare id (``doi:…``, ``arxiv:…``, ``pmid:…``, ``title:…`` or a local id in
-    ``namespace``) where only the id is known.
-    """
-    if isinstance(paper, Paper):
-        scheme, value = _paper_identifier(paper)
-        namespace = paper.namespace
-    else:
-        scheme, value = _id_identifier(paper)
-    if scheme == "local":
-        value = f"{namespace or 'local'}/{local_id_digest(value)}"
-    return f"{base_iri}{PAPER_PATH}/{scheme}/{id_path(value)}"
-
-
-def _paper_identifier(paper: Paper) -> tuple[str, str]:
-    if paper.doi:
-        return "doi", paper.doi.lower()
-    if paper.arxiv_id:
-        return "arxiv", paper.arxiv_id
-    if paper.pmid:
-        return "pmid", paper.pmid
-    if paper.pmcid:
-        return "pmcid", paper.pmcid
-    return _id_identifier(paper.id)
-
-
-def _id_identifier(paper_id: str) -> tuple[str, str]:
-    scheme, sep, value = paper_id.partition(":")
-    if sep and value and scheme in ("doi", "arxiv", "pmid", "title"):
-        return scheme, value.lower() if scheme == "doi" else value
-    return "local", paper_id
-
-
-def entity_iri(base_iri: str, entity_id: str) -> str:
-    """``<base><type>/<slug>`` for an entity id ``<type>/<slug>``; ``<base>entity/<id>`` else."""
-    head, sep, rest = entity_id.partition("/")
-    if sep and head in ENTITY_PATHS and rest:
-        return f"{base_iri}{head}/{_letter_slug(rest)}"
-    return f"{base_iri}{OTHER_ENTITY_PATH}/{slug(entity_id)}"
-
-
-def digest(*parts: object) -> str:
-    """16 hex digits of SHA-1 over the parts, each followed by U+001F (UTF-8, surrogates kept)."""
-    text = "\x1f".join(map(str, parts)) + "\x1f" if parts else ""
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False
-                        ).hexdigest()[:16]
-
-
-def statement_iri(base_iri: str, relation: Relation) -> str:
-    """``<base>statement/<hash of subject, predicate, object>``."""
-    key = digest(relation.subject, relation.predicate, relation.object)
-    return f"{base_iri}{STATEMENT_PATH}/{key}"
-
-
-def evidence_iri(base_iri: str, ev: Evidence) -> str:
-    """``<base>evidence/<hash of the evidence record>``."""
-    return f"{base_iri}{EVIDENCE_PATH}/" + _evidence_digest(ev)
-
-
-def _evidence_digest(ev: Evidence) -> str:
-    return digest(ev.paper_id, ev.field, ev.start, ev.end, ev.sentence, ev.rule, ev.sentence_text)
-
-
-@dataclass(frozen=True, slots=True)
-class YearCount:
-    """How many papers of one publication year mention an entity (a ``pkg:YearCount`` node)."""
-
-    entity: str  #: entity id
-    year: int
-    papers: int
-
-
-def year_counts(entity: Entity, papers: Mapping[str, Paper]) -> list[YearCount]:
-    """The entity's papers counted by year (``papers``: id -> paper), by year; papers without a
-    year (or not in ``papers``) are not counted."""
-    years = Counter(paper.year for pid in entity.papers
-                    if (paper := papers.get(pid)) is not None and paper.year is not None)
-    return [YearCount(entity.id, year, n) for year, n in sorted(years.items())]
-
-
-def year_count_iri(base_iri: str, count: YearCount) -> str:
-    """``<base>yearcount/<hash of entity id and year>``."""
-    return f"{base_iri}{YEAR_COUNT_PATH}/{digest(count.entity, count.year)}"
-
-
-def web_iri(value: str | None) -> str | None:
-    """A web address from the data as a valid IRI (unsafe characters %-encoded), or None."""
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    iri = quote(rdf_text(value), safe=_URL_SAFE)
-    try:
-        ox.NamedNode(iri)
-    except ValueError:
-        return None
-    return iri
-
-
-_NOT_FOR_RDF = re.compile("[\ud800-\udfff" + NONCHARACTERS.pattern[1:])
-
-
-def rdf_text(text: str) -> str:
-    """``text`` as written to RDF: lone surrogates (invalid in UTF-8) and Unicode noncharacters
-    (refused by raptor, as by XML 1.0) replaced by U+FFFD, as the input readers do."""
-    if text.isascii() or max(text) < "\ud800":  # the usual case, without a regex scan
-        return text
-    return _NOT_FOR_RDF.sub("\ufffd", text)
 
 
 class Iri(str):
@@ -373,12 +235,12 @@ class TermMaker:
         triples = []
         for p, o in block.properties:
             predicate = predicates.get(p) or self.predicate(p)
-            kind = type(o)
-            if kind is Iri:
+            term: ox.NamedNode | ox.Literal
+            if isinstance(o, Iri):
                 term = nodes.get(o) or self.node(o)
-            elif kind is int:
+            elif isinstance(o, int) and not isinstance(o, bool):
                 term = ints.get(o) or self.integer(o)
-            elif kind is DateValue:
+            elif isinstance(o, DateValue):
                 term = Literal(o, datatype=ox.NamedNode(o.datatype))
             else:
                 term = Literal(o)
@@ -482,7 +344,7 @@ class _Mapping:
         props += [(P_AUTHOR, rdf_text(a)) for a in dict.fromkeys(a for a in paper.authors if a)]
         if paper.venue:
             props.append((P_VENUE, rdf_text(paper.venue)))
-        props += _paper_ids(paper)
+        props += paper_identifiers(paper)
         props += [(P_SUBJECT_CODE, rdf_text(s)) for s in paper.subjects]
         if paper.journal_ref:
             props.append((P_CITATION, rdf_text(paper.journal_ref)))
@@ -536,7 +398,7 @@ class _Mapping:
             yield Block(Iri(statement_base + key), rel, props)
 
     def _add_evidence(self, ev: Evidence) -> str:
-        key = _evidence_digest(ev)
+        key = evidence_digest(ev)
         self.evidence.setdefault(key, ev)
         return key
 
@@ -563,7 +425,7 @@ class _Mapping:
         return props
 
 
-def _paper_ids(paper: Paper) -> list[tuple[str, Value]]:
+def paper_identifiers(paper: Paper) -> list[tuple[str, Value]]:
     """The paper's standard identifiers: DOI (as given), arXiv id, PMID, PMC id."""
     ids = ((P_DOI, paper.doi), (P_ARXIV, paper.arxiv_id), (P_PMID, paper.pmid),
            (P_PMCID, paper.pmcid))
@@ -597,58 +459,6 @@ def _external_id(key: str, value: str) -> list[tuple[str, Value]]:
     return [(P_EXTERNAL_ID, rdf_text(f"{key}:{value}"))]
 
 
-def count_triples(graph: KnowledgeGraph) -> int:
-    """``sum(1 for _ in iter_triples(graph, base_iri))`` without making the triples.
-
-    Mirrors :func:`iter_blocks` (a test checks that both agree); the count does not depend on
-    the base IRI.
-    """
-    total = 0
-    outgoing: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    statements: set[tuple[str, str, str]] = set()
-    evidence: set[Evidence] = set()
-    for rel in graph.relations:
-        if rel.predicate not in PROPERTY_OF_PREDICATE:
-            raise PaperkgError(f"relation predicate {rel.predicate!r} has no RDF property "
-                               f"(known: {', '.join(PROPERTY_OF_PREDICATE)})")
-        spo = (rel.subject, rel.predicate, rel.object)
-        if spo in statements:
-            continue
-        statements.add(spo)
-        outgoing[rel.subject].add((rel.predicate, rel.object))
-        if rel.predicate == CO_OCCURS_WITH:
-            outgoing[rel.object].add((rel.predicate, rel.subject))
-        distinct = set(rel.evidence)
-        total += 5 + len(distinct)
-        evidence |= distinct
-    del statements
-    for paper in graph.papers.values():
-        total += 3 + bool(paper.abstract) + (paper.year is not None) + bool(paper.venue)
-        total += bool(paper.date) + len(_paper_ids(paper)) + len(paper.subjects)
-        total += bool(paper.journal_ref)
-        total += len(dict.fromkeys(a for a in paper.authors if a))
-        total += web_iri(paper.url) is not None
-        total += len(outgoing.get(paper.id, ()))
-    for entity in graph.entities.values():
-        if entity.type not in CLASS_OF_TYPE:
-            raise PaperkgError(f"entity {entity.id!r} has unknown type {entity.type!r}")
-        total += 5 + len(set(entity.aliases) - {entity.name})
-        total += sum(1 for key, value in entity.external_ids.items()
-                     if value and (key != "homepage" or web_iri(value) is not None))
-        total += sum(1 for key, value in entity.external_ids.items()
-                     if value and external_match(key, value) is not None)
-        total += sum(len(set(values)) for values in entity.attributes.values())
-        total += len(outgoing.get(entity.id, ()))
-        total += 4 * len(year_counts(entity, graph.papers))
-    for ev in evidence:
-        total += 8
-        paper = graph.papers.get(ev.paper_id)
-        if paper is not None:
-            text = paper.title if ev.field == "title" else paper.abstract
-            total += 0 <= ev.start < ev.end <= len(text)
-    return total
-
-
 def data_prefixes(base_iri: str) -> dict[str, str]:
     """Prefixes of the data namespaces (``paper:``, ``model:`` …) under ``base_iri``."""
     names = (PAPER_PATH, *ENTITY_PATHS, OTHER_ENTITY_PATH, STATEMENT_PATH, EVIDENCE_PATH,
@@ -670,27 +480,9 @@ def to_store(graph: KnowledgeGraph, base_iri: str) -> ox.Store:
     return store
 
 
-def to_rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Identifier:
-    """A pyoxigraph term as the equal rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    if datatype == str(XSD.string):
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
-
-
-def to_rdf(graph: KnowledgeGraph, base_iri: str) -> rdflib.Graph:
-    """The graph as an rdflib graph (same triples as :func:`iter_triples`, prefixes bound)."""
-    g = rdflib.Graph()
-    for prefix, namespace in prefixes(base_iri).items():
-        g.bind(prefix, rdflib.Namespace(namespace), override=True, replace=True)
-    add = g.add
-    conv = to_rdflib_term
-    for t in iter_triples(graph, base_iri):
-        add((conv(t.subject), conv(t.predicate), conv(t.object)))
-    return g
+def serialize(triples: Iterable[ox.Triple], format: ox.RdfFormat,
+              prefixes: dict[str, str] | None = None) -> bytes:
+    """``triples`` as a document in ``format`` (``pyoxigraph.serialize`` into memory)."""
+    data = ox.serialize(triples, format=format, prefixes=prefixes)
+    assert data is not None  # without an output, pyoxigraph returns the bytes
+    return data

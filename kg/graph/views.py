@@ -64,6 +64,15 @@ def induced(g: nx.MultiDiGraph, nodes: Iterable[str]) -> nx.MultiDiGraph:
     return sub
 
 
+def check_projection(value: str) -> Projection:
+    """``--projection``'s value, checked."""
+    if value == "papers":
+        return "papers"
+    if value == "entities":
+        return "entities"
+    raise PaperkgError(f"--projection must be one of {', '.join(PROJECTIONS)}, not {value!r}")
+
+
 def base_graph(graph: KnowledgeGraph, projection: Projection = "papers") -> nx.MultiDiGraph:
     """The graph a view is cut from: papers and entities, or entities only.
 

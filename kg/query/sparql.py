@@ -323,16 +323,16 @@ def run_query(source: Source, query_text: str, bindings: Mapping[str, Any] | Non
 # --------------------------------------------------------------------------- serialising
 
 
-def _json_term(term: Any) -> dict[str, str]:
+def _json_term(term: Any) -> dict[str, Any]:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {  # type: ignore[dict-item]
+        return {"type": "triple", "value": {
             "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
             "object": _json_term(term.object)}}
-    out = {"type": "literal", "value": term.value}
+    out: dict[str, Any] = {"type": "literal", "value": term.value}
     if term.language:
         out["xml:lang"] = term.language
     elif term.datatype is not None and term.datatype.value != _XSD + "string":
