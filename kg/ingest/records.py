@@ -219,6 +219,21 @@ def _text(value: Any, field: str) -> str | None:
     return text or None
 
 
+def _identifiers(fields: dict[str, Any]
+                 ) -> tuple[str | None, str | None, str | None, str | None]:
+    """A record's DOI, arXiv id, PMID and PMC id, normalised (``ValueError`` if malformed)."""
+    doi = _text(fields.get("doi"), "doi")
+    arxiv_id = _text(fields.get("arxiv_id"), "arxiv_id")
+    pmid = _text(fields.get("pmid"), "pmid")
+    if pmid is not None and not pmid.isdigit():
+        raise ValueError(f"not a PubMed id: {show(pmid)}")
+    pmcid = _text(fields.get("pmcid"), "pmcid")
+    return (normalise_doi(doi) if doi else None,
+            normalise_arxiv_id(arxiv_id) if arxiv_id else None,
+            str(int(pmid)) if pmid is not None else None,
+            normalise_pmcid(pmcid) if pmcid else None)
+
+
 def build_paper(candidate: Candidate, source: str, namespace: str | None = None) -> Paper:
     """Validate a candidate into a :class:`Paper`; raise :class:`InputError` naming the problem.
 
@@ -237,16 +252,7 @@ def build_paper(candidate: Candidate, source: str, namespace: str | None = None)
         if abstract is None:
             raise fail("empty abstract" if "abstract" in fields else "missing abstract")
         own_id = _text(fields.get("id"), "id")
-        doi = _text(fields.get("doi"), "doi")
-        arxiv_id = _text(fields.get("arxiv_id"), "arxiv_id")
-        pmid = _text(fields.get("pmid"), "pmid")
-        doi = normalise_doi(doi) if doi else None
-        arxiv_id = normalise_arxiv_id(arxiv_id) if arxiv_id else None
-        if pmid is not None and not pmid.isdigit():
-            raise ValueError(f"not a PubMed id: {show(pmid)}")
-        pmid = str(int(pmid)) if pmid is not None else None
-        pmcid = _text(fields.get("pmcid"), "pmcid")
-        pmcid = normalise_pmcid(pmcid) if pmcid else None
+        doi, arxiv_id, pmid, pmcid = _identifiers(fields)
         journal_ref = _text(fields.get("journal_ref"), "journal_ref")
         subjects = parse_subjects(fields.get("subjects"))
         year = parse_year(fields.get("year"))
