@@ -38,31 +38,29 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
 
 
-@pytest.fixture(scope="session")
-def medical_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph, Path]:
-    """The shared 142-paper corpus (``../shared``) built once per session with every exporter."""
+def _shared_build(corpus: Path, tmp_path_factory: pytest.TempPathFactory, name: str
+                  ) -> tuple[KnowledgeGraph, Path]:
+    """A shared corpus built with every exporter (skipped where ``../shared`` is missing)."""
     from kg.pipeline import BuildOptions, build_graph, write_outputs
 
-    corpus = SHARED_CORPUS / "medical-ai-dev.jsonl"
     if not corpus.is_file():
         pytest.skip(f"the shared corpus is not at {corpus}")
     options = BuildOptions()
     graph, extractions, report = build_graph([corpus], options)
-    out_dir = tmp_path_factory.mktemp("medical-build")
+    out_dir = tmp_path_factory.mktemp(name)
     write_outputs(graph, extractions, report, out_dir, options)
     return graph, out_dir
+
+
+@pytest.fixture(scope="session")
+def medical_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph, Path]:
+    """The shared 142-paper corpus (``../shared``) built once per session with every exporter."""
+    return _shared_build(SHARED_CORPUS / "medical-ai-dev.jsonl", tmp_path_factory,
+                         "medical-build")
 
 
 @pytest.fixture(scope="session")
 def ml_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph, Path]:
     """The shared 60-paper ML corpus (``../shared/data/corpus-ml``) built once per session."""
-    from kg.pipeline import BuildOptions, build_graph, write_outputs
-
-    corpus = SHARED_CORPUS.parent / "corpus-ml" / "ml-openreview-dev.jsonl"
-    if not corpus.is_file():
-        pytest.skip(f"the shared corpus is not at {corpus}")
-    options = BuildOptions()
-    graph, extractions, report = build_graph([corpus], options)
-    out_dir = tmp_path_factory.mktemp("ml-build")
-    write_outputs(graph, extractions, report, out_dir, options)
-    return graph, out_dir
+    return _shared_build(SHARED_CORPUS.parent / "corpus-ml" / "ml-openreview-dev.jsonl",
+                         tmp_path_factory, "ml-build")
