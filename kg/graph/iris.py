@@ -54,7 +54,7 @@ def check_base_iri(base_iri: str) -> str:
     return base_iri
 
 
-def slug(text: str) -> str:
+def path_segment(text: str) -> str:
     """Percent-encode ``text`` as one IRI path segment.
 
     ``.`` and ``..`` are encoded, and so is a final ``.``: Turtle writers escape it in a prefixed
@@ -96,7 +96,7 @@ def _letter_slug(text: str) -> str:
     """:func:`slug`, but letters and digits beyond ASCII kept as they are (``μ-bench``): an IRI
     may hold them."""
     if text.isascii():
-        return slug(text)
+        return path_segment(text)
     encoded = "".join(c if not c.isascii() and c.isalnum() else quote(c, safe=_SEGMENT_SAFE)
                       for c in text)
     return encoded[:-1] + "%2E" if encoded.endswith(".") else encoded
@@ -150,7 +150,7 @@ def entity_iri(base_iri: str, entity_id: str) -> str:
     head, sep, rest = entity_id.partition("/")
     if sep and head in ENTITY_PATHS and rest:
         return f"{base_iri}{head}/{_letter_slug(rest)}"
-    return f"{base_iri}{OTHER_ENTITY_PATH}/{slug(entity_id)}"
+    return f"{base_iri}{OTHER_ENTITY_PATH}/{path_segment(entity_id)}"
 
 
 def digest(*parts: object) -> str:

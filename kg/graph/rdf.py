@@ -87,10 +87,10 @@ from kg.graph.iris import (
     paper_iri as paper_iri,
 )
 from kg.graph.iris import (
-    rdf_text as rdf_text,
+    path_segment as path_segment,
 )
 from kg.graph.iris import (
-    slug as slug,
+    rdf_text as rdf_text,
 )
 from kg.graph.iris import (
     statement_iri as statement_iri,

@@ -27,8 +27,8 @@ from kg.ingest.listing import read_listing
 from kg.ingest.pubmed import read_pubmed
 from kg.ingest.records import (
     FIELDS,
-    Candidate,
     Problem,
+    RawRecord,
     build_paper,
     check_namespace,
     check_text_head,
@@ -72,7 +72,7 @@ EXTENSIONS: dict[str, str | None] = {
     ".txt": None,
 }
 
-Reader = Callable[[Path, str, Mapping[str, str] | None], Iterator[Candidate | Problem]]
+Reader = Callable[[Path, str, Mapping[str, str] | None], Iterator[RawRecord | Problem]]
 READERS: dict[str, Reader] = {
     "listing": read_listing,
     "jsonl": read_jsonl,

@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, tostring
 
 from kg.errors import InputError
-from kg.ingest.records import Candidate, Problem, truncate
+from kg.ingest.records import Problem, RawRecord, truncate
 from kg.ingest.xmlstream import iter_records, text_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -18,7 +18,7 @@ _ABS_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/abs/(.+?)(?:v\d+
 
 def read_arxiv(
     path: Path, source: str, columns: Mapping[str, str] | None = None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     """One record per ``<entry>``; the record number is the line the entry starts on.
 
     An ``Error`` entry (what the API returns for a bad query) is a file-level error.
@@ -33,7 +33,7 @@ def read_arxiv(
         if "arxiv.org/api/errors" in entry_id:
             raise InputError(source, "the arXiv API returned an error: "
                              + (text_of(entry.find(f"{ATOM}summary")) or entry_id), line)
-        yield Candidate(line, _fields(entry, entry_id), truncate(tostring(entry, "unicode")))
+        yield RawRecord(line, _fields(entry, entry_id), truncate(tostring(entry, "unicode")))
 
 
 def _fields(entry: Element, entry_id: str) -> dict[str, object]:

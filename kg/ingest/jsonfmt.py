@@ -19,8 +19,8 @@ from kg.ingest.records import (
     HEAD_BYTES,
     MAX_RECORD_BYTES,
     RAW_LIMIT,
-    Candidate,
     Problem,
+    RawRecord,
     check_text_head,
     map_fields,
     read_lines,
@@ -33,7 +33,7 @@ _DECODER = json.JSONDecoder()
 
 def read_jsonl(
     path: Path, source: str, columns: Mapping[str, str] | None = None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     """One record per non-blank line; the record number is the line number."""
     for line in read_lines(path, source):
         if line.error:
@@ -58,7 +58,7 @@ def read_jsonl(
             yield Problem(line.number, f"expected a JSON object, got {_kind(obj)}",
                           truncate(line.text))
             continue
-        yield Candidate(line.number, map_fields(obj, columns), truncate(line.text))
+        yield RawRecord(line.number, map_fields(obj, columns), truncate(line.text))
 
 
 def _number_problem(exc: ValueError) -> str:
@@ -212,7 +212,7 @@ class _Text:
 
 def read_json(
     path: Path, source: str, columns: Mapping[str, str] | None = None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     """A JSON array of paper objects; the record number is the line an element starts on.
 
     A syntax error leaves the rest of the array unreadable, so it is a file-level error.
@@ -224,7 +224,7 @@ def read_json(
         text.close()
 
 
-def _elements(text: _Text, columns: Mapping[str, str] | None) -> Iterator[Candidate | Problem]:
+def _elements(text: _Text, columns: Mapping[str, str] | None) -> Iterator[RawRecord | Problem]:
     source = text.source
 
     def syntax_error(problem: str) -> InputError:
@@ -270,9 +270,9 @@ def _elements(text: _Text, columns: Mapping[str, str] | None) -> Iterator[Candid
 
 
 def _element(obj: object, line: int, columns: Mapping[str, str] | None,
-             raw: str) -> Candidate | Problem:
+             raw: str) -> RawRecord | Problem:
     if isinstance(obj, dict):
-        return Candidate(line, map_fields(obj, columns), raw)
+        return RawRecord(line, map_fields(obj, columns), raw)
     return Problem(line, f"expected a JSON object, got {_kind(obj)}", raw)
 
 

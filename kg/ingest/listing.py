@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.ingest.records import Candidate, Line, Problem, read_lines, truncate
+from kg.ingest.records import Line, Problem, RawRecord, read_lines, truncate
 
 TITLE_MAX_CHARS = 300  #: longer lines are not titles
 ABSTRACT_MIN_CHARS = 100  #: shorter lines are not taken for abstracts when resynchronising
@@ -70,7 +70,7 @@ def _starts_paper(title: Line | None, abstract: Line | None) -> bool:
 
 def read_listing(
     path: Path, source: str, columns: Mapping[str, str] | None = None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     """Title/abstract line pairs after the page furniture (``columns`` does not apply)."""
     lines = _Peek(read_lines(path, source))
     first = lines.peek()
@@ -109,5 +109,5 @@ def read_listing(
         if bad.error:
             yield Problem(bad.number, bad.error, raw)
             continue
-        yield Candidate(title.number, {"title": title_text, "abstract": abstract.text.strip()},
+        yield RawRecord(title.number, {"title": title_text, "abstract": abstract.text.strip()},
                         raw)

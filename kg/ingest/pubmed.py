@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from xml.etree.ElementTree import Element, tostring
 
-from kg.ingest.records import Candidate, Problem, truncate
+from kg.ingest.records import Problem, RawRecord, truncate
 from kg.ingest.xmlstream import iter_records, text_of
 
 _YEAR = re.compile(r"\d{4}")
@@ -15,7 +15,7 @@ _YEAR = re.compile(r"\d{4}")
 
 def read_pubmed(
     path: Path, source: str, columns: Mapping[str, str] | None = None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     """One record per ``<PubmedArticle>`` (or ``<PubmedBookArticle>``), numbered by its line."""
     records = iter_records(
         path, source, frozenset({"PubmedArticleSet"}),
@@ -30,7 +30,7 @@ def read_pubmed(
             fields = _book_fields(element)
         else:
             fields = _article_fields(element)
-        yield Candidate(line, fields, raw)
+        yield RawRecord(line, fields, raw)
 
 
 def _title(element: Element) -> str:

@@ -1,6 +1,6 @@
 """What every reader shares: raw records, field names, validation into :class:`Paper`, ids.
 
-Readers turn a file into a stream of :class:`Candidate` (a record's raw fields) and
+Readers turn a file into a stream of :class:`RawRecord` (a record's raw fields) and
 :class:`Problem` (a record that could not be read at all); :func:`build_paper` validates a
 candidate into a :class:`~kg.model.Paper` or raises :class:`~kg.errors.InputError`.
 """
@@ -56,7 +56,7 @@ MAX_RECORD_BYTES = 1 << 20  #: longest line of a text input, and longest record 
 
 
 @dataclass(slots=True)
-class Candidate:
+class RawRecord:
     """One record's raw fields (our field name -> value as found), before validation."""
 
     record: int
@@ -234,7 +234,7 @@ def _identifiers(fields: dict[str, Any]
             normalise_pmcid(pmcid) if pmcid else None)
 
 
-def build_paper(candidate: Candidate, source: str, namespace: str | None = None) -> Paper:
+def build_paper(candidate: RawRecord, source: str, namespace: str | None = None) -> Paper:
     """Validate a candidate into a :class:`Paper`; raise :class:`InputError` naming the problem.
 
     ``namespace``: the corpus namespace of local-id-only papers (default: from the file name).

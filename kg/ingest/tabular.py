@@ -12,9 +12,9 @@ from kg.ingest.records import (
     ALIASES,
     FIELDS,
     MAX_RECORD_BYTES,
-    Candidate,
     Line,
     Problem,
+    RawRecord,
     normalise_key,
     read_lines,
     show,
@@ -26,14 +26,14 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # abstracts may be long; the 
 
 def read_csv(
     path: Path, source: str, columns: Mapping[str, str] | None = None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     """Comma-separated values (``;`` when the header has semicolons but no commas)."""
     return _read(path, source, columns, None)
 
 
 def read_tsv(
     path: Path, source: str, columns: Mapping[str, str] | None = None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     """Tab-separated values."""
     return _read(path, source, columns, "\t")
 
@@ -73,7 +73,7 @@ class _Feed:
 
 def _read(
     path: Path, source: str, columns: Mapping[str, str] | None, delimiter: str | None
-) -> Iterator[Candidate | Problem]:
+) -> Iterator[RawRecord | Problem]:
     feed = _Feed(read_lines(path, source), source)
     header_line: Line | None = None
     for line in feed:
@@ -120,7 +120,7 @@ def _read(
                           f"{len(header)}", raw)
             continue
         fields = {field: row[i] for field, i in index.items()}
-        yield Candidate(number, fields, raw)
+        yield RawRecord(number, fields, raw)
 
 
 def _raw(feed: _Feed) -> str:
