@@ -2,7 +2,7 @@
 
 Readers turn a file into a stream of :class:`RawRecord` (a record's raw fields) and
 :class:`Problem` (a record that could not be read at all); :func:`build_paper` validates a
-candidate into a :class:`~kg.model.Paper` or raises :class:`~kg.errors.InputError`.
+record into a :class:`~kg.model.Paper` or raises :class:`~kg.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -234,15 +234,15 @@ def _identifiers(fields: dict[str, Any]
             normalise_pmcid(pmcid) if pmcid else None)
 
 
-def build_paper(candidate: RawRecord, source: str, namespace: str | None = None) -> Paper:
-    """Validate a candidate into a :class:`Paper`; raise :class:`InputError` naming the problem.
+def build_paper(record: RawRecord, source: str, namespace: str | None = None) -> Paper:
+    """Validate a raw record into a :class:`Paper`; raise :class:`InputError` naming the problem.
 
     ``namespace``: the corpus namespace of local-id-only papers (default: from the file name).
     """
-    fields = candidate.fields
+    fields = record.fields
 
     def fail(problem: str) -> InputError:
-        return InputError(source, problem, candidate.record)
+        return InputError(source, problem, record.record)
 
     try:
         title = _text(fields.get("title"), "title")
@@ -297,7 +297,7 @@ def build_paper(candidate: RawRecord, source: str, namespace: str | None = None)
         authors=tuple(clean_text(a) for a in authors),
         venue=collapse(clean_text(venue)) if venue else None,
         source=source,
-        record=candidate.record,
+        record=record.record,
         doi=clean_text(doi) if doi else None,
         arxiv_id=arxiv_id,
         pmid=pmid,
