@@ -22,8 +22,12 @@ from extractors import build_nlp
 from extractors.components.decide import RECORD, RULES_ONLY, entity_decider
 from extractors.components.entities import entity_matcher
 from extractors.decider.model import DeciderModel
-from extractors.decider.relations import relation_examples
-from extractors.decider.training import PaperExamples, entity_examples, fit_model
+from extractors.decider.training import (
+    PaperExamples,
+    entity_examples,
+    fit_model,
+    relation_examples,
+)
 from kg.corpus import extract_all
 from kg.errors import InputError
 from kg.evaluation import Scores, evaluate, read_annotations

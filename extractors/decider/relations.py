@@ -9,7 +9,7 @@ trained classifier decides the predicate or ``none``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
@@ -17,11 +17,11 @@ from spacy.tokens import Doc
 from extractors.components.relations import (
     APPLY_WORDS,
     EVAL_WORDS,
+    EXTENSION,
     TRAIN_WORDS,
     USE_WORDS,
     WE_WORDS,
 )
-from extractors.lexicon import Lexicon
 from extractors.sentence_index import sentence_index, sentence_starts
 from extractors.token_view import token_view
 
@@ -122,33 +122,8 @@ def pair_features(doc: Doc, subj: Mention, obj: Mention, via_own: bool,
     return feats
 
 
-def relation_examples(doc: Doc, decisions: Sequence, gold: Mapping, lexicon: Lexicon
-                      ) -> list[tuple[list[str], str]]:
-    """Labelled pairs of one annotated paper: pairs over the candidates that gold entities
-    match (typed as in the gold), labelled with the gold predicate or ``none``."""
-    from extractors.decider.training import gold_index, label_candidate
-
-    index = gold_index(gold)
-    mentions = []
-    for d in decisions:
-        label, proposed, name = label_candidate(d, index, lexicon)
-        if label != "none":
-            mentions.append(Mention(d.candidate.start, d.candidate.end, label, name, proposed))
-    gold_relations = {(str(r.get("subject")), str(r.get("object"))): str(r.get("predicate"))
-                      for r in gold.get("relations", [])}
-    rules = rule_relations(doc)
-    out = []
-    for subj, obj, via_own in candidate_pairs(doc, mentions):
-        target = gold_relations.get((subj.key, obj.key), "none")
-        preds = rules.get((subj.start, obj.start), [])
-        out.append((pair_features(doc, subj, obj, via_own, preds), target))
-    return out
-
-
 def rule_relations(doc: Doc) -> dict[tuple[int, int], list[str]]:
     """(subject start, object start) -> the predicates ``paperkg_relations`` found."""
-    from extractors.components.relations import EXTENSION
-
     found: dict[tuple[int, int], list[str]] = {}
     if not Doc.has_extension(EXTENSION):
         return found

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy
 from scipy.sparse import csr_matrix
+from spacy.tokens import Doc
 
 from extractors.components.decide import NONE, Decision
 from extractors.decider.features import proposed_features
 from extractors.decider.model import DeciderModel, LinearClassifier
+from extractors.decider.relations import Mention, candidate_pairs, pair_features, rule_relations
 from extractors.lexicon import Lexicon
 from extractors.normalize import name_key
 
@@ -95,7 +97,7 @@ def _vocabulary(rows: Iterable[list[str]]) -> list[str]:
 def fit_classifier(rows: Sequence[list[str]], targets: Sequence[str], c: float
                    ) -> LinearClassifier:
     """A logistic regression over indicator features (one column per class, also for two)."""
-    # training only, and slow to import
+    # lazily: training only needs scikit-learn, and it is slow to import
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
@@ -140,3 +142,24 @@ def fit_model(examples: Sequence[PaperExamples], info: dict | None = None) -> De
     details.update(papers=len(examples), entity_examples=len(ent_rows),
                    relation_examples=len(rel_rows))
     return DeciderModel(entity, proposed, relation, details)
+
+
+def relation_examples(doc: Doc, decisions: Sequence, gold: Mapping, lexicon: Lexicon
+                      ) -> list[tuple[list[str], str]]:
+    """Labelled pairs of one annotated paper: pairs over the candidates that gold entities
+    match (typed as in the gold), labelled with the gold predicate or ``none``."""
+    index = gold_index(gold)
+    mentions = []
+    for d in decisions:
+        label, proposed, name = label_candidate(d, index, lexicon)
+        if label != "none":
+            mentions.append(Mention(d.candidate.start, d.candidate.end, label, name, proposed))
+    gold_relations = {(str(r.get("subject")), str(r.get("object"))): str(r.get("predicate"))
+                      for r in gold.get("relations", [])}
+    rules = rule_relations(doc)
+    out = []
+    for subj, obj, via_own in candidate_pairs(doc, mentions):
+        target = gold_relations.get((subj.key, obj.key), "none")
+        preds = rules.get((subj.start, obj.start), [])
+        out.append((pair_features(doc, subj, obj, via_own, preds), target))
+    return out

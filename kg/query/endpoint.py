@@ -27,6 +27,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import socket
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -410,8 +411,6 @@ class _Server(BoundedServer):
         self._held = 0
         self._held_lock = threading.Lock()
         if ":" in config.host:
-            import socket
-
             self.address_family = socket.AF_INET6
         super().__init__((config.host, config.port), _Handler)
 

@@ -190,7 +190,7 @@ def load_into_neo4j(
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> dict[str, int]:
     """Import ``directory`` (a build's ``neo4j/``) into a running Neo4j with the official driver."""
-    import neo4j
+    import neo4j  # lazily: the driver is only needed by `paperkg neo4j-load`
     from neo4j.exceptions import AuthError, ConfigurationError, DriverError, Neo4jError
 
     auth = (user or "neo4j", password) if password is not None else None
