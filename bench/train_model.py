@@ -3,7 +3,9 @@
 Usage: python bench/train_model.py [--shared DIR] [-o DIR] [--check]
 
 Trains on both annotated dev sets (medical-AI listing papers, general-ML OpenReview papers) and
-writes ``extractors/models/default/model.json``; ``--check`` writes to a scratch directory and
+the project's own general-ML training set (``bench/training/``: 280 more OpenReview papers of
+``../shared``'s unlabeled corpus, annotated by the guideline), and writes
+``extractors/models/default/model.json``; ``--check`` writes to a scratch directory and
 fails unless the result is byte-identical to the shipped file.  Prints the training time.
 """
 
@@ -31,6 +33,12 @@ def dev_sets(shared: Path) -> tuple[list[Path], list[Path]]:
     return gold, corpora
 
 
+def training_set(shared: Path) -> tuple[list[Path], list[Path]]:
+    """The gold file and corpus of the training set of ``bench/training/`` (never scored)."""
+    return ([ROOT / "bench" / "training" / "ml-openreview-train.gold.jsonl"],
+            [shared / "data" / "corpus-ml" / "ml-openreview-unlabeled.jsonl"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -39,9 +47,10 @@ def main() -> int:
                         help="train into a scratch directory and compare with the shipped model")
     args = parser.parse_args()
     gold, corpora = dev_sets(args.shared)
+    extra_gold, extra_corpora = training_set(args.shared)
     with tempfile.TemporaryDirectory(prefix="paperkg-model-") as scratch:
         out = Path(scratch) if args.check else args.out
-        model, path, seconds = train(gold, corpora, out)
+        model, path, seconds = train(gold + extra_gold, corpora + extra_corpora, out)
         size = path.stat().st_size
         print(f"trained on {model.info['papers']} papers ({model.info['entity_examples']} entity, "
               f"{model.info['relation_examples']} relation candidates) in {seconds:.1f} s; "

@@ -41,9 +41,9 @@ def build_nlp(
     """A blank English pipeline with the paperkg components.
 
     ``patterns``: user EntityRuler JSONL files that add to or override the bundled lexicons.
-    ``model``: the decider's model directory, ``"default"`` for the model shipped with paperkg,
-    or ``None``/``"rules"``: no model, the rule pipeline decides alone (the default: the model
-    halves the extraction speed and, cross-validated, scores on a par with the rules).
+    ``model``: the decider's model directory, ``None``/``"default"`` for the model shipped with
+    paperkg, or ``"rules"``: no model, the rule pipeline decides alone (faster, and what the
+    decider is trained from).
     ``record``: keep every candidate's features in ``doc.user_data`` (for training).
     The title of a paper (the text before the first newline) is always its own sentence.
     """
@@ -56,7 +56,7 @@ def build_nlp(
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     configs: dict[str, dict[str, Any]] = {
         "paperkg_entities": {"patterns": paths},
-        "paperkg_decide": {"model": str(model) if model is not None else decide.RULES_ONLY,
+        "paperkg_decide": {"model": str(model) if model is not None else decide.DEFAULT,
                            "record": record},
     }
     for name in PIPES:

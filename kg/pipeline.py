@@ -41,7 +41,7 @@ class BuildOptions:
     on_error: OnError = "stop"
     columns: Mapping[str, str] | None = None
     patterns: Path | None = None  #: user EntityRuler JSONL added to the lexicons
-    model: Path | None = None  #: the decider's model directory, "default", or None (rules only)
+    model: Path | None = None  #: a model directory, "rules", or None (the shipped model)
     id_namespace: str | None = None  #: corpus namespace of local-id-only papers' IRIs
     export: ExportOptions = field(default_factory=ExportOptions)
     outputs: Sequence[str] | None = None  #: exporter names; None = all

@@ -112,8 +112,13 @@ class CrossValidation:
 
 
 def cross_validate(gold_paths: Sequence[Path], corpus_paths: Sequence[Path], k: int,
-                   patterns: Sequence[Path] = ()) -> CrossValidation:
-    """K-fold cross-validation by paper of training on the rest and scoring each fold."""
+                   patterns: Sequence[Path] = (), also_train: Annotated | None = None
+                   ) -> CrossValidation:
+    """K-fold cross-validation by paper of training on the rest and scoring each fold.
+
+    ``also_train``: annotated papers added to every fold's training data and never scored (a
+    training set beside the scored ones).
+    """
     if k < 2:
         raise InputError("--cv", f"needs at least 2 folds, got {k}")
     data = read_annotated(gold_paths, corpus_paths)
@@ -121,12 +126,14 @@ def cross_validate(gold_paths: Sequence[Path], corpus_paths: Sequence[Path], k: 
         raise InputError("--cv", f"{k} folds need at least {k} annotated papers, "
                          f"got {len(data.papers)}")
     examples = collect_examples(data, patterns)
+    extra = collect_examples(also_train, patterns) if also_train is not None else []
     fold = folds_of([p.id for p in data.papers], k)
     nlp = build_nlp(patterns=list(patterns) or None, model=RULES_ONLY)
     decider = entity_decider(nlp)
     predictions: dict[str, dict] = {}
     for f in range(k):
-        decider.model = fit_model([e for e, g in zip(examples, fold, strict=True) if g != f])
+        decider.model = fit_model([e for e, g in zip(examples, fold, strict=True) if g != f]
+                                  + extra)
         held_out = [p for p, g in zip(data.papers, fold, strict=True) if g == f]
         for x in extract_all(held_out, nlp):
             predictions[x.paper.id] = x.to_json()

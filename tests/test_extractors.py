@@ -15,7 +15,8 @@ from kg.model import Paper
 
 @pytest.fixture(scope="module")
 def nlp():
-    return build_nlp()
+    """The rule pipeline (the candidates the model decides from, and ``--model rules``)."""
+    return build_nlp(model="rules")
 
 
 def run(nlp, title: str, abstract: str = "Nothing else is said here."):

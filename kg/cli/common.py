@@ -89,9 +89,9 @@ PatternsOpt = Annotated[
 ]
 ModelOpt = Annotated[
     Path | None,
-    typer.Option("--model", help="Let a trained model decide the entities and relations: a "
-                 "directory made by `paperkg train`, or 'default' for the model shipped with "
-                 "paperkg (without: the rules decide).", show_default=False),
+    typer.Option("--model", help="What decides the entities and relations: 'default' (the "
+                 "model shipped with paperkg), a directory made by `paperkg train`, or 'rules' "
+                 "(the rule pipeline alone: faster, less recall).", show_default=False),
 ]
 WorkersOpt = Annotated[
     int | None,

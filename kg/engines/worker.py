@@ -17,8 +17,9 @@ from pathlib import Path
 from spacy.language import Language
 
 from extractors import build_nlp
+from extractors.components.decide import DEFAULT, RULES_ONLY
 from extractors.components.entities import entity_matcher
-from extractors.decider.model import default_model_dir, load_model, model_file
+from extractors.decider.model import load_model, model_file
 from extractors.learning import teach
 from extractors.lexicon import Lexicon, load_lexicon
 from kg.corpus import ExtractionTask, Keep, PaperResult, extract_results
@@ -34,16 +35,22 @@ _local = threading.local()
 
 #: the spec entry that carries the decider's model file (``--model``), not a pattern file
 MODEL_ENTRY = ":paperkg-model:.json"
+#: the spec entry that says the rules decide alone (``--model rules``)
+RULES_ENTRY = ":paperkg-rules:"
 
 
 def pattern_spec(paths: Path | str | Sequence[Path | str] | None,
                  model: Path | str | None = None) -> PatternSpec:
     """Read user pattern files (and the ``--model`` file, shipped the same way) into a
-    :data:`PatternSpec` (a missing file fails here, at once)."""
-    spec = []
-    if model is not None:
-        if str(model) == "default":
-            model = default_model_dir()
+    :data:`PatternSpec` (a missing file fails here, at once).
+
+    ``model``: ``None`` or ``"default"`` (the shipped model, on every machine: no entry),
+    ``"rules"`` (the rules decide alone) or a model made by ``paperkg train``.
+    """
+    spec: list[tuple[str, bytes]] = []
+    if str(model) == RULES_ONLY:
+        spec.append((RULES_ENTRY, b""))
+    elif model is not None and str(model) != DEFAULT:
         load_model(model)  # a bad model fails here, with its file name
         spec.append((MODEL_ENTRY, model_file(model).read_bytes()))
     if paths is None:
@@ -60,12 +67,20 @@ def pattern_spec(paths: Path | str | Sequence[Path | str] | None,
 
 def patterns_only(spec: PatternSpec) -> PatternSpec:
     """``spec`` without its model entry."""
-    return tuple(entry for entry in spec if entry[0] != MODEL_ENTRY)
+    return tuple(entry for entry in spec if entry[0] not in (MODEL_ENTRY, RULES_ENTRY))
 
 
-def _model_file(spec: PatternSpec) -> Path | None:
+def model_only(spec: PatternSpec) -> PatternSpec:
+    """``spec``'s model entry (none: the shipped model decides)."""
+    return tuple(entry for entry in spec if entry[0] in (MODEL_ENTRY, RULES_ENTRY))
+
+
+def _model(spec: PatternSpec) -> Path | str:
+    """What decides for ``spec``: a model file on this machine, ``"rules"`` or ``"default"``."""
+    if (RULES_ENTRY, b"") in spec:
+        return RULES_ONLY
     files = _pattern_files(tuple(entry for entry in spec if entry[0] == MODEL_ENTRY))
-    return files[0] if files else None
+    return files[0] if files else DEFAULT
 
 
 def _pattern_files(spec: PatternSpec) -> list[Path]:
@@ -95,7 +110,7 @@ def get_nlp(spec: PatternSpec = ()) -> Language:
     cache = _pipelines()
     if spec not in cache:
         cache[spec] = build_nlp(patterns=_pattern_files(patterns_only(spec)) or None,
-                                model=_model_file(spec))
+                                model=_model(spec))
     return cache[spec]
 
 

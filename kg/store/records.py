@@ -93,6 +93,7 @@ class StoreMeta:
 
     base_iri: str
     patterns: str  #: digest of the user pattern files ("" for none)
+    model: str = ""  #: digest of ``--model`` ("" for the shipped model)
     inputs: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str, int]] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
@@ -101,7 +102,7 @@ class StoreMeta:
     def to_json(self) -> str:
         return json.dumps({
             "format": FORMAT, "base_iri": self.base_iri, "patterns": self.patterns,
-            "triples": self.triples,
+            "model": self.model, "triples": self.triples,
             "inputs": self.inputs, "duplicates": [list(d) for d in self.duplicates],
             "skipped": [[s.source, s.record, s.problem, s.raw] for s in self.skipped],
         }, ensure_ascii=False)
@@ -109,7 +110,8 @@ class StoreMeta:
     @classmethod
     def from_json(cls, text: str) -> StoreMeta:
         data = json.loads(text)
-        return cls(base_iri=data["base_iri"], patterns=data["patterns"], inputs=data["inputs"],
+        return cls(base_iri=data["base_iri"], patterns=data["patterns"],
+                   model=data.get("model", ""), inputs=data["inputs"],
                    duplicates=[(k, s, int(r)) for k, s, r in data["duplicates"]],
                    skipped=[SkippedRecord(*s) for s in data["skipped"]],
                    triples=data.get("triples"))
@@ -132,7 +134,8 @@ class StoreMeta:
 
 
 def patterns_digest(spec: Sequence[tuple[str, bytes]]) -> str:
-    """A short digest of user pattern files ("" for none): a store is read with the same."""
+    """A short digest of user pattern files or a model ("" for none): a store is read with the
+    same."""
     if not spec:
         return ""
     h = hashlib.sha256()

@@ -25,7 +25,7 @@ from pathlib import Path
 from extractors.learning import NameIndex, learned_names, names_index
 from kg.corpus import PaperResult, Runner, papers_to_redo, run
 from kg.engines import open_runner
-from kg.engines.worker import lexicon_of, pattern_spec, patterns_only
+from kg.engines.worker import PatternSpec, lexicon_of, model_only, pattern_spec, patterns_only
 from kg.errors import PaperkgError
 from kg.extractions import EXTRACTIONS
 from kg.graph.rdf import check_base_iri
@@ -96,8 +96,9 @@ def _first_build(inputs: Sequence[str | Path], store_dir: Path, options: BuildOp
         corpus, lexicon = extract_inputs(inputs, options, build_report, lines_path, on_paper,
                                          keep=slim)
         graph = link(corpus.extractions, lexicon)
-        meta = StoreMeta(base_iri=base_iri,
-                         patterns=patterns_digest(pattern_spec(options.patterns)))
+        spec = pattern_spec(options.patterns, options.model)
+        meta = StoreMeta(base_iri=base_iri, patterns=patterns_digest(patterns_only(spec)),
+                         model=patterns_digest(model_only(spec)))
         meta.absorb(build_report.read)
 
         def records() -> Iterator[Record]:
@@ -214,20 +215,24 @@ def run_stored(runner: Runner, plan: AddPlan, records: Sequence[Record],
 # --------------------------------------------------------------------------- the add
 
 
-def _check_compatible(meta: StoreMeta, store_dir: Path, base_iri: str, digest: str) -> None:
+def _check_compatible(meta: StoreMeta, store_dir: Path, base_iri: str,
+                      spec: PatternSpec) -> None:
     if meta.base_iri != base_iri:
         raise PaperkgError(f"{store_dir}: the store's base IRI is {meta.base_iri}, not "
                            f"{base_iri}; build with --base-iri {meta.base_iri}")
-    if meta.patterns != digest:
+    if meta.patterns != patterns_digest(patterns_only(spec)):
         raise PaperkgError(f"{store_dir}: the store was built with other --patterns; use the "
                            "same pattern files, or build a new store")
+    if meta.model != patterns_digest(model_only(spec)):
+        raise PaperkgError(f"{store_dir}: the store was built with another --model; use the "
+                           "same model, or build a new store")
 
 
 def _add(inputs: Sequence[str | Path], store_dir: Path, options: BuildOptions, base_iri: str,
          on_paper: Callable[[Paper], None] | None) -> StoreReport:
     spec = pattern_spec(options.patterns, options.model)
     stored = GraphStore(store_dir)
-    _check_compatible(stored.meta, store_dir, base_iri, patterns_digest(patterns_only(spec)))
+    _check_compatible(stored.meta, store_dir, base_iri, spec)
     build_report = BuildReport(read=ReadReport())
     report = StoreReport(read=build_report.read)
     new_papers = NewPapers(stored.paper_index(), report)
