@@ -48,7 +48,8 @@ def test_version_specific_entries_are_distinct():
 
 @pytest.fixture(scope="module")
 def nlp():
-    return build_nlp()
+    """The rule pipeline: these tests are about the lexicon entries the rules match."""
+    return build_nlp(model="rules")
 
 
 def _datasets(nlp, text: str) -> list[tuple[str, str]]:

@@ -214,7 +214,8 @@ def test_checker_warns_about_derived_aliases_and_cross_entry_collisions(tmp_path
 
 @pytest.fixture(scope="module")
 def nlp():
-    return build_nlp()
+    """The rule pipeline: these tests are about the lexicon entries the rules match."""
+    return build_nlp(model="rules")
 
 
 def _found(nlp, text: str, label: str) -> list[tuple[str, str]]:

@@ -118,7 +118,8 @@ def test_external_identifiers_are_well_formed(lines: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def nlp():
-    return build_nlp()
+    """The rule pipeline: these tests are about the lexicon entries the rules match."""
+    return build_nlp(model="rules")
 
 
 def _models(nlp, text: str) -> list[tuple[str, str]]:

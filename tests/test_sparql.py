@@ -57,6 +57,7 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         ("RationaleNLI", "BlueBERT", 1),
         ("LumenCLIP", "CLIP", 1),
         ("LumenCLIP", "ClinicalBERT", 1),
+        ("MedSumm-T5", "Flan-T5", 1),
         ("MedSumm-T5", "Flan-T5-XL", 1),
         ("PathoLens", "LLaVA", 1),
         ("Quill-Rad", "LLaVA-Med", 1),
@@ -64,7 +65,8 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         ("Radiant-MoE", "Llama-3", 1),
         ("TinyMedic", "Phi-3", 1),
         ("CodeWeaver", "PubMedBERT", 1),
-        ("DermSAM", "SAM", 1),
+        ("DermSAM", "SAM", 2),
+        ("GliomaSwin", "Swin Transformer", 1),
         ("GliomaSwin", "Swin UNETR", 1),
     ],
     ("models-based-on", (("baseName", "Llama-2"),)): [
@@ -146,6 +148,17 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         ),
         (
             "DermSAM",
+            "basedOn",
+            "SAM",
+            "demo:017",
+            "title",
+            13,
+            16,
+            "name:composition",
+            "How Far Have SAM Variants Come?",
+        ),
+        (
+            "DermSAM",
             "evaluatedOn",
             "ISIC 2018",
             "demo:002",
@@ -200,12 +213,11 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
             "PhoneDerm-1K",
             "demo:017",
             "abstract",
-            157,
-            259,
-            "paper:benchmark",
-            "We evaluate the original SAM, MedSAM and DermSAM on ISIC 2018, PH2 and a new test "
-            "set of 1,200 smartphone photographs that we call PhoneDerm-1K, for the task of "
-            "skin lesion segmentation.",
+            423,
+            516,
+            "cue:evaluated on",
+            "DermSAM achieves the best Dice on ISIC 2018 (0.90), MedSAM is the most robust on "
+            "PhoneDerm-1K (0.82), and SAM trails both on every test set.",
         ),
         (
             "DermSAM",
@@ -218,6 +230,19 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
             "cue:trained on",
             "The model is trained on ISIC 2018 and evaluated on ISIC 2018 and PH2 for the task "
             "of skin lesion segmentation.",
+        ),
+        (
+            "DermSAM",
+            "trainedOn",
+            "PhoneDerm-1K",
+            "demo:017",
+            "abstract",
+            247,
+            259,
+            "paper:own data",
+            "We evaluate the original SAM, MedSAM and DermSAM on ISIC 2018, PH2 and a new test "
+            "set of 1,200 smartphone photographs that we call PhoneDerm-1K, for the task of "
+            "skin lesion segmentation.",
         ),
         (
             "DermSAM",
