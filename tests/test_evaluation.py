@@ -239,6 +239,20 @@ def test_eval_command_partial_matching_errors(tmp_path: Path):
     assert result.exit_code != 0 and "--match" in result.output
 
 
+def test_eval_cv_command_partial_matching_and_types():
+    fixture = Path(__file__).parent / "fixtures" / "retrain"
+    gold, corpus = fixture / "robotics-chem.gold.jsonl", fixture / "robotics-chem.jsonl"
+    base = ["eval", str(gold), "--cv", "3", "--corpus", str(corpus), "--json",
+            "--types", "Task,Dataset,Metric"]
+    exact = json.loads(CliRunner().invoke(app, base).output)
+    result = CliRunner().invoke(app, base + ["--match", "partial"])
+    assert result.exit_code == 0, result.output
+    lenient = json.loads(result.output)
+    assert lenient["all"]["tp"] >= exact["all"]["tp"] > 0
+    assert lenient["entities"]["Model"] == lenient["entities"]["Method"] == exact["entities"][
+        "Model"] == {"tp": 0, "fp": 0, "fn": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
 def test_extract_command_writes_what_a_build_writes(tmp_path: Path, demo_build):
     out = tmp_path / "pred.jsonl"
     result = CliRunner().invoke(app, ["extract", "-o", str(out)])
