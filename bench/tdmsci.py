@@ -7,7 +7,8 @@ TDMSci (Hou et al., EACL 2021; IBM/science-result-extractor) annotates Task, Dat
 mentions in sentences of NLP papers, under its own scheme (spans keep head nouns, "prediction" is
 a Task, no Model or Method).  ``../shared/data/external/`` has its 1,523-sentence training split,
 one record per sentence; its test split is kept outside the repository.  paperkg extracts the
-sentences the way ``paperkg build`` does (both passes), then only Task, Dataset and Metric count,
+sentences of a split as one corpus, the way ``paperkg build`` does (both passes: a name one
+sentence defines is known in the others), then only Task, Dataset and Metric count,
 on both sides (``paperkg eval --types Task,Dataset,Metric``):
 
 - **exact**: the rule of ``paperkg eval`` (normalised names agree);
