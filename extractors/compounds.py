@@ -168,7 +168,8 @@ def _word_start(view: TokenView, end_token: int) -> int:
 GENERIC_METRICS = frozenset({"accuracy", "precision", "recall", "sensitivity", "specificity"})
 _METRIC_CONTEXT = frozenset(
     "metric metrics score scores measured measure measures terms achieves achieved achieve "
-    "reaching reached improves improved improvement higher lower top-1 top-5 mean average".split()
+    "reaching reached improves improved improvement higher lower top-1 top-5 mean average "
+    "measuring evaluate evaluates evaluated evaluating compute computes computed reported".split()
 )
 
 

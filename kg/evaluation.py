@@ -4,11 +4,18 @@ Scoring rule (document level): a predicted entity matches a gold entity of the s
 normalised name/alias sets share a form (:func:`extractors.normalize.name_key`); matching is
 one-to-one (maximum bipartite matching per paper and type).  A relation matches when its subject
 and object match gold entities and the predicate is equal.  "core" = Model + Dataset + Method.
+
+Partial matching (``--match partial``, the lenient rule of NER evaluations such as TDMSci's): a
+predicted and a gold entity of the same type also match when a span of one overlaps a span of the
+other in the paper's text.  Gold records name entities without offsets, so a gold entity's spans
+are the occurrences of its name and aliases in the title and abstract (:func:`gold_spans`); a
+predicted entity's spans are its mentions (or, without mentions, the occurrences of its forms).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +25,14 @@ from scipy.optimize import linear_sum_assignment
 from extractors.normalize import name_key
 from kg.errors import InputError
 from kg.jsonlines import read_objects
-from kg.model import ENTITY_TYPES
+from kg.model import ENTITY_TYPES, Paper
 
 CORE_TYPES = ("Model", "Dataset", "Method")
+#: the entity matching rules of ``paperkg eval --match``
+MATCH_RULES = ("exact", "partial")
+
+#: where a name occurs: field (``title`` or ``abstract``), start, end (character offsets)
+Span = tuple[str, int, int]
 
 
 @dataclass(slots=True)
@@ -125,29 +137,93 @@ def entity_keys(entity: Mapping) -> set[str]:
     return {k for k in (name_key(str(f)) for f in forms) if k}
 
 
-def match_entities(gold: list[Mapping], pred: list[Mapping]) -> dict[int, int]:
+def match_entities(gold: list[Mapping], pred: list[Mapping], paper: Paper | None = None
+                   ) -> dict[int, int]:
     """One-to-one matching (pred index -> gold index) of entities of equal type sharing a form.
 
-    The largest matching (scipy's assignment solver); among equally large ones, the one that
-    pairs most entities of equal names, so relations are credited to the obvious partner.
+    With ``paper`` (partial matching), entities of equal type whose spans in the paper's text
+    overlap match too.  The largest matching (scipy's assignment solver); among equally large
+    ones, the one that pairs most entities of equal names, so relations are credited to the
+    obvious partner.
     """
     if not gold or not pred:
         return {}
     gold_keys = [entity_keys(g) for g in gold]
+    g_spans = gold_spans(gold, paper) if paper is not None else []
     weights = numpy.zeros((len(pred), len(gold)))
     for i, p in enumerate(pred):
         keys = entity_keys(p)
+        p_spans = predicted_spans(p, paper) if paper is not None else []
         for j, g in enumerate(gold):
-            if g.get("type") == p.get("type") and keys & gold_keys[j]:
+            if g.get("type") != p.get("type"):
+                continue
+            if keys & gold_keys[j] or (p_spans and any_overlap(p_spans, g_spans[j])):
                 weights[i, j] = 1000 + (name_key(p["name"]) == name_key(g["name"]))
     rows, cols = linear_sum_assignment(weights, maximize=True)
     return {int(i): int(j) for i, j in zip(rows, cols, strict=True) if weights[i, j] > 0}
 
 
-def score_paper(gold: Mapping, pred: Mapping, scores: Scores) -> None:
-    """Add one paper's counts to ``scores``."""
-    g_ents, p_ents = list(gold.get("entities", [])), list(pred.get("entities", []))
-    matched = match_entities(g_ents, p_ents)
+def entity_forms(entity: Mapping) -> list[str]:
+    """An entity's name and aliases, as written."""
+    return [str(f) for f in (entity.get("name", ""), *entity.get("aliases", [])) if str(f).strip()]
+
+
+def form_pattern(form: str) -> re.Pattern:
+    """A form as a case-insensitive pattern at word boundaries (any run of white space between
+    its words): ``NER`` occurs in ``NER tagging``, not in ``NERD`` or ``generated``."""
+    words = r"\s+".join(re.escape(w) for w in form.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
+def name_spans(forms: Iterable[str], paper: Paper) -> list[Span]:
+    """Every occurrence of the forms in the paper's title and abstract, sorted."""
+    spans: set[Span] = set()
+    for form in forms:
+        pattern = form_pattern(form)
+        for fld, text in (("title", paper.title), ("abstract", paper.abstract)):
+            spans.update((fld, m.start(), m.end()) for m in pattern.finditer(text))
+    return sorted(spans)
+
+
+def gold_spans(gold: Sequence[Mapping], paper: Paper) -> list[list[Span]]:
+    """The spans of each gold entity: the occurrences of its forms in the paper.
+
+    Annotations are flat (a span belongs to one entity), so an occurrence that lies inside a
+    longer occurrence of another gold entity is that entity's, not this one's ("translation"
+    inside "Chinese-English translation task"), unless the entity has no other occurrence.
+    """
+    found = [name_spans(entity_forms(g), paper) for g in gold]
+    out = []
+    for i, own in enumerate(found):
+        others = [o for j, spans in enumerate(found) if j != i for o in spans]
+        free = [s for s in own if not any(_strictly_inside(s, o) for o in others)]
+        out.append(free or own)
+    return out
+
+
+def predicted_spans(entity: Mapping, paper: Paper) -> list[Span]:
+    """A predicted entity's spans: its mentions, or the occurrences of its forms without them."""
+    spans = [(str(m.get("field")), int(m.get("start", 0)), int(m.get("end", 0)))
+             for m in entity.get("mentions", []) if isinstance(m, Mapping)]
+    return sorted(set(spans)) or name_spans(entity_forms(entity), paper)
+
+
+def any_overlap(a: Sequence[Span], b: Sequence[Span]) -> bool:
+    """Whether a span of ``a`` and a span of ``b`` share a character (in the same field)."""
+    return any(fa == fb and sa < eb and sb < ea for fa, sa, ea in a for fb, sb, eb in b)
+
+
+def _strictly_inside(inner: Span, outer: Span) -> bool:
+    return (inner[0] == outer[0] and outer[1] <= inner[1] and inner[2] <= outer[2]
+            and outer[2] - outer[1] > inner[2] - inner[1])
+
+
+def score_paper(gold: Mapping, pred: Mapping, scores: Scores, text: Paper | None = None,
+                types: Collection[str] | None = None) -> None:
+    """Add one paper's counts to ``scores``: with ``text`` (the paper), by partial matching in
+    its text; with ``types``, only entities of those types (and relations between them) count."""
+    g_ents, p_ents = _entities(gold, types), _entities(pred, types)
+    matched = match_entities(g_ents, p_ents, text)
     paper = PaperScore(id=str(gold.get("id")))
     for etype in ENTITY_TYPES:
         counts = scores.by_type[etype]
@@ -169,10 +245,8 @@ def score_paper(gold: Mapping, pred: Mapping, scores: Scores) -> None:
         )
     # relations: map predicted names to the gold names they matched
     pred_to_gold = {p_ents[i]["name"]: g_ents[j]["name"] for i, j in matched.items()}
-    gold_rel = {(r["subject"], r["predicate"], r["object"]) for r in gold.get("relations", [])}
-    pred_rel = sorted(
-        {(r["subject"], r["predicate"], r["object"]) for r in pred.get("relations", [])}
-    )
+    gold_rel = _relations(gold, g_ents, types)
+    pred_rel = sorted(_relations(pred, p_ents, types))
     credited: set[tuple] = set()
     for ps, p, po in pred_rel:
         counts = scores.by_predicate.setdefault(p, Counts())
@@ -189,12 +263,34 @@ def score_paper(gold: Mapping, pred: Mapping, scores: Scores) -> None:
     scores.papers.append(paper)
 
 
-def evaluate(gold: Iterable[Mapping], pred: Mapping[str, Mapping]) -> Scores:
+def _entities(record: Mapping, types: Collection[str] | None) -> list[Mapping]:
+    entities = list(record.get("entities", []))
+    return entities if types is None else [e for e in entities if e.get("type") in types]
+
+
+def _relations(record: Mapping, entities: list[Mapping], types: Collection[str] | None
+               ) -> set[tuple[str, str, str]]:
+    names = {e.get("name") for e in entities}
+    return {(r["subject"], r["predicate"], r["object"]) for r in record.get("relations", [])
+            if types is None or (r["subject"] in names and r["object"] in names)}
+
+
+def evaluate(gold: Iterable[Mapping], pred: Mapping[str, Mapping],
+             papers: Mapping[str, Paper] | None = None,
+             types: Collection[str] | None = None) -> Scores:
     """Score predictions (by paper id) against gold records; a paper missing from ``pred`` has no
-    predictions."""
+    predictions.  With ``papers`` (by id: the annotated texts), entities match partially (spans
+    that overlap, see the module docstring); with ``types``, only those entity types count."""
     scores = Scores()
     for record in gold:
-        score_paper(record, pred.get(str(record.get("id")), {}), scores)
+        pid = str(record.get("id"))
+        paper = None
+        if papers is not None:
+            paper = papers.get(pid)
+            if paper is None:
+                raise InputError("--corpus", f"paper {pid!r} of the gold is in no corpus given: "
+                                 "partial matching needs its text")
+        score_paper(record, pred.get(pid, {}), scores, paper, types)
     for counts in scores.by_predicate.values():
         scores.relations.add(counts)
     return scores

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from extractors.normalize import name_key
 from kg.cli import app
-from kg.evaluation import evaluate, match_entities
+from kg.evaluation import evaluate, gold_spans, match_entities, name_spans
+from kg.model import Paper
 
 
 def ent(name, etype="Model", aliases=(), proposed=False):
@@ -119,6 +120,137 @@ def test_eval_reports_bad_files(tmp_path: Path):
     assert f"{gold}:2: malformed JSON" in result.output
     result = CliRunner().invoke(app, ["eval", str(tmp_path / "none.jsonl"), str(gold)])
     assert result.exit_code == 1 and "file not found" in result.output
+
+
+# Partial matching: spans that overlap in the text, same type, one-to-one.
+
+SENTENCE = ("We report translation accuracy on the NIST Chinese-English translation task "
+            "and F1 for named entity recognition (NER) on CoNLL 2003.")
+
+
+def sentence(text=SENTENCE, pid="s1"):
+    return Paper(id=pid, title="Sentence 1", abstract=text)
+
+
+def at(entity, text, fld="abstract", start_from=0):
+    """``entity`` with one mention: the first occurrence of its name from ``start_from``."""
+    start = text.index(entity["name"], start_from)
+    return {**entity, "mentions": [{"field": fld, "start": start,
+                                    "end": start + len(entity["name"])}]}
+
+
+def partial(gold_entities, pred_entities, text=SENTENCE, types=None):
+    paper = sentence(text)
+    gold = [{"id": paper.id, "entities": gold_entities, "relations": []}]
+    pred = {paper.id: {"id": paper.id, "entities": pred_entities, "relations": []}}
+    return evaluate(gold, pred, types=types), evaluate(gold, pred, {paper.id: paper}, types)
+
+
+def counts(scores, etype=None):
+    c = scores.all_types if etype is None else scores.by_type[etype]
+    return c.tp, c.fp, c.fn
+
+
+def test_name_spans_are_whole_words_any_case_and_spacing():
+    paper = sentence("NER and NERD differ; ner  tagging is generated text.")
+    assert name_spans(["NER"], paper) == [("abstract", 0, 3), ("abstract", 21, 24)]
+    assert name_spans(["ner tagging"], paper) == [("abstract", 21, 33)]
+    assert name_spans(["Sentence"], paper) == [("title", 0, 8)]
+
+
+def test_overlapping_spans_of_the_same_type_match_partially():
+    gold = [ent("named entity recognition (NER)", "Task"), ent("CoNLL 2003", "Dataset")]
+    pred = [at(ent("named entity recognition", "Task"), SENTENCE),
+            at(ent("CoNLL", "Task"), SENTENCE)]  # overlaps the dataset, wrong type
+    exact, lenient = partial(gold, pred)
+    assert counts(exact) == (0, 2, 2)
+    assert counts(lenient, "Task") == (1, 1, 0)
+    assert counts(lenient, "Dataset") == (0, 0, 1)
+
+
+def test_partial_matching_is_one_to_one():
+    gold = [ent("NIST Chinese-English translation task", "Task")]
+    pred = [at(ent("Chinese-English translation", "Task"), SENTENCE),
+            at(ent("NIST", "Task"), SENTENCE)]
+    _, lenient = partial(gold, pred)
+    assert counts(lenient) == (1, 1, 0)
+
+
+def test_a_gold_name_inside_a_longer_gold_span_is_that_spans():
+    gold = [ent("translation", "Task"), ent("NIST Chinese-English translation task", "Task")]
+    long = SENTENCE.index("NIST")
+    assert gold_spans(gold, sentence()) == [
+        [("abstract", 10, 21)], [("abstract", long, long + len(gold[1]["name"]))]]
+    # both predictions overlap only the long span: one match, "translation" is missed
+    pred = [at(ent("Chinese-English translation", "Task"), SENTENCE),
+            at(ent("translation task", "Task"), SENTENCE)]
+    _, lenient = partial(gold, pred)
+    assert counts(lenient) == (1, 1, 1)
+    assert lenient.papers[0].missed == ["Task: translation"]
+
+
+def test_partial_keeps_exact_matches_and_reads_names_without_mentions():
+    gold = [ent("BLEU", "Metric"), ent("F1", "Metric")]  # BLEU is not in the sentence
+    pred = [ent("BLEU", "Metric"), ent("F1 score", "Metric"), ent("F1", "Metric")]
+    exact, lenient = partial(gold, pred, SENTENCE)
+    assert counts(exact) == (2, 1, 0) and counts(lenient) == (2, 1, 0)
+    # without mentions a prediction's spans are its name's occurrences: "F1" overlaps
+    _, lenient = partial([ent("F1 for named entity", "Metric")], [ent("F1", "Metric")])
+    assert counts(lenient) == (1, 0, 0)
+
+
+def test_types_restrict_both_sides():
+    gold = [ent("CoNLL 2003", "Dataset"), ent("BERT", "Model")]
+    pred = [at(ent("CoNLL 2003", "Dataset"), SENTENCE), ent("LSTM", "Method")]
+    exact, lenient = partial(gold, pred, types=("Task", "Dataset", "Metric"))
+    assert counts(exact) == counts(lenient) == (1, 0, 0)
+
+
+def test_eval_command_partial_matching(tmp_path: Path):
+    corpus = write(tmp_path / "corpus.jsonl",
+                   [{"id": "s1", "title": "Sentence 1", "abstract": SENTENCE}])
+    gold = write(tmp_path / "gold.jsonl", [{"id": "s1", "entities": [
+        ent("named entity recognition (NER)", "Task"), ent("BERT")], "relations": []}])
+    pred = write(tmp_path / "pred.jsonl", [{"id": "s1", "entities": [
+        at(ent("named entity recognition", "Task"), SENTENCE)], "relations": []}])
+    base = ["eval", str(gold), str(pred), "--json"]
+    result = CliRunner().invoke(app, base + ["--match", "partial", "--corpus", str(corpus)])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["entities"]["Task"]["tp"] == 1 and scores["all"]["fn"] == 1
+    result = CliRunner().invoke(app, base + ["--match", "partial", "--corpus", str(corpus),
+                                             "--types", "Task,Dataset,Metric"])
+    assert json.loads(result.output)["all"]["recall"] == 1.0
+    result = CliRunner().invoke(app, base)
+    assert json.loads(result.output)["all"]["tp"] == 0
+
+
+def test_eval_command_partial_matching_errors(tmp_path: Path):
+    corpus = write(tmp_path / "corpus.jsonl", [{"id": "other", "title": "T", "abstract": "A."}])
+    gold = write(tmp_path / "gold.jsonl", [{"id": "s1", "entities": [], "relations": []}])
+    result = CliRunner().invoke(app, ["eval", str(gold), str(gold), "--match", "partial"])
+    assert result.exit_code != 0 and "--match partial needs --corpus" in result.output
+    result = CliRunner().invoke(app, ["eval", str(gold), str(gold), "--match", "partial",
+                                      "--corpus", str(corpus)])
+    assert result.exit_code == 1 and f"{gold}:1: paper 's1' is in none" in result.output
+    result = CliRunner().invoke(app, ["eval", str(gold), str(gold), "--types", "Task,Thing"])
+    assert result.exit_code != 0 and "--types" in result.output
+    result = CliRunner().invoke(app, ["eval", str(gold), str(gold), "--match", "fuzzy"])
+    assert result.exit_code != 0 and "--match" in result.output
+
+
+def test_eval_cv_command_partial_matching_and_types():
+    fixture = Path(__file__).parent / "fixtures" / "retrain"
+    gold, corpus = fixture / "robotics-chem.gold.jsonl", fixture / "robotics-chem.jsonl"
+    base = ["eval", str(gold), "--cv", "3", "--corpus", str(corpus), "--json",
+            "--types", "Task,Dataset,Metric"]
+    exact = json.loads(CliRunner().invoke(app, base).output)
+    result = CliRunner().invoke(app, base + ["--match", "partial"])
+    assert result.exit_code == 0, result.output
+    lenient = json.loads(result.output)
+    assert lenient["all"]["tp"] >= exact["all"]["tp"] > 0
+    assert lenient["entities"]["Model"] == lenient["entities"]["Method"] == exact["entities"][
+        "Model"] == {"tp": 0, "fp": 0, "fn": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0}
 
 
 def test_extract_command_writes_what_a_build_writes(tmp_path: Path, demo_build):

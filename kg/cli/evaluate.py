@@ -11,6 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from kg.cli.common import PatternsOpt, app, console, progress_bar, reports_errors
+from kg.errors import InputError
+from kg.model import ENTITY_TYPES, Paper
 
 if TYPE_CHECKING:
     from kg.evaluation import Scores
@@ -40,6 +42,16 @@ def evaluate_command(
     ] = None,
     corpus: CorpusOpt = None,
     patterns: PatternsOpt = None,
+    match: Annotated[
+        str, typer.Option("--match", help="'exact': names/aliases must agree (after "
+                          "normalisation); 'partial': also entities whose spans overlap in the "
+                          "text (needs --corpus).")
+    ] = "exact",
+    types: Annotated[
+        str | None, typer.Option("--types", help="Score only these entity types, e.g. "
+                                 "'Task,Dataset,Metric' (others are ignored on both sides).",
+                                 show_default=False)
+    ] = None,
 ) -> None:
     """Score predictions against gold: P/R/F1 per type, core, all, relations, `proposed`.
 
@@ -47,12 +59,19 @@ def evaluate_command(
 
         paperkg eval gold.jsonl pred.jsonl --by-paper
 
+        paperkg eval gold.jsonl pred.jsonl --match partial --corpus papers.jsonl
+
         paperkg eval gold.jsonl --cv 5 --corpus papers.jsonl
     """
     import json
 
     from kg.evaluation import evaluate, read_annotations
 
+    kept = types_of(types)
+    if match not in ("exact", "partial"):
+        raise typer.BadParameter(f"--match must be 'exact' or 'partial', not {match!r}")
+    if match == "partial" and not corpus:
+        raise typer.BadParameter("--match partial needs --corpus (the texts the gold annotates)")
     if cv is not None:
         if pred is not None or not corpus:
             raise typer.BadParameter("--cv takes the gold file and --corpus, not predictions")
@@ -61,7 +80,7 @@ def evaluate_command(
         with progress_bar() as progress:
             progress.add_task(f"{cv}-fold cross-validation", total=None)
             result = cross_validate([gold], corpus, cv, [patterns] if patterns else [])
-        gold_records, scores = read_annotations(gold), result.pooled
+        gold_records, predictions = read_annotations(gold), result.predictions
         title = (f"paperkg eval --cv {cv}: {len(gold_records)} papers (each scored by a model "
                  "trained on the other folds)")
     elif pred is None:
@@ -69,12 +88,41 @@ def evaluate_command(
     else:
         gold_records = read_annotations(gold)
         predictions = {str(r["id"]): r for r in read_annotations(pred)}
-        scores = evaluate(gold_records, predictions)
         title = f"paperkg eval: {len(gold_records)} papers"
+    papers = annotated_texts(gold, gold_records, corpus) if match == "partial" else None
+    scores = evaluate(gold_records, predictions, papers, kept)
+    if match == "partial":
+        title += ", partial matching"
     if as_json:
         console.print_json(json.dumps(scores.to_json()))
         return
     print_scores(title, scores, by_paper)
+
+
+def types_of(spec: str | None) -> tuple[str, ...] | None:
+    """The entity types of ``--types`` (comma-separated), checked."""
+    if spec is None:
+        return None
+    names = tuple(t.strip() for t in spec.split(",") if t.strip())
+    unknown = [t for t in names if t not in ENTITY_TYPES]
+    if unknown or not names:
+        raise typer.BadParameter(f"--types takes entity types among {', '.join(ENTITY_TYPES)}, "
+                                 f"not {spec!r}")
+    return names
+
+
+def annotated_texts(gold: Path, records: list[dict], corpus: list[Path] | None
+                    ) -> dict[str, Paper]:
+    """The papers the gold records annotate, by id; a record without its paper is an error
+    naming the gold file and line."""
+    from kg.ingest import read_papers
+
+    papers = {p.id: p for p in read_papers(list(corpus or []))}
+    for line, record in enumerate(records, start=1):
+        if str(record["id"]) not in papers:
+            raise InputError(str(gold), f"paper {record['id']!r} is in none of the corpora "
+                             "given with --corpus", line)
+    return papers
 
 
 def print_scores(title: str, scores: Scores, by_paper: bool = False) -> None:
