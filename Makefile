@@ -20,9 +20,12 @@ demo: $(STAMP)
 model: $(STAMP)
 	$(BIN)/python bench/train_model.py
 
-## The whole test suite (installs the system tools the tests drive first).
+## The whole test suite (installs the system tools the tests drive first), on 2 pytest-xdist
+## workers.  --dist loadfile: all tests of a file run on one worker, so a module's servers
+## (FalkorDB, Chromium, the SPARQL endpoint) start once; --no-loadscope-reorder keeps the order of
+## tests/conftest.py, which hands out the slowest files first.
 test: $(STAMP) system-deps falkordb lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 ## Debian packages the tests use as independent engines (needs root or sudo).
 system-deps:

@@ -13,6 +13,7 @@ not an error.  Every data statement runs exactly as Neo4j would run it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import socket
@@ -39,8 +40,14 @@ def ensure_built() -> str | None:
     """Build FalkorDB if needed; return why it cannot be had, or None when it is there."""
     if SERVER.is_file() and MODULE.is_file():
         return None
-    done = subprocess.run(["bash", str(BUILD_SCRIPT)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=1800)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers may get here at once: one builds, the others wait and then find it
+    with (CACHE / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if SERVER.is_file() and MODULE.is_file():
+            return None
+        done = subprocess.run(["bash", str(BUILD_SCRIPT)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=1800)
     if done.returncode != 0 or not (SERVER.is_file() and MODULE.is_file()):
         tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
         return f"FalkorDB could not be built by .ci/falkordb.sh: {tail or 'no output'}"

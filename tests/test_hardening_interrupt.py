@@ -79,13 +79,22 @@ def run_to_end(*args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(args, 0, out, err)
 
 
+def papers_read(progress: Path) -> int:
+    """The count in the progress file; 0 before the first write and while a write is half done
+    (``write_text`` truncates first, so a reader can see the file empty)."""
+    try:
+        text = progress.read_text()
+    except FileNotFoundError:
+        return 0
+    return int(text) if text.strip().isdigit() else 0
+
+
 def interrupt(args: list[str], progress: Path, sig: signal.Signals) -> int:
     """Start a build, send ``sig`` once it has read KILL_AFTER papers; its exit code."""
     progress.unlink(missing_ok=True)
     process = paperkg(*args, progress=progress)
     deadline = time.monotonic() + 300
-    while not (progress.is_file() and progress.read_text() and
-               int(progress.read_text()) >= KILL_AFTER):
+    while papers_read(progress) < KILL_AFTER:
         assert process.poll() is None, f"the build ended before the signal: {process.stderr.read()}"
         assert time.monotonic() < deadline, "the build never got half way"
         time.sleep(0.02)
