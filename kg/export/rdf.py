@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from kg.graph.ontology import ontology_triples
 from kg.graph.rdf import (
     VOCAB_PREFIXES,
     Block,
@@ -36,7 +37,6 @@ from kg.graph.rdf import (
     prefixes,
     serialize,
 )
-from kg.graph.ontology import ontology_triples
 from kg.model import KnowledgeGraph
 from kg.schema_files import SCHEMA_FILES, schema_path
 

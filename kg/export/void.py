@@ -17,8 +17,8 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, VOID
 
 import kg
-from kg.graph.rdf import ONTOLOGY_IRI, VOCAB_PREFIXES, check_base_iri, serialize
 from kg.graph.ontology import ontology_triples
+from kg.graph.rdf import ONTOLOGY_IRI, VOCAB_PREFIXES, check_base_iri, serialize
 from kg.graph.triple_count import count_triples
 from kg.model import KnowledgeGraph
 
