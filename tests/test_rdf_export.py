@@ -539,3 +539,31 @@ def test_paper_identifiers_dates_and_subjects_are_mapped():
     assert str(g.value(node, DCTERMS.bibliographicCitation)) == "Cryobiology 43 (2001) 1-9"
     assert g.value(node, PKG.venue) is None
     assert count_triples(graph) == len(g)
+
+
+def test_merged_duplicates_keep_every_identifier_end_to_end(tmp_path):
+    """paperkg build over a PubMed file and an arXiv feed that hold the same paper (and a
+    JSON Lines record known by its arXiv id only): one paper in graph.ttl, with the DOI, the
+    PMID, the PMC id and the arXiv id, under its DOI IRI."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    merge = Path(__file__).parent / "fixtures" / "ingest" / "merge"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [
+        "build", str(merge / "pubmed.xml"), str(merge / "arxiv.xml"), str(merge / "later.jsonl"),
+        "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    g = rdflib_graph(out / "graph.ttl")
+    assert rapper_count(out / "graph.ttl", "turtle") == len(g)
+    papers = set(g.subjects(RDF.type, PKG.Paper))
+    assert len(papers) == 2
+    paper = rdflib.URIRef(BASE + "paper/doi/10.5555/jirm.2024.031")
+    assert paper in papers
+    values = {p: {str(o) for o in g.objects(paper, p)} for p in (
+        rdflib.URIRef("http://prismstandard.org/namespaces/basic/2.0/doi"), FABIO.hasPubMedId,
+        FABIO.hasPubMedCentralId, PKG.arxivId)}
+    assert list(values.values()) == [{"10.5555/JIRM.2024.031"}, {"38111111"},
+                                     {"PMC10911111"}, {"2403.01234"}]
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["duplicates"] == 2
