@@ -125,8 +125,16 @@ def with_merged_identifiers(papers: Mapping[str, Paper], report: ReadReport) -> 
     for paper_id, identifiers in report.merged_identifiers.items():
         paper = merged.get(paper_id)
         if paper is not None:
-            merged[paper_id] = replace(paper, **identifiers)
+            merged[paper_id] = with_identifiers(paper, identifiers)
     return merged
+
+
+def with_identifiers(paper: Paper, identifiers: Mapping[str, str]) -> Paper:
+    """``paper`` with the identifiers of ``identifiers`` (field name -> value) set."""
+    return replace(paper, doi=identifiers.get("doi", paper.doi),
+                   arxiv_id=identifiers.get("arxiv_id", paper.arxiv_id),
+                   pmid=identifiers.get("pmid", paper.pmid),
+                   pmcid=identifiers.get("pmcid", paper.pmcid))
 
 
 # --------------------------------------------------------------------------- options
@@ -373,8 +381,9 @@ def _stream(
                     for k in paper.identity_keys:
                         seen_keys[k] = paper.id
                     if any(getattr(paper, f) for f in IDENTIFIER_FIELDS):
-                        identifiers[paper.id] = Paper(
-                            paper.id, "", "", **{f: getattr(paper, f) for f in IDENTIFIER_FIELDS})
+                        identifiers[paper.id] = Paper(paper.id, "", "", doi=paper.doi,
+                                                      arxiv_id=paper.arxiv_id, pmid=paper.pmid,
+                                                      pmcid=paper.pmcid)
                     report.papers += 1
                     yield paper
                     continue
@@ -395,13 +404,13 @@ def _merge_identifiers(kept: str, duplicate: Paper, identifiers: dict[str, Paper
         value = getattr(duplicate, name)
         if not value or getattr(ids, name):
             continue
-        keys = replace(Paper("", "", ""), **{name: value}).identity_keys
+        keys = with_identifiers(Paper("", "", ""), {name: value}).identity_keys
         if any(seen_keys.get(k, kept) != kept for k in keys):
             continue
         added[name] = value
     if not added:
         return
-    identifiers[kept] = ids = replace(ids, **added)
+    identifiers[kept] = ids = with_identifiers(ids, added)
     for k in ids.identity_keys:
         seen_keys.setdefault(k, kept)
     report.merged_identifiers.setdefault(kept, {}).update(added)
