@@ -226,11 +226,16 @@ class _Compactor:
         return iri
 
     def vocab_iri(self, iri: str) -> str:
-        """A vocabulary IRI as a compact IRI (``pkg:Paper``, not ``kg:ontology#Paper``)."""
+        """A vocabulary IRI as a compact IRI (``pkg:Paper``, not ``kg:ontology#Paper``); a
+        namespace IRI itself stays whole (no ``dcterms:`` with an empty local name)."""
         for namespace, prefix in self._ns:
-            if iri.startswith(namespace) and not iri[len(namespace):].startswith("//"):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return self.iri(iri)
+            local = iri[len(namespace):]
+            if iri.startswith(namespace) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+        local = iri[len(self.base_iri):]
+        if iri.startswith(self.base_iri) and local and not local.startswith("//"):
+            return f"{BASE_PREFIX}:{local}"
+        return iri
 
     def key(self, iri: str, is_iri: bool) -> tuple[str, str | None]:
         """The JSON key of a property IRI and the term's type coercion (``@type`` for
