@@ -8,7 +8,9 @@ Checks: every line is a JSON object with a plain-string ``label``/``pattern``/``
 one of the five entity types and matches the id prefix; the first line of each id is its canonical
 line and carries ``name`` (equal to its pattern and slugifying to the id), later lines are bare
 aliases; ids are unique across all files; lines are sorted by id; no pattern is repeated within a
-label; external identifiers are well-formed.  Warnings: patterns of *different* ids that collide
+label; external identifiers are well-formed; a ``broader`` (an id or a list of ids: the more
+general entries of a task or method) names entries of the same type that exist, and the broader
+links have no cycle.  Warnings: patterns of *different* ids that collide
 once case, hyphens and spaces are folded (the matcher may not tell them apart) and aliases that
 the extractor would derive anyway from another form of the same entry (see
 :func:`extractors.components.entities.surface_variants`; case and unicode dashes are folded
@@ -38,6 +40,7 @@ CANONICAL_KEYS = {
     "huggingface",
     "homepage",
     "case_sensitive",
+    "broader",
 }
 ALIAS_KEYS = {"label", "pattern", "id"}
 _ID_RE = re.compile(r"^(model|dataset|method|task|metric)/[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -96,6 +99,7 @@ class _Checker:
         self.id_home: dict[str, str] = {}  # id -> "file:line" of its canonical line
         self.by_label: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # exact pattern
         self.folded: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)  # folded pattern
+        self.broader: dict[str, tuple[str, list[str]]] = {}  # id -> (where, broader ids)
 
     def error(self, message: str) -> None:
         self.report.errors.append(message)
@@ -191,6 +195,8 @@ class _Checker:
             if ident.split("/", 1)[-1] not in id_slugs(name):
                 self.error(f"{where}: id {ident!r} is not the slug of name {name!r} (expected "
                            f"{label.lower()}/{slugify(name)})")
+        if "broader" in obj:
+            self.check_broader(obj, where)
         if not isinstance(obj.get("case_sensitive", False), bool):
             self.error(f"{where}: case_sensitive must be true or false")
         for key, regex in (("wikidata", _QID_RE), ("huggingface", _HF_RE),
@@ -201,6 +207,34 @@ class _Checker:
                     self.error(f"{where}: malformed {key} {value!r}")
                 else:
                     stats[key] += 1
+
+    def check_broader(self, obj: dict, where: str) -> None:
+        """The form of a ``broader`` field (its targets are checked by :meth:`finish`)."""
+        ident, value = obj["id"], obj["broader"]
+        targets = [value] if isinstance(value, str) else value
+        if not isinstance(targets, list) or not targets or not all(
+                isinstance(t, str) for t in targets):
+            self.error(f"{where}: broader must be an id or a non-empty list of ids")
+            return
+        kind = ident.split("/", 1)[0]
+        for target in targets:
+            if not _ID_RE.match(target) or target.split("/", 1)[0] != kind:
+                self.error(f"{where}: broader {target!r} is not a {kind} id")
+            elif target == ident:
+                self.error(f"{where}: {ident!r} is broader than itself")
+        if len(set(targets)) != len(targets):
+            self.error(f"{where}: broader repeats an id")
+        self.broader[ident] = (where, targets)
+
+    def finish(self, known: set[str]) -> None:
+        """Broader targets exist (among the checked files or ``known``) and form no cycle."""
+        for ident, (where, targets) in self.broader.items():
+            for target in targets:
+                if _ID_RE.match(target) and target not in self.id_home and target not in known:
+                    self.error(f"{where}: broader {target!r} of {ident!r} is no lexicon entry")
+        for cycle in broader_cycles({i: t for i, (_, t) in self.broader.items()}):
+            where = self.broader[cycle[0]][0]
+            self.error(f"{where}: broader links form a cycle: {' -> '.join(cycle)}")
 
     def check_pattern(self, label: str, pattern: str, ident: str, where: str
                       ) -> tuple[str, str] | None:
@@ -223,12 +257,59 @@ class _Checker:
         return seen
 
 
+def broader_cycles(links: dict[str, list[str]]) -> list[list[str]]:
+    """The cycles of the broader links ``id -> broader ids``, each once (``a -> b -> a``)."""
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(links):
+        if state.get(root):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(root, 0)]
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            targets = links.get(node, [])
+            if index < len(targets):
+                stack.append((node, index + 1))
+                target = targets[index]
+                if state.get(target) == 1:
+                    cycles.append(path[path.index(target):] + [target])
+                elif not state.get(target):
+                    stack.append((target, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return cycles
+
+
 def check_files(paths: list[Path]) -> Report:
-    """Validate the lexicon files ``paths`` together (ids must be unique across them)."""
+    """Validate the lexicon files ``paths`` together (ids must be unique across them).
+
+    A ``broader`` target may also be an entry of the bundled lexicons (a user's file may place
+    its entries under them).
+    """
     checker = _Checker()
     for path in paths:
         checker.check_file(path)
+    checker.finish(bundled_ids())
     return checker.report
+
+
+def bundled_ids() -> set[str]:
+    """The ids of the bundled lexicons."""
+    ids: set[str] = set()
+    for path in sorted(bundled_lexicons().glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                ids.add(obj["id"])
+    return ids
 
 
 def bundled_lexicons() -> Path:

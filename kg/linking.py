@@ -21,6 +21,7 @@ from typing import cast
 
 from extractors.lexicon import Lexicon
 from extractors.normalize import name_key, slugify
+from kg.hierarchy import broader_in_graph
 from kg.model import (
     CO_OCCURS_WITH,
     Entity,
@@ -149,6 +150,8 @@ def link_with_index(
         for paper_id, member in members[root]:
             entity_of[(paper_id, member.name)] = canonical.id
     graph.entities = dict(sorted(graph.entities.items()))
+    for entity_id, broader in broader_in_graph(graph.entities).items():
+        graph.entities[entity_id].broader = broader
     graph.relations = _relations(extractions, entity_of)
     return graph, entity_of
 

@@ -253,6 +253,8 @@ class Entity:
     papers: tuple[str, ...] = ()  #: ids of the papers that mention it, sorted
     proposed_by: tuple[str, ...] = ()  #: ids of the papers that introduce it, sorted
     attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)  #: e.g. {"sizes": ("7B",)}
+    #: ids of the graph's more general entities of the same type (``skos:broader``), sorted
+    broader: tuple[str, ...] = ()
 
     @property
     def paper_count(self) -> int:

@@ -23,7 +23,7 @@ from kg.engines import EngineOptions, open_runner
 from kg.engines.worker import lexicon_of, pattern_spec
 from kg.export import EXPORTERS, ExportOptions, export_all, export_steps
 from kg.extractions import EXTRACTIONS, write_extractions
-from kg.ingest import OnError, ReadReport, read_papers
+from kg.ingest import OnError, ReadReport, read_papers, with_merged_identifiers
 from kg.linking import link, slim
 from kg.model import KnowledgeGraph, Paper, PaperExtraction
 
@@ -89,6 +89,7 @@ def build_graph(
         corpus, lexicon = extract_inputs(inputs, options, report, Path(tmp) / EXTRACTIONS,
                                          on_paper)
     graph = link(corpus.extractions, lexicon)
+    graph.papers = with_merged_identifiers(graph.papers, report.read)
     count_graph(report, graph)
     return graph, corpus.extractions, report
 
@@ -117,6 +118,7 @@ def build(
             on_stage("linking")
         graph = link(extractions, lexicon)
         del extractions
+        graph.papers = with_merged_identifiers(graph.papers, report.read)
         count_graph(report, graph)
         with frozen_heap():
             finish_outputs(graph, report, stage, options, on_stage)

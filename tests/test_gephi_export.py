@@ -11,7 +11,9 @@ from tricky_graph import CONTROL_TITLE, DOI, SPACE_ID, TITLE, tricky_graph
 
 from kg.export import gephi
 from kg.export.styles import NODE_STYLES
+from kg.graph.multigraph import with_reversed_cooccurrence
 from kg.graph.networkx import to_networkx
+from kg.model import CO_OCCURS_WITH
 
 
 def _read(path) -> nx.MultiDiGraph:
@@ -23,7 +25,7 @@ def _read(path) -> nx.MultiDiGraph:
 @pytest.mark.parametrize("name", [gephi.GRAPHML, gephi.GEXF])
 def test_read_back_equal_counts_and_attributes(demo_build, name):
     graph, out = demo_build
-    source = to_networkx(graph)
+    source = to_networkx(with_reversed_cooccurrence(graph))  # co-occurrence both ways
     back = _read(out / name)
     assert isinstance(back, nx.MultiDiGraph)
     assert back.number_of_nodes() == source.number_of_nodes()
@@ -68,7 +70,8 @@ def test_edge_ids_unique_and_deterministic(demo_build, tmp_path, name):
     graph, out = demo_build
     root = ET.parse(out / name).getroot()
     ids = [e.get("id") for e in root.iter() if e.tag.endswith("}edge")]
-    assert len(ids) == len(graph.relations) == len(set(ids))
+    pairs = len(graph.relations_of(CO_OCCURS_WITH))
+    assert len(ids) == len(graph.relations) + pairs == len(set(ids))
     writer = gephi.write_graphml if name == gephi.GRAPHML else gephi.write_gexf
     writer(graph, tmp_path)
     assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
@@ -84,4 +87,28 @@ def test_tricky_texts_stay_valid_xml(tmp_path, name):
     assert back.nodes[SPACE_ID]["label"] == "Controlchars in a title" != CONTROL_TITLE
     assert back.nodes["model/x-1"]["aliases"] == 'X;1; X, one; X "uno"'
     assert back.nodes["model/x-1"]["ext_hugging face"] == "org/x-1"
-    assert back.number_of_edges() == len(graph.relations)
+    assert back.number_of_edges() == len(graph.relations) + len(
+        graph.relations_of(CO_OCCURS_WITH))
+
+
+@pytest.mark.parametrize("name", [gephi.GRAPHML, gephi.GEXF])
+def test_cooccurrence_reads_back_symmetric(ml_build, name):
+    """Read back with NetworkX, co-occurrence is symmetric: each pair both ways with the same
+    weight, so following out-edges from any entity finds every entity it co-occurs with."""
+    graph, out = ml_build
+    back = _read(out / name)
+    edges = {(u, v): int(d["weight"]) for u, v, d in back.edges(data=True)
+             if d["relation"] == CO_OCCURS_WITH}
+    assert edges and all(edges.get((v, u)) == w for (u, v), w in edges.items())
+    pairs = {frozenset((r.subject, r.object)): r.weight
+             for r in graph.relations_of(CO_OCCURS_WITH)}
+    assert len(edges) == 2 * len(pairs)
+    assert {frozenset(e): w for e, w in edges.items()} == pairs
+    partners: dict[str, set[str]] = {}
+    for r in graph.relations_of(CO_OCCURS_WITH):
+        partners.setdefault(r.subject, set()).add(r.object)
+        partners.setdefault(r.object, set()).add(r.subject)
+    for entity, want in partners.items():
+        got = {v for _, v, d in back.out_edges(entity, data=True)
+               if d["relation"] == CO_OCCURS_WITH}
+        assert got == want, entity

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+import rdflib.compare
 from falkordb_server import engine_fixture
 from hostile import (
     BASE,
@@ -124,7 +125,8 @@ def test_ids_ending_with_a_dot_parse_with_rdflib_and_rapper(tmp_path, paper_id):
     graph = _one_paper(paper_id)
     export_all(graph, tmp_path, ExportOptions(), ["rdf"])
     turtle = rdflib.Graph().parse(tmp_path / "graph.ttl", format="turtle")
-    assert set(turtle) == set(rdflib.Graph().parse(tmp_path / "graph.nt", format="nt"))
+    assert rdflib.compare.isomorphic(  # the ontology's blank nodes are named anew per parse
+        turtle, rdflib.Graph().parse(tmp_path / "graph.nt", format="nt"))
     assert rapper_count(tmp_path / "graph.ttl", "turtle") == len(turtle)
     assert not paper_iri(BASE, f"doi:10.1000/{paper_id}").endswith(".")  # a final '.' encoded
     check_iris(graph, turtle)
@@ -136,7 +138,10 @@ def test_noncharacters_in_a_graph_parse_with_rapper(tmp_path):
     export_all(_one_paper("p\ufdd0", "T\ufffe\U0010ffff"), tmp_path, ExportOptions(), ["rdf"])
     assert rapper_count(tmp_path / "graph.nt", "ntriples") == rapper_count(
         tmp_path / "graph.ttl", "turtle") > 0
-    titles = rdflib.Graph().parse(tmp_path / "graph.nt", format="nt").objects(None, DCTERMS.title)
+    nt = rdflib.Graph().parse(tmp_path / "graph.nt", format="nt")
+    paper_type = rdflib.URIRef("https://w3id.org/paperkg/ontology#Paper")
+    titles = [t for p in nt.subjects(rdflib.RDF.type, paper_type)
+              for t in nt.objects(p, DCTERMS.title)]
     assert [str(t) for t in titles] == ["T\ufffd\ufffd"]
 
 

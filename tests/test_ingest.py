@@ -22,6 +22,7 @@ from kg.ingest import (
     summarize_inputs,
     title_id,
     title_key,
+    with_merged_identifiers,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -579,3 +580,44 @@ def test_same_doi_pmid_or_arxiv_id_across_inputs_is_one_paper(tmp_path):
     assert [p.id for p in papers] == ["a1", "a2", "a3", "b4"]
     assert [(kept, record) for kept, _, record in report.duplicates] == [
         ("a1", 1), ("a2", 2), ("a3", 3)]
+
+
+MERGE = FIXTURES / "merge"
+
+
+@pytest.mark.parametrize("order", ["pubmed-first", "arxiv-first"])
+def test_duplicates_merge_the_union_of_their_identifiers(order):
+    """A PubMed record (DOI, PMID, PMC id) and an arXiv entry (the DOI in another case, an arXiv
+    id) are one paper, and it keeps all four identifiers; a third record known only by the
+    arXiv id, which only the merged paper has, is the same paper too."""
+    files = [MERGE / "pubmed.xml", MERGE / "arxiv.xml"]
+    if order == "arxiv-first":
+        files.reverse()
+    report = ReadReport()
+    papers = {p.id: p for p in read_papers([*files, MERGE / "later.jsonl"], report=report)}
+    assert len(papers) == 2 and len(report.duplicates) == 2  # the other arXiv entry is kept
+    merged = with_merged_identifiers(papers, report)
+    (kept,) = [p for p in merged.values() if p.pmid]
+    assert (kept.pmid, kept.pmcid, kept.arxiv_id) == ("38111111", "PMC10911111", "2403.01234")
+    # where both records have one, the first read wins (the DOI keeps its case as written)
+    assert kept.doi == ("10.5555/JIRM.2024.031" if order == "pubmed-first"
+                        else "10.5555/jirm.2024.031")
+    assert {k for k, _, _ in report.duplicates} == {kept.id}
+    assert set(report.merged_identifiers) == {kept.id}
+    other = next(p for p in merged.values() if p is not kept)
+    assert other == papers[other.id]  # untouched
+
+
+def test_a_duplicate_does_not_take_an_identifier_of_another_paper(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "p1", "title": "One", "abstract": "x", "doi": "10.1000/a"},
+        {"id": "p2", "title": "Two", "abstract": "x", "pmid": "7"},
+        # the same paper as p1 by its DOI, but its PMID is p2's: not taken
+        {"id": "p3", "title": "One again", "abstract": "x", "doi": "10.1000/A", "pmid": "7",
+         "pmcid": "PMC9"},
+    ]) + "\n", encoding="utf-8")
+    report = ReadReport()
+    papers = with_merged_identifiers({p.id: p for p in read_papers([path], report=report)},
+                                     report)
+    assert (papers["p1"].pmid, papers["p1"].pmcid, papers["p2"].pmid) == (None, "PMC9", "7")

@@ -203,7 +203,8 @@ def _bibliography(graph: KnowledgeGraph) -> tuple[dict[str, int], dict[str, int]
     venues = {p.venue for p in papers if p.venue}
     nodes = {"Author": len(authors), "Venue": len(venues)}
     rels = {"AUTHORED": sum(len(dict.fromkeys(a for a in p.authors if a)) for p in papers),
-            "PUBLISHED_IN": sum(1 for p in papers if p.venue)}
+            "PUBLISHED_IN": sum(1 for p in papers if p.venue),
+            "BROADER": sum(len(e.broader) for e in graph.entities.values())}
     return nodes, {k: n for k, n in rels.items() if n}
 
 
@@ -219,7 +220,7 @@ def test_import_counts_equal_networkx(engine, demo_build):
     fg, counts = _import(db, "demo", out / NEO4J, batch_size=50)  # several batches per file
     nodes = _node_counts(nxg)
     bib_nodes, bib_rels = _bibliography(graph)
-    assert bib_nodes["Author"] > 0 and bib_rels["AUTHORED"] > 0
+    assert bib_nodes["Author"] > 0 and bib_rels["AUTHORED"] > 0 and bib_rels["BROADER"] > 0
     expected_labels = {"Paper": nodes["Paper"], "Entity": len(graph.entities),
                        **{t: nodes[t] for t in ENTITY_TYPES}, **bib_nodes}
     expected_types = {**{k.upper(): n for k, n in _edge_counts(nxg).items()}, **bib_rels}
@@ -266,6 +267,16 @@ def test_sample_queries_equal_networkx(engine, demo_build):
                     "ORDER BY o.id", {"id": hub}).result_set
     assert [r[0] for r in rows] == sorted(co[hub])
 
+    # the task and method hierarchy: every skos:broader link, and a query up the hierarchy
+    rows = fg.query("MATCH (a:Entity)-[:BROADER]->(b:Entity) RETURN a.id, b.id").result_set
+    assert sorted(map(tuple, rows)) == sorted(
+        (e.id, b) for e in graph.entities.values() for b in e.broader)
+    child = next(e for e in graph.entities.values() if e.id == "method/qlora")
+    rows = fg.query("MATCH (:Method {id: 'method/qlora'})-[:BROADER*1..]->(b) RETURN b.id "
+                    "ORDER BY b.id").result_set
+    assert child.broader == ("method/lora",) and [r[0] for r in rows] == [
+        "method/lora", "method/peft"]
+
     # every node's properties
     rows = fg.query("MATCH (e:Entity) RETURN e.id, e.name, e.aliases, e.paper_count").result_set
     for eid, name, aliases, paper_count in rows:
@@ -278,7 +289,7 @@ def test_sample_queries_equal_networkx(engine, demo_build):
 
     # every typed relation's weight and evidence
     rows = fg.query("MATCH (a)-[r]->(b) WHERE NOT type(r) IN "
-                    "['CO_OCCURS_WITH', 'AUTHORED', 'PUBLISHED_IN'] "
+                    "['CO_OCCURS_WITH', 'AUTHORED', 'PUBLISHED_IN', 'BROADER'] "
                     "RETURN a.id, type(r), b.id, r.weight, r.evidence_count, r.evidence").result_set
     got = {(a, t.lower(), b): (w, n, json.loads(ev)) for a, t, b, w, n, ev in rows}
     want = {(r.subject, r.predicate, r.object): (r.weight, len(r.evidence),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+import rdflib.compare
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 from tricky_graph import CONTROL_TITLE, DOI, SPACE_ID, TITLE, tricky_graph
 
@@ -20,6 +21,7 @@ from kg.errors import PaperkgError
 from kg.export import ExportOptions
 from kg.export.rdf import published_context
 from kg.export.rdf import write as write_rdf
+from kg.graph.ontology import ontology_triples
 from kg.graph.rdf import (
     FABIO,
     MLS,
@@ -64,12 +66,21 @@ def triple_set(graph: KnowledgeGraph, base: str = BASE) -> set[tuple]:
     return {(t.subject, t.predicate, t.object) for t in iter_triples(graph, base)}
 
 
+def document_count(graph: KnowledgeGraph) -> int:
+    """Triples of graph.ttl/.nt/.jsonld: the ontology's, then the graph's."""
+    return len(ontology_triples()) + len(triple_set(graph))
+
+
 def rdflib_set(g: rdflib.Graph) -> set[tuple]:
-    return {(s.n3(), p.n3(), o.n3()) for s, p, o in g}
+    """The triples without a blank node (blank node labels change when parsed)."""
+    return {(s.n3(), p.n3(), o.n3()) for s, p, o in g
+            if not isinstance(s, rdflib.BNode) and not isinstance(o, rdflib.BNode)}
 
 
 def ox_set(triples) -> set[tuple]:
-    return {(str(t.subject), str(t.predicate), str(t.object)) for t in triples}
+    """The triples without a blank node (blank node labels change when parsed)."""
+    return {(str(t.subject), str(t.predicate), str(t.object)) for t in triples
+            if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
 
 
 # --------------------------------------------------------------------------- ontology
@@ -345,8 +356,8 @@ def test_literals_keep_untrusted_text_exactly(tmp_path):
         assert str(g.value(x1, PKG.externalId)) == "hugging face:org/x-1"
         assert {str(a) for a in g.objects(x1, PKG.attribute)} == {"sizes=7B", "sizes=13B"}
         assert g.value(doi, PKG.year) == rdflib.Literal(2021, datatype=XSD.integer)
-    assert rapper_count(tmp_path / "graph.ttl", "turtle") == len(triple_set(graph))
-    assert rapper_count(tmp_path / "graph.nt", "ntriples") == len(triple_set(graph))
+    assert rapper_count(tmp_path / "graph.ttl", "turtle") == document_count(graph)
+    assert rapper_count(tmp_path / "graph.nt", "ntriples") == document_count(graph)
 
 
 def test_lone_surrogates_do_not_break_the_output(tmp_path):
@@ -373,12 +384,17 @@ def test_build_writes_the_rdf_files_and_schemas(demo_build):
         assert (out / name).is_file()
     for name in SCHEMA_FILES:
         assert (out / "schemas" / name).read_bytes() == schema_path(name).read_bytes()
-    expected = ox_set(iter_triples(graph, BASE))
+    # the ontology, then the graph: the same triples in each file, and isomorphic graphs
+    expected = ox_set([*ontology_triples(), *iter_triples(graph, BASE)])
+    reference = rdflib_graph(out / "graph.nt")
+    assert len(reference) == document_count(graph)
     for name, fmt in (("graph.ttl", ox.RdfFormat.TURTLE), ("graph.nt", ox.RdfFormat.N_TRIPLES),
                       ("graph.jsonld", ox.RdfFormat.JSON_LD)):
-        parsed = ox.parse(path=str(out / name), format=fmt)
-        assert ox_set(parsed) == expected, name
-        assert rdflib_set(rdflib_graph(out / name)) == expected, name
+        parsed = list(ox.parse(path=str(out / name), format=fmt))
+        assert ox_set(parsed) == expected and len(set(parsed)) == len(reference), name
+        g = rdflib_graph(out / name)
+        assert rdflib_set(g) == expected, name
+        assert rdflib.compare.isomorphic(g, reference), name
     ttl = (out / "graph.ttl").read_text(encoding="utf-8")
     assert "@prefix pkg: <https://w3id.org/paperkg/ontology#> ." in ttl
     assert "pkg:proposes model:" in ttl  # prefixed names, not full IRIs
@@ -434,7 +450,7 @@ def test_every_rdf_file_of_the_medical_build_parses_with_rapper_and_rdflib(medic
     names = {p.relative_to(out).as_posix() for p in files}
     assert {"graph.ttl", "graph.nt", "graph.jsonld", "schemas/paperkg.ttl",
             "schemas/shapes.ttl"} <= names
-    expected = len(triple_set(graph))
+    expected = document_count(graph)
     for path in files:
         parsed = rdflib_graph(path)
         if path.suffix == ".jsonld":
@@ -480,7 +496,7 @@ def test_duplicate_evidence_is_one_node(tmp_path):
     g = to_rdf(graph, BASE)
     assert len(set(g.subjects(RDF.type, PKG.Evidence))) == 2
     write_rdf(graph, tmp_path, ExportOptions())
-    assert rapper_count(tmp_path / "graph.nt", "ntriples") == len(g)
+    assert rapper_count(tmp_path / "graph.nt", "ntriples") == len(g) + len(ontology_triples())
 
 
 def test_co_occurrence_is_asserted_both_ways_and_papers_keep_their_ids(demo_build):
@@ -523,3 +539,31 @@ def test_paper_identifiers_dates_and_subjects_are_mapped():
     assert str(g.value(node, DCTERMS.bibliographicCitation)) == "Cryobiology 43 (2001) 1-9"
     assert g.value(node, PKG.venue) is None
     assert count_triples(graph) == len(g)
+
+
+def test_merged_duplicates_keep_every_identifier_end_to_end(tmp_path):
+    """paperkg build over a PubMed file and an arXiv feed that hold the same paper (and a
+    JSON Lines record known by its arXiv id only): one paper in graph.ttl, with the DOI, the
+    PMID, the PMC id and the arXiv id, under its DOI IRI."""
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    merge = Path(__file__).parent / "fixtures" / "ingest" / "merge"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [
+        "build", str(merge / "pubmed.xml"), str(merge / "arxiv.xml"), str(merge / "later.jsonl"),
+        "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    g = rdflib_graph(out / "graph.ttl")
+    assert rapper_count(out / "graph.ttl", "turtle") == len(g)
+    papers = set(g.subjects(RDF.type, PKG.Paper))
+    assert len(papers) == 2
+    paper = rdflib.URIRef(BASE + "paper/doi/10.5555/jirm.2024.031")
+    assert paper in papers
+    values = {p: {str(o) for o in g.objects(paper, p)} for p in (
+        rdflib.URIRef("http://prismstandard.org/namespaces/basic/2.0/doi"), FABIO.hasPubMedId,
+        FABIO.hasPubMedCentralId, PKG.arxivId)}
+    assert list(values.values()) == [{"10.5555/JIRM.2024.031"}, {"38111111"},
+                                     {"PMC10911111"}, {"2403.01234"}]
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["duplicates"] == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections import Counter, defaultdict
 
 import pandas as pd
@@ -129,11 +130,14 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
     ],
     ("methods-used-together", ()): [
         ("DPO", "RLHF", 2),
+        ("RLHF", "DPO", 2),
     ],
     ("methods-used-together", (("method1", "DPO"),)): [
         ("DPO", "RLHF", 2),
     ],
-    ("methods-used-together", (("method1", "RLHF"),)): [],
+    ("methods-used-together", (("method1", "RLHF"),)): [
+        ("RLHF", "DPO", 2),
+    ],
     ("relation-evidence", (("subject", "DermSAM"),)): [
         (
             "DermSAM",
@@ -358,9 +362,10 @@ def oracle(graph: KnowledgeGraph, name: str) -> list[tuple]:
         return [r[:3] for r in sorted(out, key=lambda r: (r[0], r[3], -r[2], r[1], r[4]))]
     if name == "methods-used-together":  # pairs of the 20 methods mentioned by the most papers
         top = {e.id for e in _top(graph, "Method", 20)}
-        out = [(ents[r.subject].name, ents[r.object].name, r.weight, r.subject, r.object)
+        out = [(ents[a].name, ents[b].name, r.weight, a, b)  # both sides of each pair
                for r in graph.relations_of("co_occurs_with")
-               if r.subject in top and r.object in top and r.weight >= 2]
+               if r.subject in top and r.object in top and r.weight >= 2
+               for a, b in ((r.subject, r.object), (r.object, r.subject))]
         return [t[:3] for t in sorted(out, key=lambda t: (-t[2], t[0], t[1], t[3], t[4]))]
     if name == "relation-evidence":  # the first 50 relations by subject, relation, object
         typed = sorted((ents[r.subject].name, TYPED[r.predicate], ents[r.object].name,
@@ -581,14 +586,58 @@ if __name__ == "__main__":  # print today's rows of every EXPECTED entry, to re-
             pprint.pprint(run((None, Path(tmp)), key[0], dict(key[1])), width=96)
 
 
-def test_alignment_queries_see_the_ontology_of_a_build(demo_build):
-    """A build directory is queried with its ontology: papers are schema:ScholarlyArticles and
-    basedOn is a schema:isBasedOn through the ontology's axioms."""
+def test_alignment_queries_work_on_one_graph_file_alone(demo_build, tmp_path):
+    """graph.ttl, graph.nt and graph.jsonld carry the ontology: each, copied away from the
+    build's schemas/, answers alignment queries (papers are schema:ScholarlyArticles, basedOn
+    is a schema:isBasedOn through the ontology's axioms); so does the graph object."""
     graph, out = demo_build
-    articles = run_query(out, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { "
-                              "?p a/rdfs:subClassOf* schema:ScholarlyArticle }")
-    assert int(articles.iloc[0, 0]) == len(graph.papers)
-    based = run_query(out, "SELECT (COUNT(*) AS ?n) WHERE { "
-                           "?a ?p ?b . ?p rdfs:subPropertyOf* schema:isBasedOn }")
-    assert int(based.iloc[0, 0]) == len({(r.subject, r.object)
-                                         for r in graph.relations_of("based_on")})
+    articles_query = ("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { "
+                      "?p a/rdfs:subClassOf* schema:ScholarlyArticle }")
+    based_query = ("SELECT (COUNT(*) AS ?n) WHERE { "
+                   "?a ?p ?b . ?p rdfs:subPropertyOf* schema:isBasedOn }")
+    based = len({(r.subject, r.object) for r in graph.relations_of("based_on")})
+    assert based > 0
+    sources: list = [graph]
+    for name in ("graph.ttl", "graph.nt", "graph.jsonld"):
+        alone = tmp_path / name.replace(".", "-")
+        alone.mkdir()
+        shutil.copyfile(out / name, alone / name)
+        sources.append(alone / name)
+    for source in sources:
+        articles = run_query(source, articles_query)
+        assert int(articles.iloc[0, 0]) == len(graph.papers), source
+        assert int(run_query(source, based_query).iloc[0, 0]) == based, source
+
+
+def test_broader_links_are_queryable(demo_build):
+    """skos:broader joins tasks and methods to their more general ones; a property path walks
+    up the hierarchy."""
+    graph, out = demo_build
+    rows = run_query(out, "SELECT ?a ?b WHERE { ?a skos:broader ?b }")
+    got = {(a.rsplit("/", 2)[-2] + "/" + a.rsplit("/", 1)[-1], b.rsplit("/", 2)[-2] + "/"
+            + b.rsplit("/", 1)[-1]) for a, b in rows.itertuples(index=False)}
+    assert got == {(e.id, b) for e in graph.entities.values() for b in e.broader}
+    up = run_query(out, "SELECT ?label WHERE { <https://w3id.org/paperkg/method/qlora> "
+                        "skos:broader+ ?m . ?m skos:prefLabel ?label } ORDER BY ?label")
+    assert up["label"].tolist() == ["LoRA", "PEFT"]
+
+
+def test_methods_used_together_sees_both_sides_of_each_pair(ml_build):
+    """Bound to any of the 20 most used methods, methods-used-together lists every method of
+    those 20 it co-occurs with (in at least two papers), whichever side the pair's statement
+    names it on."""
+    graph, out = ml_build
+    top = {e.id for e in _top(graph, "Method", 20)}
+    partners: dict[str, set[str]] = {e: set() for e in top}
+    for r in graph.relations_of("co_occurs_with"):
+        if r.subject in top and r.object in top and r.weight >= 2:
+            partners[r.subject].add(graph.entities[r.object].name)
+            partners[r.object].add(graph.entities[r.subject].name)
+    as_subject = {e: {graph.entities[r.object].name for r in graph.relations_of("co_occurs_with")
+                      if r.subject == e and r.object in top and r.weight >= 2} for e in top}
+    # the case the one-sided query missed: partners that name the method as their object
+    assert sum(len(partners[e] - as_subject[e]) for e in top) > 0
+    for entity in sorted(top):
+        name = graph.entities[entity].name
+        rows = run_query(out, named_queries()["methods-used-together"], {"method1": name})
+        assert set(rows["method2"]) == partners[entity], name

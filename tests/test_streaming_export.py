@@ -15,6 +15,7 @@ from tricky_graph import tricky_graph
 from kg.export import ExportOptions, export_all, export_steps, owl
 from kg.export import rdf as rdf_export
 from kg.graph.networkx import to_networkx
+from kg.graph.ontology import ontology_triples
 from kg.graph.ranking import entity_degrees, pagerank
 from kg.graph.rdf import TermMaker, iter_blocks, iter_triples, prefixes
 from kg.graph.triple_count import count_triples
@@ -79,7 +80,7 @@ def test_degree_and_pagerank_are_networkx_s(graph, demo_build):
 
 @pytest.mark.parametrize("names", [["rdf"], ["owl"], ["rdf", "owl"]])
 def test_chunked_files_are_the_one_shot_serialisation(graph, tmp_path, monkeypatch, names):
-    triples = list(iter_triples(graph, BASE))
+    triples = [*ontology_triples(), *iter_triples(graph, BASE)]  # the documents' triples
     one_shot = tmp_path / "one"
     one_shot.mkdir()
     monkeypatch.setattr(rdf_export, "CHUNK_TRIPLES", 10**9)
@@ -119,9 +120,13 @@ def test_export_steps_run_rdf_and_owl_together():
 
 
 def test_empty_graph_rdf_files(tmp_path):
+    """An empty graph's files hold the ontology alone."""
     rdf_export.write(KnowledgeGraph(), tmp_path, ExportOptions())
-    assert (tmp_path / "graph.nt").read_bytes() == b""
-    assert list(ox.parse(path=str(tmp_path / "graph.ttl"), format=ox.RdfFormat.TURTLE)) == []
+    assert (tmp_path / "graph.nt").read_bytes() == ox.serialize(
+        ontology_triples(), format=ox.RdfFormat.N_TRIPLES)
+    for name, fmt in (("graph.ttl", ox.RdfFormat.TURTLE), ("graph.jsonld", ox.RdfFormat.JSON_LD)):
+        parsed = list(ox.parse(path=str(tmp_path / name), format=fmt))
+        assert len(parsed) == len(ontology_triples()), name
 
 
 def _reference_owl_triples(graph: KnowledgeGraph, base_iri: str) -> list[ox.Triple]:

@@ -12,8 +12,11 @@ GraphML and GEXF hold only scalar attributes, so the graph is flattened first (:
   external id.  Missing values (a paper without a year) are left out, not written as empty.
 - edges: ``relation`` (also the edge ``label``), ``weight`` and ``evidence_count``; edge ids are
   ``e0``, ``e1`` … in the graph's relation order (parallel edges of different relations between
-  the same two nodes stay apart).  ``co_occurs_with`` is stored once per pair, directed from the
-  smaller id to the larger: read it as undirected.
+  the same two nodes stay apart).  ``co_occurs_with`` is symmetric, and both formats are
+  read as directed graphs (NetworkX refuses an undirected edge in a directed GraphML or GEXF
+  graph), so each pair is written both ways, ``u -> v`` and ``v -> u`` with the same weight:
+  a tool that follows out-edges, in-edges or either sees every pair from both ends, and
+  ``degree`` counts both edges.
 
 Colours: GraphML carries them as ``r``/``g``/``b`` and ``color`` node attributes (Gephi's GraphML
 importer reads both), GEXF as ``viz:color`` and ``viz:size``.  Characters XML 1.0 cannot hold
@@ -81,8 +84,9 @@ def _flat_node(data: dict[str, Any], degree: int) -> dict[str, Any]:
 
 
 def flat_graph(graph: KnowledgeGraph) -> nx.MultiDiGraph:
-    """:func:`to_networkx` with scalar attributes only, plus degree, colour and size."""
-    source = to_networkx(graph)
+    """:func:`to_networkx` with scalar attributes only, plus degree, colour and size; each
+    co-occurrence pair both ways."""
+    source = to_networkx(multigraph.with_reversed_cooccurrence(graph))
     flat = nx.MultiDiGraph(name="paperkg")
     for node, data in source.nodes(data=True):
         flat.add_node(xml_text(node), **_flat_node(data, source.degree(node)))
@@ -157,7 +161,7 @@ def write_graphml(graph: KnowledgeGraph, out_dir: Path, options: object = None) 
     document in memory (one pass finds the keys, a second writes).
     """
     xml_type = GraphMLWriter().get_xml_type
-    plan = multigraph.layout(graph)
+    plan = multigraph.layout(graph, both_ways=True)
     keys: dict[tuple[str, str, str], str] = {}
 
     def key(name: str, value: Any, scope: str) -> str:
@@ -226,7 +230,7 @@ def write_gexf(graph: KnowledgeGraph, out_dir: Path, options: object = None) -> 
     ``lastmodifieddate``, creator ``paperkg``), without the graph or the document in memory.
     """
     xml_type = GEXFWriter().xml_type
-    plan = multigraph.layout(graph)
+    plan = multigraph.layout(graph, both_ways=True)
     ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}  # title -> id, type
     counter = iter(range(1 << 62))
 

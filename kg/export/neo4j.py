@@ -24,7 +24,8 @@ with one of ``Model``/``Dataset``/``Method``/``Task``/``Metric`` (``id``, ``name
 records as typed parallel arrays (``evidence_paper``, ``evidence_field``, ``evidence_start``,
 ``evidence_end``, ``evidence_sentence_index``, ``evidence_sentence``, ``evidence_rule``) and as
 one JSON text (``evidence``); ``CO_OCCURS_WITH`` (Entity -> Entity, stored once per unordered
-pair; query it undirected) with ``weight``; ``AUTHORED`` (Author -> Paper, ``position``) and
+pair; query it undirected) with ``weight``; ``BROADER`` (a Task or Method -> its more general
+Task or Method, ``skos:broader``); ``AUTHORED`` (Author -> Paper, ``position``) and
 ``PUBLISHED_IN`` (Paper -> Venue).
 
 A third route needs no paperkg at all: ``load-csv.cypher`` (:mod:`kg.export.neo4j_loadcsv`), plain
@@ -330,6 +331,21 @@ def _relationship_tables(graph: KnowledgeGraph) -> list[Table]:
     return tables
 
 
+#: the relationship type of ``skos:broader`` (Entity -> its more general Entity)
+BROADER = "BROADER"
+
+
+def _broader_table(graph: KnowledgeGraph) -> Table:
+    """``BROADER`` relationships: a task or method -> its more general task or method."""
+    entities = sorted(graph.entities.values(), key=lambda e: e.id)
+    return Table(
+        "rels_broader.csv",
+        _columns(f":START_ID({ENTITY_LABEL})", f":END_ID({ENTITY_LABEL})", ":TYPE"),
+        LazyRows(lambda: ({"start_id": e.id, "end_id": b, "type": BROADER}
+                          for e in entities for b in e.broader)),
+        rel_type=BROADER, start_label=ENTITY_LABEL, end_label=ENTITY_LABEL)
+
+
 def _name_rows(names: Sequence[str], label: str) -> Iterator[dict[str, Any]]:
     return ({"id": n, "labels": [label], "name": n} for n in names)
 
@@ -357,7 +373,7 @@ def build_tables(graph: KnowledgeGraph) -> list[Table]:
     """Every node and relationship file of the export, in import order."""
     bibliography = _bibliography_tables(graph)
     return [_paper_table(graph), *_entity_tables(graph), *bibliography[:2],
-            *_relationship_tables(graph), *bibliography[2:]]
+            *_relationship_tables(graph), _broader_table(graph), *bibliography[2:]]
 
 
 #: where the array delimiter is looked for when every readable candidate occurs in the data: the

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from kg.graph.ontology import ontology_triples
 from kg.graph.rdf import (
     VOCAB_PREFIXES,
     Block,
@@ -137,8 +138,10 @@ def collector_paused() -> Iterator[None]:
 class TripleWriters:
     """``graph.ttl``, ``graph.nt`` and ``graph.jsonld`` written together, chunk by chunk.
 
-    Each chunk holds whole subjects (all of a subject's triples in one chunk): then the files are
-    byte for byte those of serialising all the triples at once.
+    Each file starts with the ontology (:func:`~kg.graph.ontology.ontology_triples`), so that it
+    answers alignment queries alone.  Each chunk holds whole subjects (all of a subject's
+    triples in one chunk): then the files are byte for byte those of serialising all the
+    triples at once.
     """
 
     def __init__(self, out_dir: Path, base_iri: str) -> None:
@@ -146,25 +149,27 @@ class TripleWriters:
         self.ttl = (out_dir / "graph.ttl").open("wb")
         self.nt = (out_dir / "graph.nt").open("wb")
         self.jsonld = JsonLdWriter(out_dir / "graph.jsonld", base_iri)
-        self.header: bytes | None = None  # the Turtle prefix lines, written once
+        self.header = _turtle_header(self.prefixes)  # the Turtle prefix lines, written once
+        self.ttl.write(self.header)
+        ontology = list(ontology_triples())
+        self._write_triples(ontology)
+        self.jsonld.write_texts(ontology_nodes(ontology, self.jsonld.nodes.compactor))
 
     def write(self, chunk: Chunk) -> None:
         triples = [t for block_triples in chunk.triples for t in block_triples]
         if not triples:
             return
+        self._write_triples(triples)
+        self.jsonld.write(chunk.blocks)
+
+    def _write_triples(self, triples: list[ox.Triple]) -> None:
         self.nt.write(serialize(triples, format=ox.RdfFormat.N_TRIPLES))
         turtle = serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self.prefixes)
-        if self.header is None:
-            self.header = _turtle_header(self.prefixes)
-            self.ttl.write(self.header)
         if not turtle.startswith(self.header):
             raise AssertionError("Turtle chunk without the expected prefix lines")
         self.ttl.write(turtle[len(self.header):])
-        self.jsonld.write(chunk.blocks)
 
     def close(self) -> None:
-        if self.header is None:  # no triples: what serialising nothing gives
-            self.ttl.write(serialize([], format=ox.RdfFormat.TURTLE, prefixes=self.prefixes))
         self.ttl.close()
         self.nt.close()
         self.jsonld.close()
@@ -218,6 +223,18 @@ class _Compactor:
         for namespace, prefix in self._ns:
             if iri.startswith(namespace) and not iri[len(namespace):].startswith("//"):
                 return f"{prefix}:{iri[len(namespace):]}"
+        return iri
+
+    def vocab_iri(self, iri: str) -> str:
+        """A vocabulary IRI as a compact IRI (``pkg:Paper``, not ``kg:ontology#Paper``); a
+        namespace IRI itself stays whole (no ``dcterms:`` with an empty local name)."""
+        for namespace, prefix in self._ns:
+            local = iri[len(namespace):]
+            if iri.startswith(namespace) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+        local = iri[len(self.base_iri):]
+        if iri.startswith(self.base_iri) and local and not local.startswith("//"):
+            return f"{BASE_PREFIX}:{local}"
         return iri
 
     def key(self, iri: str, is_iri: bool) -> tuple[str, str | None]:
@@ -312,6 +329,35 @@ class JsonLdNodes:
 _IRI_CACHE = 100_000
 
 
+def ontology_nodes(triples: Iterable[ox.Triple], compactor: _Compactor) -> list[str]:
+    """Node objects (JSON text) of ``triples`` with any terms (the ontology's: blank nodes,
+    language-tagged literals), one per subject in order of first appearance, every value in
+    expanded form so that no coercion of the context applies."""
+    nodes: dict[str, dict[str, list[Any]]] = {}
+    for t in triples:
+        node = nodes.setdefault(_node_id(t.subject, compactor), {})
+        if t.predicate.value == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            node.setdefault("@type", []).append(compactor.vocab_iri(t.object.value))
+            continue
+        obj = t.object
+        value: dict[str, str]
+        if isinstance(obj, ox.Literal):
+            value = {"@value": obj.value}
+            if obj.language:
+                value["@language"] = obj.language
+            elif obj.datatype.value != _XSD + "string":
+                value["@type"] = compactor.vocab_iri(obj.datatype.value)
+        else:
+            value = {"@id": _node_id(obj, compactor)}
+        node.setdefault(compactor.vocab_iri(t.predicate.value), []).append(value)
+    return [_json({"@id": ident, **{k: v[0] if len(v) == 1 else v for k, v in node.items()}})
+            for ident, node in nodes.items()]
+
+
+def _node_id(term: Any, compactor: _Compactor) -> str:
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compactor.vocab_iri(term.value)
+
+
 def jsonld_context(base_iri: str) -> list[Any]:
     """The ``@context`` of ``graph.jsonld``: the published context plus the ``kg`` prefix."""
     return [published_context(), {BASE_PREFIX: base_iri}]
@@ -330,7 +376,10 @@ class JsonLdWriter:
 
     def write(self, blocks: Iterable[Block]) -> None:
         """Add the nodes of ``blocks``."""
-        texts = [self.nodes.text(block) for block in blocks]
+        self.write_texts([self.nodes.text(block) for block in blocks])
+
+    def write_texts(self, texts: list[str]) -> None:
+        """Add node objects given as JSON text."""
         if texts:
             self.fh.write(("" if self.first else ",\n") + ",\n".join(texts))
             self.first = False
@@ -342,6 +391,7 @@ class JsonLdWriter:
 
 __all__ = [
     "VOCAB_PREFIXES", "Chunk", "ChunkWriter", "JsonLdNodes", "JsonLdWriter",
-    "TripleWriters", "chunks", "copy_schemas", "jsonld_context", "published_context",
+    "TripleWriters", "chunks", "copy_schemas", "jsonld_context", "ontology_nodes",
+    "published_context",
     "write", "write_chunks", "write_files",
 ]

@@ -124,7 +124,7 @@ def render_markdown(stats: dict[str, Any]) -> str:
     lines += [
         f"| relations (all) | {stats['relations']} |",
         f"| evidence records | {stats['evidence_records']} |",
-        f"| RDF triples | {stats['triples']} |",
+        f"| RDF triples | {stats['triples']} |",  # the graph's (graph.nt adds the ontology's)
         "",
     ]
     if stats["papers_by_year"]:

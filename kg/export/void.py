@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, VOID
 
 import kg
+from kg.graph.ontology import ontology_triples
 from kg.graph.rdf import ONTOLOGY_IRI, VOCAB_PREFIXES, check_base_iri, serialize
 from kg.graph.triple_count import count_triples
 from kg.model import KnowledgeGraph
@@ -59,8 +60,9 @@ def void_triples(graph: KnowledgeGraph, base_iri: str, license: str | None = Non
     add(node, DCTERMS.description, ox.Literal(
         f"{len(graph.papers)} papers, {len(graph.entities)} entities (models, datasets, methods, "
         f"tasks, metrics) and {len(graph.relations)} relations with their evidence, extracted "
-        "from titles and abstracts by paperkg."))
-    add(node, VOID.triples, ox.Literal(count_triples(graph)))
+        "from titles and abstracts by paperkg, with the paperkg ontology."))
+    # graph.ttl, graph.nt and graph.jsonld: the ontology's triples, then the graph's
+    add(node, VOID.triples, ox.Literal(count_triples(graph) + len(ontology_triples())))
     add(node, VOID.entities, ox.Literal(len(graph.papers) + len(graph.entities)))
     add(node, VOID.uriSpace, ox.Literal(base_iri))
     for prefix in ("pkg", "dcterms", "skos", "prov", "schema", "fabio", "prism"):

@@ -19,7 +19,7 @@ from pathlib import Path
 from extractors.lexicon import load_lexicon
 from kg.errors import InputError, PaperkgError
 from kg.extractions import EXTRACTIONS, read_extractions
-from kg.ingest import read_papers
+from kg.ingest import ReadReport, read_papers, with_merged_identifiers
 from kg.linking import link
 from kg.model import KnowledgeGraph, Paper
 
@@ -35,13 +35,14 @@ def _input_papers(out_dir: Path, wanted: set[str]) -> dict[str, Paper]:
     if not isinstance(inputs, list) or not inputs:
         return {}
     papers: dict[str, Paper] = {}
+    report = ReadReport()
     try:
-        for paper in read_papers([str(i) for i in inputs], on_error="skip"):
+        for paper in read_papers([str(i) for i in inputs], on_error="skip", report=report):
             if paper.id in wanted:
                 papers[paper.id] = paper
     except (PaperkgError, OSError):
         return papers
-    return papers
+    return with_merged_identifiers(papers, report)
 
 
 def load_build(path: Path) -> KnowledgeGraph:

@@ -104,6 +104,7 @@ from kg.graph.iris import (
 from kg.graph.iris import (
     year_counts as year_counts,
 )
+from kg.graph.ontology import ontology_triples
 from kg.model import (
     CO_OCCURS_WITH,
     ENTITY_TYPES,
@@ -166,6 +167,7 @@ P_DOI, P_PMID, P_PMCID, P_ARXIV = (
 P_ISSUED, P_SUBJECT_CODE, P_CITATION, P_EXACT = (
     str(DCTERMS.issued), str(DCTERMS.subject), str(DCTERMS.bibliographicCitation),
     str(SKOS.exactMatch))
+P_BROADER = str(SKOS.broader)
 (P_YEAR, P_AUTHOR, P_VENUE, P_PAPER_COUNT, P_EXTERNAL_ID, P_ATTRIBUTE, P_WIKIDATA,
  P_HUGGINGFACE, P_SUPPORT, P_EVIDENCE_PAPER, P_FIELD, P_START, P_END, P_SPAN, P_SENTENCE,
  P_SENTENCE_TEXT, P_RULE, P_BY_YEAR, P_COUNT_YEAR, P_COUNT_PAPERS) = (str(PKG[name]) for name in (
@@ -370,6 +372,7 @@ class _Mapping:
                 props += _external_id(key, value)
         for key, values in sorted(entity.attributes.items()):
             props += [(P_ATTRIBUTE, rdf_text(f"{key}={v}")) for v in sorted(set(values))]
+        props += [(P_BROADER, self.node(b)) for b in entity.broader]
         return Block(self.node(entity.id), entity, props + self.relations(entity.id))
 
     def year_counts(self) -> Iterator[Block]:
@@ -474,8 +477,10 @@ def prefixes(base_iri: str) -> dict[str, str]:
 
 
 def to_store(graph: KnowledgeGraph, base_iri: str) -> ox.Store:
-    """The graph in an in-memory pyoxigraph store (default graph), ready for SPARQL."""
+    """The graph and the ontology in an in-memory pyoxigraph store (default graph), ready for
+    SPARQL (alignment queries included)."""
     store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in ontology_triples())
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in iter_triples(graph, base_iri))
     return store
 

@@ -57,6 +57,7 @@ def count_triples(graph: KnowledgeGraph) -> int:
         total += sum(1 for key, value in entity.external_ids.items()
                      if value and external_match(key, value) is not None)
         total += sum(len(set(values)) for values in entity.attributes.values())
+        total += len(entity.broader)
         total += len(outgoing.get(entity.id, ()))
         total += 4 * len(year_counts(entity, graph.papers))
     for ev in evidence:

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +45,7 @@ OnError = Literal["stop", "skip"]
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
+    "IDENTIFIER_FIELDS",
     "FileSummary",
     "ReadReport",
     "SkippedRecord",
@@ -55,6 +56,7 @@ __all__ = [
     "summarize_inputs",
     "title_id",
     "title_key",
+    "with_merged_identifiers",
 ]
 
 FORMATS = ("listing", "jsonl", "json", "csv", "tsv", "arxiv", "pubmed")
@@ -106,6 +108,33 @@ class ReadReport:
     formats: dict[str, str] = field(default_factory=dict)  #: source -> format read
     #: (directory, reason) of directories that could not be read (``on_error="skip"``)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    #: id of a kept paper -> identifiers its duplicates add (``doi``, ``arxiv_id``, ``pmid``,
+    #: ``pmcid``): see :func:`with_merged_identifiers`
+    merged_identifiers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+#: The identifiers of a paper that its duplicates may add to it.
+IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid", "pmcid")
+
+
+def with_merged_identifiers(papers: Mapping[str, Paper], report: ReadReport) -> dict[str, Paper]:
+    """``papers`` (id -> paper) with the identifiers their duplicates added (the union)."""
+    if not report.merged_identifiers and isinstance(papers, dict):
+        return papers
+    merged = dict(papers)
+    for paper_id, identifiers in report.merged_identifiers.items():
+        paper = merged.get(paper_id)
+        if paper is not None:
+            merged[paper_id] = with_identifiers(paper, identifiers)
+    return merged
+
+
+def with_identifiers(paper: Paper, identifiers: Mapping[str, str]) -> Paper:
+    """``paper`` with the identifiers of ``identifiers`` (field name -> value) set."""
+    return replace(paper, doi=identifiers.get("doi", paper.doi),
+                   arxiv_id=identifiers.get("arxiv_id", paper.arxiv_id),
+                   pmid=identifiers.get("pmid", paper.pmid),
+                   pmcid=identifiers.get("pmcid", paper.pmcid))
 
 
 # --------------------------------------------------------------------------- options
@@ -326,6 +355,7 @@ def _stream(
     seen_ids: set[str] = set()
     seen_titles: dict[bytes, str] = {}  # digest of the title key -> id (no titles kept)
     seen_keys: dict[str, str] = {}  # DOI (casefolded), arXiv id, PMID -> id of the kept paper
+    identifiers: dict[str, Paper] = {}  # id -> the identifiers (only) of a kept paper with any
     for path, source, file_format in plan:
         for item in READERS[file_format](path, source, columns):
             if isinstance(item, Problem):
@@ -343,11 +373,17 @@ def _stream(
                     if paper.id in seen_ids or key in seen_titles or same is not None:
                         kept = paper.id if paper.id in seen_ids else same or seen_titles[key]
                         report.duplicates.append((kept, source, paper.record))
+                        if same is not None:  # the same DOI, arXiv id or PMID: one paper
+                            _merge_identifiers(same, paper, identifiers, seen_keys, report)
                         continue
                     seen_ids.add(paper.id)
                     seen_titles[key] = paper.id
                     for k in paper.identity_keys:
                         seen_keys[k] = paper.id
+                    if any(getattr(paper, f) for f in IDENTIFIER_FIELDS):
+                        identifiers[paper.id] = Paper(paper.id, "", "", doi=paper.doi,
+                                                      arxiv_id=paper.arxiv_id, pmid=paper.pmid,
+                                                      pmcid=paper.pmcid)
                     report.papers += 1
                     yield paper
                     continue
@@ -356,6 +392,28 @@ def _stream(
             report.skipped.append(
                 SkippedRecord(source, error.record or 0, error.problem, truncate(raw))
             )
+
+
+def _merge_identifiers(kept: str, duplicate: Paper, identifiers: dict[str, Paper],
+                       seen_keys: dict[str, str], report: ReadReport) -> None:
+    """Add to paper ``kept`` the identifiers of ``duplicate`` it lacks (first read wins where
+    both have one; an identifier that already names another paper is not taken)."""
+    ids = identifiers.get(kept) or Paper(kept, "", "")
+    added: dict[str, str] = {}
+    for name in IDENTIFIER_FIELDS:
+        value = getattr(duplicate, name)
+        if not value or getattr(ids, name):
+            continue
+        keys = with_identifiers(Paper("", "", ""), {name: value}).identity_keys
+        if any(seen_keys.get(k, kept) != kept for k in keys):
+            continue
+        added[name] = value
+    if not added:
+        return
+    identifiers[kept] = ids = with_identifiers(ids, added)
+    for k in ids.identity_keys:
+        seen_keys.setdefault(k, kept)
+    report.merged_identifiers.setdefault(kept, {}).update(added)
 
 
 def _digest(key: str) -> bytes:

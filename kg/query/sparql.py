@@ -105,31 +105,21 @@ def graph_file(source: str | Path) -> Path:
     return path
 
 
-#: The ontology of a build, beside its graph files (``schemas/paperkg.ttl``).
-BUILD_ONTOLOGY = Path("schemas") / "paperkg.ttl"
-
-
 def read_store(path: Path) -> ox.Store:
     """Parse one RDF file into a new in-memory store; syntax errors name file and line.
 
-    A graph file of a build directory (``graph.nt`` …) is read with the build's ontology
-    (``schemas/paperkg.ttl`` beside it), so that queries can follow the alignments:
-    ``?p a/rdfs:subClassOf* schema:ScholarlyArticle``.
+    A build's graph files carry the ontology, so that queries can follow the alignments
+    (``?p a/rdfs:subClassOf* schema:ScholarlyArticle``) on the file alone.
     """
     store = ox.Store()
-    files = [path]
-    ontology = path.parent / BUILD_ONTOLOGY
-    if path.name in GRAPH_FILES and ontology.is_file():
-        files.append(ontology)
-    for file in files:
-        fmt = RDF_FORMATS[file.suffix.lower()]
-        try:
-            store.load(path=str(file), format=fmt, base_iri=file.resolve().as_uri())
-        except SyntaxError as exc:
-            raise InputError(str(file), f"not valid {fmt.name}: {exc}",
-                             getattr(exc, "lineno", None)) from None
-        except (OSError, ValueError) as exc:
-            raise InputError(str(file), f"cannot read: {exc}") from None
+    fmt = RDF_FORMATS[path.suffix.lower()]
+    try:
+        store.load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+    except SyntaxError as exc:
+        raise InputError(str(path), f"not valid {fmt.name}: {exc}",
+                         getattr(exc, "lineno", None)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), f"cannot read: {exc}") from None
     return store
 
 

@@ -29,7 +29,7 @@ from kg.engines.worker import PatternSpec, lexicon_of, model_only, pattern_spec,
 from kg.errors import PaperkgError
 from kg.extractions import EXTRACTIONS
 from kg.graph.rdf import check_base_iri
-from kg.ingest import ReadReport, title_key
+from kg.ingest import ReadReport, title_key, with_merged_identifiers
 from kg.linking import link, slim
 from kg.model import Paper, PaperExtraction
 from kg.pipeline import BuildOptions, BuildReport, extract_inputs, read_inputs
@@ -96,6 +96,7 @@ def _first_build(inputs: Sequence[str | Path], store_dir: Path, options: BuildOp
         corpus, lexicon = extract_inputs(inputs, options, build_report, lines_path, on_paper,
                                          keep=slim)
         graph = link(corpus.extractions, lexicon)
+        graph.papers = with_merged_identifiers(graph.papers, build_report.read)
         spec = pattern_spec(options.patterns, options.model)
         meta = StoreMeta(base_iri=base_iri, patterns=patterns_digest(patterns_only(spec)),
                          model=patterns_digest(model_only(spec)))
@@ -105,7 +106,8 @@ def _first_build(inputs: Sequence[str | Path], store_dir: Path, options: BuildOp
             with lines_path.open(encoding="utf-8") as fh:
                 for seq, (line, x, t, learned) in enumerate(zip(
                         fh, corpus.extractions, corpus.teaching, corpus.learned, strict=True)):
-                    yield Record(seq, x.paper, line.rstrip("\n"), teaching_line(t), learned)
+                    paper = graph.papers.get(x.paper.id, x.paper)  # with merged identifiers
+                    yield Record(seq, paper, line.rstrip("\n"), teaching_line(t), learned)
 
         report.triples = write_store(store_dir, records(), graph, meta, base_iri)
         report.added = report.papers = len(corpus.extractions)
