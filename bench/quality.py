@@ -14,7 +14,8 @@ one line each, per type and per predicate.
 ``--decider`` adds the honest figures of the trained decider (:mod:`kg.training`): the rule
 pipeline alone, the shipped model (trained on these very papers, so optimistic) and K-fold
 cross-validation by paper (each paper extracted by a model trained on the other folds of both
-sets).  ``--sealed`` scores the sealed general-ML test set of ``bench/sealed/``, which is done
+sets), and the candidate coverage of the gold (the decider's ceiling: the share of gold entities
+some candidate spells) per set and type, with the cause of every cross-validated miss.  ``--sealed`` scores the sealed general-ML test set of ``bench/sealed/``, which is done
 once per piece of extraction work, at its end.
 """
 
