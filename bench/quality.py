@@ -15,8 +15,9 @@ one line each, per type and per predicate.
 pipeline alone, the shipped model (trained on these very papers, so optimistic) and K-fold
 cross-validation by paper (each paper extracted by a model trained on the other folds of both
 sets), and the candidate coverage of the gold (the decider's ceiling: the share of gold entities
-some candidate spells) per set and type, with the cause of every cross-validated miss.  ``--sealed`` scores the sealed general-ML test set of ``bench/sealed/``, which is done
-once per piece of extraction work, at its end.
+some candidate spells) per set and type, with the cause of every cross-validated miss.
+``--sealed`` scores the sealed general-ML test set of ``bench/sealed/``, which is done once per
+piece of extraction work, at its end.
 """
 
 from __future__ import annotations
