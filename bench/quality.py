@@ -14,8 +14,10 @@ one line each, per type and per predicate.
 ``--decider`` adds the honest figures of the trained decider (:mod:`kg.training`): the rule
 pipeline alone, the shipped model (trained on these very papers, so optimistic) and K-fold
 cross-validation by paper (each paper extracted by a model trained on the other folds of both
-sets).  ``--sealed`` scores the sealed general-ML test set of ``bench/sealed/``, which is done
-once per piece of extraction work, at its end.
+sets), and the candidate coverage of the gold (the decider's ceiling: the share of gold entities
+some candidate spells) per set and type, with the cause of every cross-validated miss.
+``--sealed`` scores the sealed general-ML test set of ``bench/sealed/``, which is done once per
+piece of extraction work, at its end.
 """
 
 from __future__ import annotations
@@ -45,7 +47,13 @@ from kg.evaluation import (  # noqa: E402
 )
 from kg.ingest import read_papers  # noqa: E402
 from kg.linking import link_with_index  # noqa: E402
-from kg.training import cross_validate, read_annotated, rules_only_scores  # noqa: E402
+from kg.training import (  # noqa: E402
+    Annotated,
+    candidate_coverage,
+    cross_validate,
+    read_annotated,
+    rules_only_scores,
+)
 
 DEV_SETS = (
     ("medical-AI dev", "gold/medical-ai-dev.gold.jsonl", "corpus/medical-ai-dev.jsonl"),
@@ -230,7 +238,7 @@ def decider_report(data: Path, folds: int) -> dict:
     lines = [f"\ntrained decider ({folds}-fold cross-validation by paper over both dev sets, "
              "each fold also trained on bench/training/, "
              f"{seconds:.0f} s; the CV rows are the honest figures)"]
-    out: dict = {}
+    out: dict = {"candidate coverage": coverage_lines(read_annotated(gold, corpora), cv, lines)}
     for (name, _, _), path in zip(DEV_SETS, gold, strict=True):
         key = str(path)
         lines.append(f"  {name}:")
@@ -239,6 +247,23 @@ def decider_report(data: Path, folds: int) -> dict:
             lines.append(f"    {label:<17} {compact(scores)}")
             out[f"{name} ({label})"] = scores.to_json()
     out["lines"] = lines
+    return out
+
+
+def coverage_lines(data: Annotated, cv, lines: list[str]) -> dict:
+    """Candidate recall (the decider's ceiling) per dev set and type, and why gold is missed:
+    no candidate, only candidates of other boundaries, or a candidate the decider rejected."""
+    coverage = candidate_coverage(data, cv.predictions)
+    lines.append("  candidate coverage of the gold entities (pass 1) and the CV misses by cause:")
+    out = {}
+    for source, by_type in coverage.items():
+        name = next(n for n, g, _ in DEV_SETS if source.endswith(g))
+        lines.append(f"    {name}:")
+        for etype, c in by_type.items():
+            lines.append(f"      {etype:<9} candidate recall {c.recall:.3f} ({c.candidate}/"
+                         f"{c.total}); missed: no candidate {c.no_candidate}, other boundaries "
+                         f"{c.boundary}, rejected or mistyped {c.rejected}")
+        out[name] = {t: c.to_json() for t, c in by_type.items()}
     return out
 
 

@@ -24,13 +24,14 @@ from extractors.components.entities import entity_matcher
 from extractors.decider.model import DeciderModel
 from extractors.decider.training import (
     PaperExamples,
+    candidate_keys,
     entity_examples,
     fit_model,
     relation_examples,
 )
 from kg.corpus import extract_all
 from kg.errors import InputError
-from kg.evaluation import Scores, evaluate, read_annotations
+from kg.evaluation import Scores, entity_keys, evaluate, match_entities, read_annotations
 from kg.ingest import read_papers
 from kg.model import Paper
 
@@ -157,6 +158,65 @@ def rules_only_scores(gold_paths: Sequence[Path], corpus_paths: Sequence[Path],
                          predictions)
         for source in dict.fromkeys(data.source)
     }
+
+
+@dataclass(slots=True)
+class Coverage:
+    """Gold entities of one type: how many have a candidate of the same form (the decider's
+    ceiling), and why the missed ones are missed."""
+
+    total: int = 0
+    candidate: int = 0  #: some candidate's normalised form is one of the entity's forms
+    no_candidate: int = 0  #: missed; no candidate form contains one of its forms or lies within one
+    boundary: int = 0  #: missed; only candidates that contain it or lie within it
+    rejected: int = 0  #: missed although a candidate had its form (the decider said no or typed it
+    #: otherwise)
+
+    @property
+    def recall(self) -> float:
+        return self.candidate / self.total if self.total else 0.0
+
+    def to_json(self) -> dict:
+        return {"total": self.total, "candidate": self.candidate,
+                "candidate_recall": round(self.recall, 4), "no_candidate": self.no_candidate,
+                "boundary": self.boundary, "rejected": self.rejected}
+
+
+def candidate_coverage(data: Annotated, predictions: dict[str, dict] | None = None,
+                       patterns: Sequence[Path] = ()) -> dict[str, dict[str, Coverage]]:
+    """Per gold file and gold type, the :class:`Coverage` of the first pass' candidates;
+    ``predictions`` (by paper id, e.g. a cross-validation's) tell which gold entities were
+    missed."""
+    nlp = build_nlp(patterns=list(patterns) or None, model=RULES_ONLY, record=True)
+    lexicon = entity_matcher(nlp).lexicon
+    out: dict[str, dict[str, Coverage]] = {}
+    stream = ((p.text, (g, s)) for p, g, s in zip(data.papers, data.gold, data.source,
+                                                    strict=True))
+    for doc, (gold, source) in nlp.pipe(stream, as_tuples=True, batch_size=64):
+        keys = set().union(*(candidate_keys(d, lexicon) for d in doc.user_data.pop(RECORD)))
+        found = _found_gold(gold, (predictions or {}).get(str(gold["id"])))
+        by_type = out.setdefault(source, {})
+        for j, entity in enumerate(gold.get("entities", [])):
+            c = by_type.setdefault(str(entity.get("type")), Coverage())
+            forms = entity_keys(entity)
+            c.total += 1
+            has = bool(forms & keys)
+            c.candidate += has
+            if predictions is None or j in found:
+                continue
+            if has:
+                c.rejected += 1
+            elif any(f in k or k in f for f in forms for k in keys if len(k) > 2):
+                c.boundary += 1
+            else:
+                c.no_candidate += 1
+    return {s: dict(sorted(t.items())) for s, t in out.items()}
+
+
+def _found_gold(gold: dict, pred: dict | None) -> set[int]:
+    """Indices of the gold entities ``pred`` matches."""
+    return set(match_entities(gold.get("entities", []), (pred or {}).get("entities", []))
+               .values())
 
 
 def temporary_model_dir() -> tempfile.TemporaryDirectory:

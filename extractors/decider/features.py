@@ -14,8 +14,9 @@ from itertools import groupby
 
 from spacy.tokens import Doc
 
+from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.cues import HEAD_TYPES, PROPOSE_VERBS
-from extractors.decider.candidates import EntityCandidate
+from extractors.decider.candidates import EntityCandidate, head_type
 from extractors.normalize import name_key
 from extractors.sentence_index import sentence_index, sentence_starts
 from extractors.token_view import token_view
@@ -52,6 +53,7 @@ class DocContext:
         self.view = token_view(doc)
         starts = sentence_starts(doc)
         self.starts = starts
+        self.start_set = set(starts)
         lower = self.view.lower
         bounds = [*starts, len(doc)]
         self.we_propose = set()
@@ -60,6 +62,12 @@ class DocContext:
             if words & {"we", "our", "this"} and words & PROPOSE_VERBS:
                 self.we_propose.add(index)
         self._folded = ""
+        pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
+        #: normalised long and short forms of the paper's abbreviation definitions
+        self.defined: set[str] = {
+            name_key(self.view.span_text(span.start, span.end))
+            for pair in pairs or () for span in pair
+        }
 
     def count(self, key: str) -> int:
         """How often the normalised form occurs in the paper (at least once)."""
@@ -111,6 +119,13 @@ def entity_features(ctx: DocContext, cand: EntityCandidate, key: str) -> list[st
     ]
     if cand.kb_id:
         feats.append(f"kb={cand.kb_id}")
+    feats.append(f"head_class={head_type(head) or HEAD_TYPES.get(head, '-')}|{label}")
+    if key in ctx.defined:
+        feats += ["abbreviation_defined", f"abbreviation_defined|{label}"]
+    if sent > 0 and start not in ctx.start_set and all(
+        t[:1].isupper() for t in texts[start:end] if t.isalpha() and len(t) > 3
+    ) and texts[start][:1].isupper():
+        feats.append(f"capitalised_mid_sentence|{family}")
     if not cand.chosen:
         feats += [f"widest={cand.widest}|{family}", f"first_family={first}|{family}",
                   f"len_family={n_tokens}|{family}|{cand.widest}"]
