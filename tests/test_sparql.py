@@ -58,7 +58,6 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         ("RationaleNLI", "BlueBERT", 1),
         ("LumenCLIP", "CLIP", 1),
         ("LumenCLIP", "ClinicalBERT", 1),
-        ("MedSumm-T5", "Flan-T5", 1),
         ("MedSumm-T5", "Flan-T5-XL", 1),
         ("PathoLens", "LLaVA", 1),
         ("Quill-Rad", "LLaVA-Med", 1),
@@ -67,7 +66,6 @@ EXPECTED: dict[tuple[str, tuple], list[tuple]] = {
         ("TinyMedic", "Phi-3", 1),
         ("CodeWeaver", "PubMedBERT", 1),
         ("DermSAM", "SAM", 1),
-        ("GliomaSwin", "Swin Transformer", 1),
         ("GliomaSwin", "Swin UNETR", 1),
     ],
     ("models-based-on", (("baseName", "Llama-2"),)): [

@@ -331,7 +331,9 @@ def modified_candidates(doc: Doc, rules: list[EntityCandidate], taken: bytearray
                 start, words = k, words + 1
             else:
                 break
-            out.append(EntityCandidate(start, c.end, c.label, "chunk:modified", c.kb_id,
+            # a modified name is another entity than the one it modifies: no lexicon id, so
+            # that it is neither labelled nor linked as that entry
+            out.append(EntityCandidate(start, c.end, c.label, "chunk:modified", "",
                                        widest=False))
         if out and out[-1].end == c.end and out[-1].rule == "chunk:modified":
             out[-1].widest = True
