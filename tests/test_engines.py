@@ -106,7 +106,8 @@ def test_workers_give_byte_identical_outputs(tmp_path: Path) -> None:
 def test_streaming_build_equals_the_two_step_build(demo_build, tmp_path: Path) -> None:
     graph, out_dir = demo_build
     stages: list[str] = []
-    report = build([], tmp_path / "out", BuildOptions(), on_stage=stages.append)
+    rules = BuildOptions(model=Path("rules"))  # as demo_build
+    report = build([], tmp_path / "out", rules, on_stage=stages.append)
     assert files_of(tmp_path / "out") == files_of(out_dir)
     assert report.papers == len(graph.papers)
     assert stages[0] == "linking" and stages[1].startswith("writing ")

@@ -255,7 +255,7 @@ def test_eval_cv_command_partial_matching_and_types():
 
 def test_extract_command_writes_what_a_build_writes(tmp_path: Path, demo_build):
     out = tmp_path / "pred.jsonl"
-    result = CliRunner().invoke(app, ["extract", "-o", str(out)])
+    result = CliRunner().invoke(app, ["extract", "--model", "rules", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    _, build_dir = demo_build
+    _, build_dir = demo_build  # built with --model rules
     assert out.read_bytes() == (build_dir / "extractions.jsonl").read_bytes()
