@@ -9,7 +9,7 @@ override built-in ones.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -91,15 +91,21 @@ def read_jsonl(path: Path | str, text: str | None = None) -> list[tuple[int, dic
     return list(read_objects(path, text))
 
 
-def load_lexicon(extra: Iterable[Path | str] = ()) -> Lexicon:
-    """The bundled lexicons plus user pattern files (which add to or override them)."""
-    lexicon = Lexicon()
+def bundled_lexicon_lines() -> Iterator[tuple[str, list[tuple[int, dict]]]]:
+    """Each bundled lexicon file as ``(source name, its numbered lines)``."""
     folder = resources.files("extractors") / "lexicons"
     for name in LEXICON_FILES:
         resource = folder / f"{name}.jsonl"
         if resource.is_file():
             source = f"extractors/lexicons/{name}.jsonl"
-            lexicon.add_lines(read_jsonl(source, resource.read_text("utf-8")), source, False)
+            yield source, read_jsonl(source, resource.read_text("utf-8"))
+
+
+def load_lexicon(extra: Iterable[Path | str] = ()) -> Lexicon:
+    """The bundled lexicons plus user pattern files (which add to or override them)."""
+    lexicon = Lexicon()
+    for source, lines in bundled_lexicon_lines():
+        lexicon.add_lines(lines, source, False)
     for path in extra:
         lexicon.add_lines(read_jsonl(path), str(path), override=True)
     return lexicon

@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
-from extractors.lexicon import LEXICON_FILES, read_jsonl
+from extractors.lexicon import bundled_lexicon_lines
 from extractors.normalize import name_key
 from kg.model import Entity
 
@@ -66,12 +65,8 @@ def broader_targets(value: object) -> tuple[str, ...]:
 def bundled_hierarchy() -> Hierarchy:
     """The hierarchy of the bundled lexicons (read once)."""
     hierarchy = Hierarchy()
-    folder = resources.files("extractors") / "lexicons"
-    for name in LEXICON_FILES:
-        resource = folder / f"{name}.jsonl"
-        if resource.is_file():
-            source = f"extractors/lexicons/{name}.jsonl"
-            hierarchy.add_lines(read_jsonl(source, resource.read_text("utf-8")))
+    for _source, lines in bundled_lexicon_lines():
+        hierarchy.add_lines(lines)
     return hierarchy
 
 
