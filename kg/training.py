@@ -62,7 +62,7 @@ def read_annotated(gold_paths: Sequence[Path], corpus_paths: Sequence[Path]) -> 
             data.gold.append(record)
             data.source.append(str(path))
     if not data.papers:
-        raise InputError(", ".join(map(str, gold_paths)), "no annotated papers to train on")
+        raise InputError(", ".join(map(str, gold_paths)), "no annotated papers")
     return data
 
 

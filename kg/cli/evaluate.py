@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from kg.cli.common import PatternsOpt, app, console, progress_bar, reports_errors
-from kg.errors import InputError
 from kg.model import ENTITY_TYPES, Paper
 
 if TYPE_CHECKING:
@@ -65,11 +64,11 @@ def evaluate_command(
     """
     import json
 
-    from kg.evaluation import evaluate, read_annotations
+    from kg.evaluation import MATCH_RULES, evaluate, read_annotations
 
     kept = types_of(types)
-    if match not in ("exact", "partial"):
-        raise typer.BadParameter(f"--match must be 'exact' or 'partial', not {match!r}")
+    if match not in MATCH_RULES:
+        raise typer.BadParameter(f"--match must be one of {', '.join(MATCH_RULES)}, not {match!r}")
     if match == "partial" and not corpus:
         raise typer.BadParameter("--match partial needs --corpus (the texts the gold annotates)")
     if cv is not None:
@@ -89,7 +88,7 @@ def evaluate_command(
         gold_records = read_annotations(gold)
         predictions = {str(r["id"]): r for r in read_annotations(pred)}
         title = f"paperkg eval: {len(gold_records)} papers"
-    papers = annotated_texts(gold, gold_records, corpus) if match == "partial" else None
+    papers = annotated_texts(gold, corpus) if match == "partial" else None
     scores = evaluate(gold_records, predictions, papers, kept)
     if match == "partial":
         title += ", partial matching"
@@ -111,18 +110,12 @@ def types_of(spec: str | None) -> tuple[str, ...] | None:
     return names
 
 
-def annotated_texts(gold: Path, records: list[dict], corpus: list[Path] | None
-                    ) -> dict[str, Paper]:
-    """The papers the gold records annotate, by id; a record without its paper is an error
-    naming the gold file and line."""
-    from kg.ingest import read_papers
+def annotated_texts(gold: Path, corpus: list[Path] | None) -> dict[str, Paper]:
+    """The papers the gold file annotates, by id (a record without its paper is an error naming
+    the gold file and line)."""
+    from kg.training import read_annotated
 
-    papers = {p.id: p for p in read_papers(list(corpus or []))}
-    for line, record in enumerate(records, start=1):
-        if str(record["id"]) not in papers:
-            raise InputError(str(gold), f"paper {record['id']!r} is in none of the corpora "
-                             "given with --corpus", line)
-    return papers
+    return {p.id: p for p in read_annotated([gold], list(corpus or [])).papers}
 
 
 def print_scores(title: str, scores: Scores, by_paper: bool = False) -> None:
