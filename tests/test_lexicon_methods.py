@@ -434,5 +434,6 @@ def test_core_ml_entries_are_found_in_running_text(nlp, text, label, expected):
 
 def test_core_ml_names_that_are_also_words_do_not_fire(nlp):
     text = ("Patients slept in a tent; a lion, a yogi and a prophet met in the mean shift of "
-            "online learning, with a shampoo and a scaffold.")
+            "online learning, with a shampoo and a scaffold; the largest waterbirds needed deep "
+            "compression.")
     assert [e.text for e in nlp(text).ents] == []
