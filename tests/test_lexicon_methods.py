@@ -379,3 +379,61 @@ def test_method_names_that_are_also_words_match_only_as_written(nlp):
 )
 def test_general_ml_tasks_and_metrics_are_found_in_running_text(nlp, text, label, expected):
     assert _found(nlp, text, label) == expected
+
+
+# --- core machine learning (optimisation, Bayesian, matrix, graph, causal, forecasting …) -----
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("We optimise with Newton's method, FISTA and block coordinate descent, then sample with "
+         "the No-U-Turn Sampler (NUTS) and minimise the maximum mean discrepancy (MMD).",
+         "Method", [("Newton's method", "method/newton-s-method"), ("FISTA", "method/fista"),
+                    ("block coordinate descent", "method/block-coordinate-descent"),
+                    ("No-U-Turn Sampler", "method/no-u-turn-sampler"),
+                    ("NUTS", "method/no-u-turn-sampler"),
+                    ("maximum mean discrepancy", "method/maximum-mean-discrepancy"),
+                    ("MMD", "method/maximum-mean-discrepancy")]),
+        ("Tucker decomposition, robust PCA, k-means++ and C4.5 are compared with elastic weight "
+         "consolidation (EWC), GATv2 and the X-learner.",
+         "Method", [("Tucker decomposition", "method/tucker-decomposition"),
+                    ("robust PCA", "method/robust-pca"), ("k-means++", "method/k-means-plus-plus"),
+                    ("C4.5", "method/c4-5"),
+                    ("elastic weight consolidation", "method/elastic-weight-consolidation"),
+                    ("EWC", "method/elastic-weight-consolidation"), ("GATv2", "method/gatv2"),
+                    ("X-learner", "method/x-learner")]),
+        ("Experiments on Amazon Photo, ogbl-collab, PEMS08, Yelp2018, IHDP, FEMNIST and "
+         "NAS-Bench-201.",
+         "Dataset", [("Amazon Photo", "dataset/amazon-photo"),
+                     ("ogbl-collab", "dataset/ogbl-collab"), ("PEMS08", "dataset/pems08"),
+                     ("Yelp2018", "dataset/yelp2018"), ("IHDP", "dataset/ihdp"),
+                     ("FEMNIST", "dataset/femnist"), ("NAS-Bench-201", "dataset/nas-bench-201")]),
+        ("PatchTST, DLinear, SASRec, TabPFN and TARNet are the baselines.",
+         "Model", [("PatchTST", "model/patchtst"), ("DLinear", "model/dlinear"),
+                   ("SASRec", "model/sasrec"), ("TabPFN", "model/tabpfn"),
+                   ("TARNet", "model/tarnet")]),
+        ("We report the ELBO, PEHE, backward transfer, the structural Hamming distance (SHD) and "
+         "FLOPs.",
+         "Metric", [("ELBO", "metric/evidence-lower-bound"), ("PEHE", "metric/pehe"),
+                    ("backward transfer", "metric/backward-transfer"),
+                    ("structural Hamming distance", "metric/structural-hamming-distance"),
+                    ("SHD", "metric/structural-hamming-distance"), ("FLOPs", "metric/flops")]),
+        ("We study long-tailed recognition, tensor completion, conditional average treatment "
+         "effect estimation and neural network verification.",
+         "Task", [("long-tailed recognition", "task/long-tailed-recognition"),
+                  ("tensor completion", "task/tensor-completion"),
+                  ("conditional average treatment effect estimation",
+                   "task/conditional-average-treatment-effect-estimation"),
+                  ("neural network verification", "task/neural-network-verification")]),
+    ],
+)
+def test_core_ml_entries_are_found_in_running_text(nlp, text, label, expected):
+    assert _found(nlp, text, label) == expected
+
+
+def test_core_ml_names_that_are_also_words_do_not_fire(nlp):
+    text = ("Patients slept in a tent; a lion, a yogi and a prophet met in the mean shift of "
+            "online learning, with a shampoo and a scaffold; the largest waterbirds needed deep "
+            "compression.")
+    assert [e.text for e in nlp(text).ents] == []
