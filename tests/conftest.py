@@ -40,6 +40,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def rules_nlp():
+    """The rule pipeline (``--model rules``), built once per session (per pytest-xdist worker):
+    the tests of what the rules and lexicons extract, which they can name exactly."""
+    from extractors import build_nlp
+
+    return build_nlp(model="rules")
+
+
+@pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph, Path]:
     """The bundled demo corpus built once per session: ``(graph, output directory)``.
 

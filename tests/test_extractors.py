@@ -14,9 +14,9 @@ from kg.model import Paper
 
 
 @pytest.fixture(scope="module")
-def nlp():
+def nlp(rules_nlp):
     """The rule pipeline (the candidates the model decides from, and ``--model rules``)."""
-    return build_nlp(model="rules")
+    return rules_nlp
 
 
 def run(nlp, title: str, abstract: str = "Nothing else is said here."):

@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from lexicon_checker import load_checker
 
-from extractors.pipeline import build_nlp
-
 LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
 DATASETS = LEXICONS / "datasets.jsonl"
 
@@ -47,9 +45,9 @@ def test_version_specific_entries_are_distinct():
 
 
 @pytest.fixture(scope="module")
-def nlp():
+def nlp(rules_nlp):
     """The rule pipeline: these tests are about the lexicon entries the rules match."""
-    return build_nlp(model="rules")
+    return rules_nlp
 
 
 def _datasets(nlp, text: str) -> list[tuple[str, str]]:

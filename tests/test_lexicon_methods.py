@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from lexicon_checker import load_checker
 
-from extractors.pipeline import build_nlp
-
 LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
 FILES = {
     "Method": (LEXICONS / "methods.jsonl", 250),
@@ -213,9 +211,9 @@ def test_checker_warns_about_derived_aliases_and_cross_entry_collisions(tmp_path
 
 
 @pytest.fixture(scope="module")
-def nlp():
+def nlp(rules_nlp):
     """The rule pipeline: these tests are about the lexicon entries the rules match."""
-    return build_nlp(model="rules")
+    return rules_nlp
 
 
 def _found(nlp, text: str, label: str) -> list[tuple[str, str]]:

@@ -11,7 +11,6 @@ from lexicon_checker import load_checker
 
 from extractors.components.entities import is_case_sensitive, surface_variants
 from extractors.lexicon import load_lexicon
-from extractors.pipeline import build_nlp
 
 LEXICONS = Path(__file__).resolve().parents[1] / "extractors" / "lexicons"
 MODELS = LEXICONS / "models.jsonl"
@@ -117,9 +116,9 @@ def test_external_identifiers_are_well_formed(lines: list[dict]) -> None:
 
 
 @pytest.fixture(scope="module")
-def nlp():
+def nlp(rules_nlp):
     """The rule pipeline: these tests are about the lexicon entries the rules match."""
-    return build_nlp(model="rules")
+    return rules_nlp
 
 
 def _models(nlp, text: str) -> list[tuple[str, str]]:

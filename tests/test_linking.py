@@ -6,7 +6,7 @@ import pytest
 from conftest import SHARED_CORPUS
 
 import kg.corpus
-from extractors import build_nlp, extract
+from extractors import extract
 from extractors.learning import NameIndex, learned_names, names_index
 from kg.corpus import extract_all
 from kg.ingest import read_papers
@@ -15,10 +15,10 @@ from kg.model import CO_OCCURS_WITH, Paper
 
 
 @pytest.fixture(scope="module")
-def nlp():
+def nlp(rules_nlp):
     """The rule pipeline: linking is tested on what the rules extract, which these tests can
     name exactly (the shipped model's choices change when it is retrained)."""
-    return build_nlp(model="rules")
+    return rules_nlp
 
 
 def build(nlp, *abstracts: str, titles: list[str] | None = None):

@@ -126,8 +126,9 @@ class EntityMatcher:
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="NORM")
         self.tokens = Matcher(nlp.vocab)
-        self._add_patterns(nlp, lexicon.entries.values())
-        self._make_doc = nlp.make_doc
+        # the paperkg tokenizer makes pattern docs without its token view; others make docs
+        self._make_doc = getattr(nlp.tokenizer, "pattern_doc", nlp.make_doc)
+        self._add_patterns(lexicon.entries.values())
         self.method_compounds = MethodCompounds(nlp)
         self.elision_keys = lexicon_keys(
             (e.id, e.label, e.patterns)
@@ -155,7 +156,7 @@ class EntityMatcher:
             forms = sorted(form for form, t in names.items() if t == label)
             self.learned.add(label, [self._make_doc(form) for form in forms])
 
-    def _add_patterns(self, nlp: Language, entries: Iterable[LexiconEntry]) -> None:
+    def _add_patterns(self, entries: Iterable[LexiconEntry]) -> None:
         exact: dict[str, list[Doc]] = {}
         folded: dict[str, list[Doc]] = {}
         seen: set[tuple[str, str]] = set()
@@ -168,7 +169,7 @@ class EntityMatcher:
                         continue
                     seen.add(key)
                     (exact if case else folded).setdefault(entry.id, []).append(
-                        nlp.make_doc(variant)
+                        self._make_doc(variant)
                     )
             if entry.token_patterns:
                 self.tokens.add(entry.id, entry.token_patterns)

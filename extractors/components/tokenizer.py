@@ -35,6 +35,12 @@ TOKEN = re.compile(
 )
 
 
+def split(text: str) -> tuple[list[str], list[bool]]:
+    """The words of ``text`` and whether a space follows each."""
+    matches = TOKEN.findall(text)  # (token, its trailing space, whitespace token)
+    return [token or space for token, _, space in matches], [bool(t) for _, t, _ in matches]
+
+
 class Tokenizer:
     """A regex tokenizer producing :class:`~spacy.tokens.Doc` objects whose text is the input,
     each with its :class:`~extractors.token_view.TokenView` attached."""
@@ -44,12 +50,16 @@ class Tokenizer:
         self.lexical = LexicalAttrs(vocab)
 
     def __call__(self, text: str) -> Doc:
-        matches = TOKEN.findall(text)  # (token, its trailing space, whitespace token)
-        words = [token or space for token, _, space in matches]
-        spaces = [bool(trailing) for _, trailing, _ in matches]
+        words, spaces = split(text)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         attach_view(doc, text, words, spaces, self.lexical)
         return doc
+
+    def pattern_doc(self, text: str) -> Doc:
+        """The doc of a phrase pattern: tokens only, without the token view the components read
+        (a PhraseMatcher reads token attributes; start-up makes tens of thousands of these)."""
+        words, spaces = split(text)
+        return Doc(self.vocab, words=words, spaces=spaces)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
