@@ -241,13 +241,14 @@ def decider_report(data: Path, folds: int) -> dict:
         papers = list(read_papers([data / c]))
         pred = {x.paper.id: x.to_json() for x in extract_all(papers, nlp)}
         shipped[str(path)] = evaluate(read_annotations(path), pred)
+    dev = read_annotated(gold, corpora)
     started = time.perf_counter()
     cv = cross_validate(gold, corpora, folds, also_train=read_annotated(*training_set(data.parent)))
     seconds = time.perf_counter() - started
     lines = [f"\ntrained decider ({folds}-fold cross-validation by paper over both dev sets, "
              "each fold also trained on bench/training/, "
              f"{seconds:.0f} s; the CV rows are the honest figures)"]
-    out: dict = {"candidate coverage": coverage_lines(read_annotated(gold, corpora), cv, lines)}
+    out: dict = {"candidate coverage": coverage_lines(dev, cv, lines)}
     for (name, _, _), path in zip(DEV_SETS, gold, strict=True):
         key = str(path)
         lines.append(f"  {name}:")
@@ -257,8 +258,7 @@ def decider_report(data: Path, folds: int) -> dict:
             out[f"{name} ({label})"] = scores.to_json()
     # the training set was never looked at while writing rules or lexicons: a second, larger
     # estimate of unseen general-ML text (each fold trained on the other folds and the dev sets)
-    train = cross_validate(*training_set(data.parent), folds, also_train=read_annotated(gold,
-                                                                                        corpora))
+    train = cross_validate(*training_set(data.parent), folds, also_train=dev)
     lines.append(f"  general-ML training set ({len(train.pooled.papers)} papers, bench/training/):")
     lines.append(f"    {f'model, {folds}-fold CV':<17} {compact(train.pooled)}")
     out[f"general-ML training set (model, {folds}-fold CV)"] = train.pooled.to_json()

@@ -126,7 +126,7 @@ class EntityMatcher:
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="NORM")
         self.tokens = Matcher(nlp.vocab)
-        # the paperkg tokenizer makes pattern docs without its token view; others make docs
+        # pattern docs: the paperkg tokenizer's lighter ones (no token view), else nlp.make_doc
         self._make_doc = getattr(nlp.tokenizer, "pattern_doc", nlp.make_doc)
         self._add_patterns(lexicon.entries.values())
         self.method_compounds = MethodCompounds(nlp)
