@@ -15,6 +15,7 @@ from extractors.components.decide import RECORD, RULES_ONLY
 from extractors.decider.candidates import all_candidates
 from extractors.decider.features import DocContext, entity_features, shape
 from extractors.decider.model import MODEL_FILE, default_model_dir, load_model
+from extractors.decider.relations import Mention, candidate_pairs, pair_features
 from extractors.normalize import name_key
 from kg.cli import app
 from kg.errors import InputError
@@ -192,3 +193,15 @@ def test_model_travels_to_workers_with_the_pattern_spec(tmp_path):
     shipped = load_model(default_model_dir()).to_json()
     for default in (pattern_spec(None, "default"), pattern_spec(None), ()):
         assert get_nlp(default).get_pipe("paperkg_decide").model.to_json() == shipped
+
+
+def test_the_papers_own_entity_pairs_with_sentences_it_is_not_in(rules_nlp):
+    doc = rules_nlp("A title\nWe propose ZorbNet, a new network. Experiments on CIFAR-10 show "
+                    "large gains.")
+    words = [t.text for t in doc]
+    own = Mention(words.index("ZorbNet"), words.index("ZorbNet") + 1, "Model", "zorbnet", True)
+    cifar = Mention(words.index("CIFAR"), words.index("CIFAR") + 3, "Dataset", "cifar10", False)
+    pairs = candidate_pairs(doc, [own, cifar])
+    assert (own, cifar, True) in pairs  # the sentence says neither "we" nor "our"
+    feats = pair_features(doc, own, cifar, True, [])
+    assert "via_own=True|Model>Dataset" in feats and not any(f.startswith("we") for f in feats)

@@ -1,5 +1,6 @@
 """Relation candidates and their features: entity pairs of a sentence, and the paper's own
-proposed entity paired with the entities of a sentence that says ``we``/``our``.
+proposed entity paired with the entities of every sentence it is not in ("Experiments on
+CIFAR-10 show..."; whether the sentence says ``we``/``our`` is a feature).
 
 A pair's features are its types and order, the token distance, the cue words between and before
 the two (``trained``, ``evaluated``, ``based on``, ``using``…), whether the subject is the paper's
@@ -56,15 +57,12 @@ def own_mention(mentions: Sequence[Mention]) -> Mention | None:
 def candidate_pairs(doc: Doc, mentions: Sequence[Mention]
                     ) -> list[tuple[Mention, Mention, bool]]:
     """(subject, object, through the paper's own entity) pairs of ``mentions``."""
-    view = token_view(doc)
-    lower = view.lower
     by_sentence: dict[int, list[Mention]] = {}
     for m in mentions:
         by_sentence.setdefault(sentence_index(doc, m.start), []).append(m)
-    starts = [*sentence_starts(doc), len(doc)]
     own = own_mention(mentions)
     pairs = []
-    for index, ments in sorted(by_sentence.items()):
+    for _, ments in sorted(by_sentence.items()):
         for subj in ments:
             if subj.label not in SUBJECT_TYPES:
                 continue
@@ -73,10 +71,7 @@ def candidate_pairs(doc: Doc, mentions: Sequence[Mention]
                     continue
                 if abs(obj.start - subj.start) <= MAX_DISTANCE:
                     pairs.append((subj, obj, False))
-        if own is None:
-            continue
-        words = set(lower[starts[index] : starts[index + 1]])
-        if words & WE_WORDS and not any(m.key == own.key for m in ments):
+        if own is not None and not any(m.key == own.key for m in ments):
             pairs.extend((own, obj, True) for obj in ments
                          if obj.label in OBJECT_TYPES and obj.key != own.key)
     return pairs
@@ -114,6 +109,7 @@ def pair_features(doc: Doc, subj: Mention, obj: Mention, via_own: bool,
             feats.append(f"cue_before_obj={name}|{types}")
     if sent_words & WE_WORDS:
         feats.append(f"we|{types}")
+        feats.append(f"we_own={via_own}|{types}")
     if subj.proposed:
         feats.append(f"subj_proposed|{types}")
     if obj.proposed:
