@@ -26,7 +26,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 #: ``make test`` (pytest-xdist, ``--dist loadfile --no-loadscope-reorder``) no long file is left to
 #: run alone at the end while the other worker idles.
 SLOWEST_FILES = (
-    "test_hardening_interrupt.py", "test_ontology_agreement.py", "test_rdf_export.py",
+    "test_hardening_interrupt.py", "test_ontology_agreement.py",
+    "test_hardening_interrupt_store.py", "test_rdf_export.py",
     "test_decider.py", "test_hardening_determinism.py", "test_hardening_limits.py",
     "test_dask_engine.py", "test_hardening_fuzz.py", "test_shacl.py", "test_engines.py",
     "test_notebook.py", "test_html_view.py",

@@ -1,133 +1,25 @@
-"""Interruption: a build killed half way (SIGINT or SIGKILL) leaves the previous output/ and store
-intact and readable, and the next build completes normally.
-
-Every build runs as a real ``paperkg`` process.  A small wrapper (:data:`CHILD`) writes how many
-papers the build has read to a progress file, so that the signal arrives at a known point: after
-some partitions of papers were extracted, while the next one is being read and extracted; or
-right before or after the swap of the staging and output directories.
-"""
+"""Interruption of a build into a directory: SIGINT or SIGKILL half way, or SIGKILL right before
+or after the swap of the staging and output directories, leaves the previous output/ intact and
+readable, and the next build completes normally (helpers: ``tests/interruption.py``; the store's
+test is in a file of its own, so that pytest-xdist runs the two slow tests side by side)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-import pyoxigraph as ox
-import pytest
-import rdflib
-
-from kg.pipeline import demo_corpus_path
-
-ROOT = Path(__file__).resolve().parents[1]
-PARTITION = 8  #: papers extracted at a time (the builds below use this, not 512)
-SMALL = 16  #: papers of the previous build
-PAPERS = 48  #: papers of the interrupted build
-KILL_AFTER = 20  #: papers read when the signal is sent: two partitions are extracted
-
-#: ``python -c CHILD PROGRESS_FILE paperkg-args...``: the CLI in partitions of PARTITION papers,
-#: writing how many papers it has read to PROGRESS_FILE
-CHILD = f"""
-import sys
-from pathlib import Path
-import kg.corpus as corpus
-import kg.pipeline as pipeline
-partitions = corpus.partitions
-corpus.partitions = lambda papers, size: partitions(papers, {PARTITION})
-progress = Path(sys.argv.pop(1))
-read_inputs = pipeline.read_inputs
-def counted(*args, **kwargs):
-    for n, paper in enumerate(read_inputs(*args, **kwargs), 1):
-        if n % 10 == 0:
-            progress.write_text(str(n))
-        yield paper
-pipeline.read_inputs = counted
-import kg.store.update as update
-update.read_inputs = counted
-from kg.cli import main
-main()
-"""
-
-
-def synthetic_corpus(path: Path, papers: int, tag: str) -> Path:
-    """``papers`` records made from the bundled demo corpus (new ids and titles)."""
-    demo = [json.loads(line) for line in demo_corpus_path().read_text("utf-8").splitlines()]
-    with path.open("w", encoding="utf-8") as fh:
-        for i in range(papers):
-            base = demo[i % len(demo)]
-            record = {"id": f"{tag}:{i}", "title": f"{base['title']} ({tag} {i})",
-                      "abstract": base["abstract"], "year": base.get("year")}
-            fh.write(json.dumps(record) + "\n")
-    return path
-
-
-def paperkg(*args: str, progress: Path | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-c", CHILD, str(progress or os.devnull), *args]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-
-
-def run_to_end(*args: str) -> subprocess.CompletedProcess:
-    process = paperkg(*args)
-    out, err = process.communicate(timeout=600)
-    assert process.returncode == 0, err[-3000:]
-    return subprocess.CompletedProcess(args, 0, out, err)
-
-
-def papers_read(progress: Path) -> int:
-    """The count in the progress file; 0 before the first write and while a write is half done
-    (``write_text`` truncates first, so a reader can see the file empty)."""
-    try:
-        text = progress.read_text()
-    except FileNotFoundError:
-        return 0
-    return int(text) if text.strip().isdigit() else 0
-
-
-def interrupt(args: list[str], progress: Path, sig: signal.Signals) -> int:
-    """Start a build, send ``sig`` once it has read KILL_AFTER papers; its exit code."""
-    progress.unlink(missing_ok=True)
-    process = paperkg(*args, progress=progress)
-    deadline = time.monotonic() + 300
-    while papers_read(progress) < KILL_AFTER:
-        assert process.poll() is None, f"the build ended before the signal: {process.stderr.read()}"
-        assert time.monotonic() < deadline, "the build never got half way"
-        time.sleep(0.02)
-    process.send_signal(sig)
-    process.communicate(timeout=120)
-    assert process.returncode != 0  # it did not get to finish
-    return process.returncode
-
-
-def snapshot(directory: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file under ``directory``."""
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def readable(out: Path) -> int:
-    """The build's files parse; return the papers of its report."""
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    graph = rdflib.Graph().parse(out / "graph.nt", format="nt")
-    assert len(graph) > 0
-    assert len(list(ox.parse(path=str(out / "graph.ttl"), format=ox.RdfFormat.TURTLE))) == \
-        len(graph)
-    lines = (out / "extractions.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) == report["papers"]
-    return report["papers"]
-
-
-@pytest.fixture(scope="module")
-def corpora(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("corpora")
-    return (synthetic_corpus(d / "small.jsonl", SMALL, "a"),
-            synthetic_corpus(d / "big.jsonl", PAPERS, "b"))
-
+from interruption import (
+    PAPERS,
+    ROOT,
+    SMALL,
+    corpora_in,
+    interrupt,
+    readable,
+    run_to_end,
+    snapshot,
+    synthetic_corpus,
+)
 
 #: ``python -c SWAP_KILL OUT INPUT WHEN``: a build that SIGKILLs itself just before or just
 #: after the atomic swap of staging and output directories
@@ -148,10 +40,10 @@ main()
 """
 
 
-def test_killed_build_leaves_the_previous_output(tmp_path, corpora):
+def test_killed_build_leaves_the_previous_output(tmp_path):
     """SIGINT and SIGKILL half way leave output/ as it was; SIGKILL just before the swap leaves
     it all old, just after it all new; the next build completes and cleans up."""
-    small, big = corpora
+    small, big = corpora_in(tmp_path)
     other = synthetic_corpus(tmp_path / "other.jsonl", 8, "c")
     out = tmp_path / "output"
     out.mkdir()
@@ -183,33 +75,3 @@ def test_killed_build_leaves_the_previous_output(tmp_path, corpora):
     assert (out / "README.md").read_text(encoding="utf-8") == "the user's own file\n"
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]  # SIGKILL's, removed
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
-
-
-def store_state(store: Path) -> tuple[int, int]:
-    """(triples, papers) of a store, read with pyoxigraph."""
-    db = ox.Store.read_only(str(store))
-    try:
-        triples = len(list(db.quads_for_pattern(None, None, None, ox.DefaultGraph())))
-        papers = len(list(db.quads_for_pattern(
-            None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-            ox.NamedNode("https://w3id.org/paperkg/ontology#Paper"), ox.DefaultGraph())))
-    finally:
-        del db
-    return triples, papers
-
-
-def test_killed_store_build_leaves_the_store(tmp_path, corpora):
-    small, big = corpora
-    store = tmp_path / "store"
-    run_to_end("build", str(small), "--store", str(store))
-    before = store_state(store)
-    assert before[1] == SMALL
-
-    for sig in (signal.SIGINT, signal.SIGKILL):
-        interrupt(["build", str(big), "--store", str(store)], tmp_path / "progress", sig)
-        assert store_state(store) == before, sig
-    run_to_end("export", str(store), "-o", str(tmp_path / "exported"))
-    assert readable(tmp_path / "exported") == SMALL
-
-    run_to_end("build", str(big), "--store", str(store))
-    assert store_state(store)[1] == SMALL + PAPERS
