@@ -31,6 +31,15 @@ HEAD_TYPES: dict[str, str] = {
     **dict.fromkeys("metric metrics score".split(), "Metric"),
 }
 
+#: words of clinical and biomedical text: a paper with two or more counts as clinical (a
+#: decider feature: clinical and general-ML annotations mark generic terms differently)
+CLINICAL_WORDS = frozenset(
+    "patient patients clinical clinically clinician clinicians medical medicine biomedical "
+    "disease diseases diagnosis diagnostic radiology radiologists hospital health healthcare "
+    "ehr ehrs pathology ct mri x-ray cancer tumor lesion lesions physician physicians surgical "
+    "therapy drug drugs genomic protein cell cells brain chest retinal dermatology ecg eeg icu "
+    "mimic pubmed usmle medqa".split()
+)
 #: verbs after "we" that introduce the paper's own contribution
 PROPOSE_VERBS = frozenset(
     "propose proposes proposed present presents presented introduce introduces introduced "

@@ -1,5 +1,6 @@
 """The decider's generous candidate families (list items, capitalised runs, abbreviation
-definitions, hyphenated compounds, plural heads), their features, and candidate coverage."""
+definitions, hyphenated compounds, plural heads, title names, architecture words), their
+features, and candidate coverage."""
 
 from __future__ import annotations
 
@@ -71,6 +72,29 @@ def test_a_span_two_families_propose_is_one_candidate(nlp):
     assert len(spans) == len(set(spans))
     assert any(c.rule == "chunk:head" and doc[c.start:c.end].text == "Lattice Search"
                for c in cands)
+
+
+def test_a_title_name_is_a_candidate_whatever_its_shape(nlp):
+    _, _, found = _found(nlp, "Quorum Lattice GAN: Towards Stable Folding\nWe fold proteins.")
+    assert ("Quorum Lattice GAN", "title:prefix") in found  # holds the lexicon entry GAN
+    _, _, found = _found(nlp, "Folding Proteins with Lattices\nWe fold proteins.")
+    assert not any(rule == "title:prefix" for _, rule in found)  # no "Name: subtitle"
+
+
+def test_transformer_is_left_for_the_decider_to_type(nlp):
+    _, cands, found = _found(nlp, "A title\nWe compare the Transformer with CNNs. "
+                             "Transformers are strong.")
+    assert {("Transformer", "word:architecture"), ("Transformers", "word:architecture")} <= found
+    assert all(c.label == "" for c in cands if c.rule == "word:architecture")
+
+
+def test_the_domain_of_a_paper_is_a_feature(nlp):
+    clinical = nlp("A title\nWe triage patients from chest CT scans with a GAN.")
+    general = nlp("A title\nWe generate faces with a GAN.")
+    for doc, domain in ((clinical, "clinical"), (general, "general")):
+        ctx = DocContext(doc)
+        gan = next(c for c in all_candidates(doc) if doc[c.start:c.end].text == "GAN")
+        assert f"domain_rule={domain}|lexicon|Method" in entity_features(ctx, gan, "gan")
 
 
 def test_features_of_the_new_families(nlp):

@@ -212,7 +212,7 @@ class NameFinder:
 
     @staticmethod
     def _title_name(doc: Doc, title_end: int):
-        sep = _title_separator(doc, title_end)
+        sep = title_separator(doc, title_end)
         if sep is None:
             return
         end = sep
@@ -392,7 +392,7 @@ def own_type(doc: Doc) -> str:
 _OWN_TYPE = "paperkg_own_type"
 
 
-def _title_separator(doc: Doc, title_end: int) -> int | None:
+def title_separator(doc: Doc, title_end: int) -> int | None:
     """Token index of the ``:`` (or spaced dash) after a title's leading name, if any."""
     view = token_view(doc)
     for i, text in enumerate(view.text[: min(title_end, 6)]):

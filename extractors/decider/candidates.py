@@ -2,13 +2,18 @@
 
 The rule components (lexicons, name morphology, abbreviations, head nouns, proposal cues, title
 names, compounds) resolve their candidates into ``doc.ents``; those spans are candidates here,
-with the rule that chose them.  Two cheap families add what no rule proposes:
+with the rule that chose them.  Cheap families add what no rule proposes:
 
 - **head-noun chunks** (``chunk:head``): a run of up to four words before a task or method head
   word (``text classification``, ``graph neural networks``, ``policy optimization``), every
   suffix of the run that ends at the head;
 - **name-shaped tokens** (``shape:name``): a word with inner capitals or digits (``ResNeXt``,
-  ``bAbI``, ``CIFAR10``) or a run of capitalised words before a head noun that no rule took.
+  ``bAbI``, ``CIFAR10``) or a run of capitalised words before a head noun that no rule took;
+- **modified names**, **list items**, **capitalised runs** and **abbreviation definitions**
+  (below);
+- **title names** (``title:prefix``): the words before a title's ``:``, whatever their shape;
+- **architecture words** (``word:architecture``): ``Transformer(s)``, a Model or a Method by
+  context.
 
 Each candidate becomes a feature dict (:mod:`extractors.decider.features`); the model decides.
 """
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
+from extractors.components.names import title_separator
 from extractors.cues import HEAD_TYPES
 from extractors.sentence_index import sentence_starts
 from extractors.token_view import TokenView, token_view
@@ -352,6 +358,32 @@ def _modifier(text: str, k: int, view) -> bool:
     return bool(_ADJECTIVE.search(text))
 
 
+#: words that name an architecture as a Model ("the Transformer") or as a family of them, a
+#: Method ("CNNs, Transformers, and MLPs"): no lexicon type fits both, so the decider types them
+_ARCHITECTURE_WORDS = frozenset({"transformer", "transformers"})
+
+
+def architecture_candidates(doc: Doc, taken: bytearray) -> list[EntityCandidate]:
+    """``Transformer`` and its plural where no rule entity holds them."""
+    lower = token_view(doc).lower
+    return [EntityCandidate(i, i + 1, "", "word:architecture")
+            for i, word in enumerate(lower) if word in _ARCHITECTURE_WORDS and not taken[i]]
+
+
+def title_name_candidates(doc: Doc) -> list[EntityCandidate]:
+    """The words before a title's ``:`` (``Stackelberg GAN: Towards …``), whatever their shape
+    and whatever rule entity they hold: the title convention names what the paper proposes."""
+    starts = sentence_starts(doc)
+    sep = title_separator(doc, starts[1] - 1 if len(starts) > 1 else len(doc))
+    if sep is None:
+        return []
+    punct = token_view(doc).is_punct
+    end = sep
+    while end > 0 and punct[end - 1]:
+        end -= 1
+    return [EntityCandidate(0, end, "", "title:prefix")] if end else []
+
+
 def all_candidates(doc: Doc) -> list[EntityCandidate]:
     """Rule entities first, then the extras (deterministic order); a span two families
     propose is one candidate, of the first family."""
@@ -362,6 +394,7 @@ def all_candidates(doc: Doc) -> list[EntityCandidate]:
     seen: dict[tuple[int, int], EntityCandidate] = {}
     for c in [*extra_candidates(doc, taken), *modified_candidates(doc, rules, taken),
               *list_candidates(doc, taken), *caps_candidates(doc, taken),
-              *abbreviation_candidates(doc, taken)]:
+              *abbreviation_candidates(doc, taken), *architecture_candidates(doc, taken),
+              *title_name_candidates(doc)]:
         seen.setdefault((c.start, c.end), c)
     return rules + list(seen.values())

@@ -1,5 +1,6 @@
 """Features of entity candidates: which rule fired, lexicon type, morphology, head and neighbour
-words, sentence position and how often the form occurs in the paper.
+words, sentence position, how often the form occurs in the paper, and the paper's domain
+(clinical or general: the rule family and type crossed with it).
 
 Features are strings (binary indicators): the model file maps each to one weight per class, so
 applying a model is a sum of a few dozen weight rows.
@@ -15,7 +16,7 @@ from itertools import groupby
 from spacy.tokens import Doc
 
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
-from extractors.cues import HEAD_TYPES, PROPOSE_VERBS
+from extractors.cues import CLINICAL_WORDS, HEAD_TYPES, PROPOSE_VERBS
 from extractors.decider.candidates import EntityCandidate, head_type
 from extractors.normalize import name_key
 from extractors.sentence_index import sentence_index, sentence_starts
@@ -61,6 +62,7 @@ class DocContext:
             words = set(lower[a:b])
             if words & {"we", "our", "this"} and words & PROPOSE_VERBS:
                 self.we_propose.add(index)
+        self.domain = "clinical" if sum(w in CLINICAL_WORDS for w in lower) >= 2 else "general"
         self._folded = ""
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
         #: normalised long and short forms of the paper's abbreviation definitions
@@ -116,6 +118,7 @@ def entity_features(ctx: DocContext, cand: EntityCandidate, key: str) -> list[st
         f"pos_label={position}|{label}",
         f"count={min(count, 4)}",
         f"count_label={min(count, 4)}|{label}",
+        f"domain_rule={ctx.domain}|{family}|{label}",
     ]
     if cand.kb_id:
         feats.append(f"kb={cand.kb_id}")
