@@ -32,7 +32,10 @@ KILL_AFTER = 20  #: papers read when the signal is sent: two partitions are extr
 #: ``python -c CHILD PROGRESS_FILE paperkg-args...``: the CLI in partitions of PARTITION papers,
 #: writing how many papers it has read to PROGRESS_FILE
 CHILD = f"""
+import signal
 import sys
+# Ctrl-C as at a terminal, even when the tests run where SIGINT is ignored (a background job)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from pathlib import Path
 import kg.corpus as corpus
 import kg.pipeline as pipeline
