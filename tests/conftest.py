@@ -50,6 +50,15 @@ def rules_nlp():
 
 
 @pytest.fixture(scope="session")
+def recording_nlp():
+    """The rule pipeline recording every decider candidate with its features
+    (``doc.user_data[RECORD]``), built once per session: the tests of candidates and features."""
+    from extractors import build_nlp
+
+    return build_nlp(model="rules", record=True)
+
+
+@pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeGraph, Path]:
     """The bundled demo corpus built once per session: ``(graph, output directory)``.
 

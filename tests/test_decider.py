@@ -10,8 +10,7 @@ import pytest
 import spacy
 from typer.testing import CliRunner
 
-from extractors import build_nlp
-from extractors.components.decide import RECORD, RULES_ONLY
+from extractors.components.decide import RECORD
 from extractors.decider.candidates import all_candidates
 from extractors.decider.features import DocContext, entity_features, shape
 from extractors.decider.model import MODEL_FILE, default_model_dir, load_model
@@ -29,11 +28,6 @@ NEW = FIXTURE / "robotics-chem-new.jsonl"
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def rules_nlp():
-    return build_nlp(model=RULES_ONLY, record=True)
-
-
 def _candidates(nlp, text):
     doc = nlp(text)
     view = doc.text
@@ -41,15 +35,15 @@ def _candidates(nlp, text):
                  for c in all_candidates(doc)}
 
 
-def test_rule_entities_are_candidates(rules_nlp):
-    doc, found = _candidates(rules_nlp, "BioBERT: a model\nWe fine-tune BioBERT with LoRA on "
+def test_rule_entities_are_candidates(recording_nlp):
+    doc, found = _candidates(recording_nlp, "BioBERT: a model\nWe fine-tune BioBERT with LoRA on "
                              "PubMedQA.")
     assert ("LoRA", "lexicon:method/lora") in found
     assert any(text == "PubMedQA" and rule.startswith("lexicon:") for text, rule in found)
 
 
-def test_head_noun_chunks_are_candidates(rules_nlp):
-    _, found = _candidates(rules_nlp, "A title\nWe study retention time forecasting and "
+def test_head_noun_chunks_are_candidates(recording_nlp):
+    _, found = _candidates(recording_nlp, "A title\nWe study retention time forecasting and "
                            "tempered contrastive networks.")
     texts = {t for t, rule in found if rule == "chunk:head"}
     assert {"retention time forecasting", "time forecasting",
@@ -57,14 +51,14 @@ def test_head_noun_chunks_are_candidates(rules_nlp):
     assert "We study retention time forecasting" not in texts  # stop words end a chunk
 
 
-def test_name_shapes_and_modified_entities_are_candidates(rules_nlp):
-    _, found = _candidates(rules_nlp, "A title\nWe compare ZorbNet and a Kelvin GAN.")
+def test_name_shapes_and_modified_entities_are_candidates(recording_nlp):
+    _, found = _candidates(recording_nlp, "A title\nWe compare ZorbNet and a Kelvin GAN.")
     assert ("ZorbNet", "shape:name") in found or any(t == "ZorbNet" for t, _ in found)
     assert ("Kelvin GAN", "chunk:modified") in found
 
 
-def test_features_describe_rule_shape_context_and_position(rules_nlp):
-    doc = rules_nlp("KSGT: kidney stone grading\nWe propose KSGT, trained on MIMIC-IV.")
+def test_features_describe_rule_shape_context_and_position(recording_nlp):
+    doc = recording_nlp("KSGT: kidney stone grading\nWe propose KSGT, trained on MIMIC-IV.")
     ctx = DocContext(doc)
     cands = all_candidates(doc)
     title = next(c for c in cands if c.start == 0)
@@ -78,8 +72,8 @@ def test_features_describe_rule_shape_context_and_position(rules_nlp):
     assert shape("GPT-4o") == "X-dx" and shape("ResNet") == "XxXx"
 
 
-def test_recording_keeps_features_for_training(rules_nlp):
-    doc = rules_nlp("A title\nWe evaluate on SQuAD.")
+def test_recording_keeps_features_for_training(recording_nlp):
+    doc = recording_nlp("A title\nWe evaluate on SQuAD.")
     decisions = doc.user_data[RECORD]
     assert decisions and all(d.features and d.features[0] == "bias" for d in decisions)
 
@@ -195,8 +189,8 @@ def test_model_travels_to_workers_with_the_pattern_spec(tmp_path):
         assert get_nlp(default).get_pipe("paperkg_decide").model.to_json() == shipped
 
 
-def test_the_papers_own_entity_pairs_with_sentences_it_is_not_in(rules_nlp):
-    doc = rules_nlp("A title\nWe propose ZorbNet, a new network. Experiments on CIFAR-10 show "
+def test_the_papers_own_entity_pairs_with_sentences_it_is_not_in(recording_nlp):
+    doc = recording_nlp("A title\nWe propose ZorbNet, a new network. Experiments on CIFAR-10 show "
                     "large gains.")
     words = [t.text for t in doc]
     own = Mention(words.index("ZorbNet"), words.index("ZorbNet") + 1, "Model", "zorbnet", True)

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from extractors import build_nlp
-from extractors.components.decide import RULES_ONLY
 from extractors.decider.candidates import all_candidates, head_type
 from extractors.decider.features import DocContext, entity_features
 from extractors.normalize import name_key
@@ -19,8 +17,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "retrain"
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    return build_nlp(model=RULES_ONLY, record=True)
+def nlp(recording_nlp):
+    return recording_nlp
 
 
 def _found(nlp, text):

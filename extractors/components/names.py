@@ -212,12 +212,10 @@ class NameFinder:
 
     @staticmethod
     def _title_name(doc: Doc, title_end: int):
-        sep = title_separator(doc, title_end)
-        if sep is None:
+        bounds = title_name_bounds(doc, title_end)
+        if bounds is None:
             return
-        end = sep
-        while end > 0 and doc[end - 1].is_punct and doc[end - 1].text not in JOINER_TEXTS:
-            end -= 1
+        end, sep = bounds
         chunk_end = chunk_bounds(doc, 0, 1)[1]
         if end == 0 or end not in (chunk_end, NameFinder._with_version(doc, chunk_end)):
             return  # the name must be one chunk (and a version number): "Med-PaLM 2: …"
@@ -392,7 +390,19 @@ def own_type(doc: Doc) -> str:
 _OWN_TYPE = "paperkg_own_type"
 
 
-def title_separator(doc: Doc, title_end: int) -> int | None:
+def title_name_bounds(doc: Doc, title_end: int) -> tuple[int, int] | None:
+    """(end of the name, index of the separator) of a title ``Name: subtitle`` (or ``Name --
+    subtitle``), the name's trailing punctuation left out; ``None`` without a separator."""
+    sep = _title_separator(doc, title_end)
+    if sep is None:
+        return None
+    end = sep
+    while end > 0 and doc[end - 1].is_punct and doc[end - 1].text not in JOINER_TEXTS:
+        end -= 1
+    return end, sep
+
+
+def _title_separator(doc: Doc, title_end: int) -> int | None:
     """Token index of the ``:`` (or spaced dash) after a title's leading name, if any."""
     view = token_view(doc)
     for i, text in enumerate(view.text[: min(title_end, 6)]):

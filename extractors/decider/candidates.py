@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
-from extractors.components.names import title_separator
+from extractors.components.names import title_name_bounds
 from extractors.cues import HEAD_TYPES
 from extractors.sentence_index import sentence_starts
 from extractors.token_view import TokenView, token_view
@@ -374,14 +374,8 @@ def title_name_candidates(doc: Doc) -> list[EntityCandidate]:
     """The words before a title's ``:`` (``Stackelberg GAN: Towards …``), whatever their shape
     and whatever rule entity they hold: the title convention names what the paper proposes."""
     starts = sentence_starts(doc)
-    sep = title_separator(doc, starts[1] - 1 if len(starts) > 1 else len(doc))
-    if sep is None:
-        return []
-    punct = token_view(doc).is_punct
-    end = sep
-    while end > 0 and punct[end - 1]:
-        end -= 1
-    return [EntityCandidate(0, end, "", "title:prefix")] if end else []
+    bounds = title_name_bounds(doc, starts[1] - 1 if len(starts) > 1 else len(doc))
+    return [EntityCandidate(0, bounds[0], "", "title:prefix")] if bounds and bounds[0] else []
 
 
 def all_candidates(doc: Doc) -> list[EntityCandidate]:
