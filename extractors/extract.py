@@ -118,7 +118,10 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
         )
         for subj, predicate, obj, rule in (doc._.get(RELATIONS) or ())
     ]
-    relations = list({(r.subject, r.predicate, r.object): r for r in relations}.values())
+    # spans of one name typed differently ("MFG" a Model here, a Method there) are two entities,
+    # but a relation between them would relate the name to itself
+    relations = list({(r.subject, r.predicate, r.object): r for r in relations
+                      if r.subject != r.object}.values())
     return PaperExtraction(paper=paper, entities=entities, relations=relations)
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import spacy
+from spacy.tokens import Span
 
 from extractors import build_nlp, extract
+from extractors.extract import doc_to_extraction
 from kg.errors import InputError
 from kg.model import Paper
 
@@ -46,6 +49,17 @@ def types(entities) -> dict[str, str]:
 )
 def test_tokenizer_keeps_text_exactly(nlp, text):
     assert nlp.make_doc(text).text == text
+
+
+def test_phrase_patterns_are_the_token_hashes_of_their_doc(nlp):
+    """Lexicon patterns go into the PhraseMatchers as token hashes, not Docs: the hashes are
+    those of the pattern's Doc, also for words the vocab has not seen and unicode dashes."""
+    for text in ("Qorvex\u2010Net and QORVEX-Bench", "Zyntrax Lab's corpus \u2013 v2"):
+        patterns = {attr: nlp.tokenizer.phrase_pattern(text, attr) for attr in ("ORTH", "NORM")}
+        doc = nlp.make_doc(text)  # makes the lexemes after the patterns were computed
+        assert patterns["ORTH"] == tuple(token.orth for token in doc)
+        assert patterns["NORM"] == tuple(token.norm for token in doc)
+        assert "-" in {nlp.vocab.strings[norm] for norm in patterns["NORM"]}
 
 
 def test_tokenizer_splits_joiners_and_keeps_abbreviations(nlp):
@@ -514,6 +528,23 @@ def test_name_composition_gives_based_on(nlp):
         nlp, "MammoSAM: Segment Anything for Mammograms", "MammoSAM adapts SAM to breast imaging."
     )
     assert ("MammoSAM", "based_on", "SAM") in relations
+
+
+def test_a_name_typed_twice_is_not_related_to_itself(nlp):
+    """Spans of one name that a decision typed differently are two entities; a relation
+    between them would relate the name to itself, and is dropped."""
+    paper = Paper(id="t1", title="A study", abstract="We propose MFG. MFG builds on GPT-4.")
+    doc = nlp(paper.text)
+    first, second = (doc.char_span(m.start(), m.end()) for m in re.finditer("MFG", doc.text))
+    gpt = doc.char_span(doc.text.index("GPT-4"), doc.text.index("GPT-4") + 5)
+    doc.ents = [Span(doc, first.start, first.end, "Model"),
+                Span(doc, second.start, second.end, "Method"),
+                Span(doc, gpt.start, gpt.end, "Model")]
+    model, method, gpt = doc.ents
+    doc._.relations = [(model, "based_on", method, "test"), (method, "based_on", gpt, "test")]
+    extraction = doc_to_extraction(doc, paper, nlp)
+    assert sorted(e.type for e in extraction.entities if e.name == "MFG") == ["Method", "Model"]
+    assert [(r.subject, r.object) for r in extraction.relations] == [("MFG", "GPT-4")]
 
 
 def test_own_data_and_benchmark(nlp):

@@ -126,8 +126,9 @@ class EntityMatcher:
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="NORM")
         self.tokens = Matcher(nlp.vocab)
-        # pattern docs: the paperkg tokenizer's lighter ones (no token view), else nlp.make_doc
-        self._make_doc = getattr(nlp.tokenizer, "pattern_doc", nlp.make_doc)
+        # phrase patterns: the paperkg tokenizer's token hashes, else a Doc of another tokenizer
+        self._pattern = getattr(nlp.tokenizer, "phrase_pattern",
+                                lambda text, attr: nlp.make_doc(text))
         self._add_patterns(lexicon.entries.values())
         self.method_compounds = MethodCompounds(nlp)
         self.elision_keys = lexicon_keys(
@@ -154,11 +155,11 @@ class EntityMatcher:
         self.learned = PhraseMatcher(self._vocab, attr="ORTH")
         for label in sorted(set(names.values())):
             forms = sorted(form for form, t in names.items() if t == label)
-            self.learned.add(label, [self._make_doc(form) for form in forms])
+            self.learned.add(label, [self._pattern(form, "ORTH") for form in forms])
 
     def _add_patterns(self, entries: Iterable[LexiconEntry]) -> None:
-        exact: dict[str, list[Doc]] = {}
-        folded: dict[str, list[Doc]] = {}
+        exact: dict[str, list] = {}
+        folded: dict[str, list] = {}
         seen: set[tuple[str, str]] = set()
         for entry in entries:
             for pattern in entry.patterns:
@@ -169,7 +170,7 @@ class EntityMatcher:
                         continue
                     seen.add(key)
                     (exact if case else folded).setdefault(entry.id, []).append(
-                        self._make_doc(variant)
+                        self._pattern(variant, "ORTH" if case else "NORM")
                     )
             if entry.token_patterns:
                 self.tokens.add(entry.id, entry.token_patterns)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import spacy
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -55,11 +56,19 @@ class Tokenizer:
         attach_view(doc, text, words, spaces, self.lexical)
         return doc
 
-    def pattern_doc(self, text: str) -> Doc:
-        """The doc of a phrase pattern: tokens only, without the token view the components read
-        (a PhraseMatcher reads token attributes; start-up makes tens of thousands of these)."""
-        words, spaces = split(text)
-        return Doc(self.vocab, words=words, spaces=spaces)
+    def phrase_pattern(self, text: str, attr: str) -> tuple[int, ...]:
+        """A phrase pattern as :class:`~spacy.matcher.PhraseMatcher` stores it: the ``ORTH`` or
+        ``NORM`` hash of each token (``PhraseMatcher.add`` takes these in place of a Doc, as
+        its own unpickling does).  Start-up adds about 50,000 patterns: making a Doc of each,
+        and a lexeme of each new word, was most of its time."""
+        words, _ = split(text)
+        strings = self.vocab.strings
+        if attr == "ORTH":
+            return tuple(strings.add(word) for word in words)
+        norm = self.vocab.lex_attr_getters[NORM]
+        # a word's lexeme, once made, has this norm (or the one set on it: unicode dashes)
+        return tuple(self.vocab[word].norm if word in self.vocab else strings.add(norm(word))
+                     for word in words)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
