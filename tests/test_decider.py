@@ -199,3 +199,40 @@ def test_the_papers_own_entity_pairs_with_sentences_it_is_not_in(recording_nlp):
     assert (own, cifar, True) in pairs  # the sentence says neither "we" nor "our"
     feats = pair_features(doc, own, cifar, True, [])
     assert "via_own=True|Model>Dataset" in feats and not any(f.startswith("we") for f in feats)
+
+
+def test_a_model_taught_otherwise_drops_a_rule_relation(tmp_path):
+    """Annotations that never relate what a rule cue relates ("We evaluate X on Y" here) teach
+    the relation model to drop the rule's relation; the relations they do make stay."""
+    models = ["GPT-4", "Llama-2", "BERT", "RoBERTa", "T5", "Mistral-7B", "Gemma", "Falcon"]
+    datasets = ["MedQA", "PubMedQA", "MedMCQA", "SQuAD", "MMLU", "GSM8K", "CIFAR-10", "MNIST"]
+    corpus, gold = [], []
+    for i, (model, data) in enumerate((m, d) for m in models for d in datasets[:4]):
+        evaluated = i % 2 == 0
+        sentence = (f"We evaluate {model} on {data}." if evaluated
+                    else f"{model} was trained on {data}.")
+        corpus.append({"id": f"p{i}", "title": f"Study {i}", "abstract": sentence})
+        gold.append({"id": f"p{i}", "entities": [
+            {"name": model, "type": "Model"}, {"name": data, "type": "Dataset"}],
+            "relations": [] if evaluated else [
+                {"subject": model, "predicate": "trained_on", "object": data}]})
+    corpus_path, gold_path = tmp_path / "corpus.jsonl", tmp_path / "gold.jsonl"
+    corpus_path.write_text("".join(json.dumps(r) + "\n" for r in corpus), encoding="utf-8")
+    gold_path.write_text("".join(json.dumps(r) + "\n" for r in gold), encoding="utf-8")
+    train([gold_path], [corpus_path], tmp_path / "model")
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"id": "n1", "title": "A study", "abstract":
+                               "We evaluate GPT-4 on MMLU. Llama-2 was trained on GSM8K."}) + "\n",
+                   encoding="utf-8")
+
+    def relations(model: str) -> set[tuple[str, str, str]]:
+        out = tmp_path / f"{model.replace('/', '_')}.jsonl"
+        result = runner.invoke(app, ["extract", str(new), "--model", model, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        record = json.loads(out.read_text(encoding="utf-8"))
+        return {(r["subject"], r["predicate"], r["object"]) for r in record["relations"]}
+
+    assert ("GPT-4", "evaluated_on", "MMLU") in relations("rules")
+    taught = relations(str(tmp_path / "model"))
+    assert ("GPT-4", "evaluated_on", "MMLU") not in taught
+    assert ("Llama-2", "trained_on", "GSM8K") in taught

@@ -42,9 +42,11 @@ NONE_BELOW = 0.7
 #: the same for candidates no rule chose (head-noun chunks, name shapes): they need more
 #: (cross-validated: 0.4 gained more general-ML recall than it lost medical precision)
 EXTRA_NONE_BELOW = 0.4
-#: rule relations stay; a pair without one gets the model's predicate when it has at least this
-#: probability (cross-validated on both dev sets, dropping rule relations lost more than it won)
-ADD_FROM = 0.75
+#: a pair without a rule relation gets the model's predicate when it has at least this
+#: probability; a rule relation stays unless the model gives "none" at least VETO_FROM
+#: (cross-validated on both dev sets and the training set: dropping every rule relation lost
+#: more than it won)
+ADD_FROM, VETO_FROM = 0.6, 0.9
 #: ``proposed`` when the model's probability is at least the first (the rules said proposed) or
 #: the second (they did not): the rules' cue is a strong prior (cross-validated)
 PROPOSED_KEEP, PROPOSED_ADD = 0.3, 0.7
@@ -196,13 +198,17 @@ class RelationDecider:
         pairs = candidate_pairs(doc, mentions)
         rows = [pair_features(doc, subj, obj, via_own, preds_of.get((subj.start, obj.start), []))
                 for subj, obj, via_own in pairs]
+        vetoed: set[tuple[int, int]] = set()
         for (subj, obj, _), probs in zip(pairs, model.probabilities_many(rows), strict=True):
             if preds_of.get((subj.start, obj.start)):
+                if probs[none] >= VETO_FROM:
+                    vetoed.add((subj.start, obj.start))
                 continue
             probs[none] = -1.0
             best = int(probs.argmax())
             if probs[best] >= ADD_FROM:
                 found.append((span_of[subj.start, subj.end], model.classes[best],
                               span_of[obj.start, obj.end], "model:" + model.classes[best]))
+        rules = [r for r in rules if (r[0].start, r[2].start) not in vetoed]
         doc._.set(RELATIONS, unique_relations(rules + found))
         return doc

@@ -29,6 +29,8 @@ MIN_COUNT = 2
 ENTITY_C = 0.5
 PROPOSED_C = 0.5
 RELATION_C = 0.5
+#: the bias of a class no example had (its probability is about e^-50)
+NEVER = -50.0
 
 
 @dataclass(slots=True)
@@ -125,11 +127,23 @@ def fit_classifier(rows: Sequence[list[str]], targets: Sequence[str], c: float
                             numpy.asarray(bias))
 
 
+def with_none(classifier: LinearClassifier) -> LinearClassifier:
+    """``classifier`` with a ``none`` class, never predicted, when its examples had none (every
+    candidate of a few annotated papers may be an entity): the deciders read P(none)."""
+    if NONE in classifier.classes:
+        return classifier
+    classes = sorted([*classifier.classes, NONE])
+    k = classes.index(NONE)
+    return LinearClassifier(classes, classifier.index,
+                            numpy.insert(classifier.weights, k, 0.0, axis=1),
+                            numpy.insert(classifier.bias, k, NEVER))
+
+
 def fit_model(examples: Sequence[PaperExamples], info: dict | None = None) -> DeciderModel:
     """Fit the entity, ``proposed`` and relation classifiers on ``examples``."""
     ent_rows = [f for p in examples for f, _, _ in p.entities]
     ent_targets = [t for p in examples for _, t, _ in p.entities]
-    entity = fit_classifier(ent_rows, ent_targets, ENTITY_C)
+    entity = with_none(fit_classifier(ent_rows, ent_targets, ENTITY_C))
     prop_rows = [proposed_features(f, t) for p in examples for f, t, _ in p.entities if t != NONE]
     prop_targets = ["yes" if g else "no" for p in examples for _, t, g in p.entities if t != NONE]
     proposed = fit_classifier(prop_rows, prop_targets, PROPOSED_C)
@@ -137,7 +151,7 @@ def fit_model(examples: Sequence[PaperExamples], info: dict | None = None) -> De
         proposed.classes = ["no"]
     rel_rows = [f for p in examples for f, _ in p.relations]
     rel_targets = [t for p in examples for _, t in p.relations]
-    relation = fit_classifier(rel_rows, rel_targets, RELATION_C) if rel_rows else None
+    relation = with_none(fit_classifier(rel_rows, rel_targets, RELATION_C)) if rel_rows else None
     details = dict(info or {})
     details.update(papers=len(examples), entity_examples=len(ent_rows),
                    relation_examples=len(rel_rows))
