@@ -65,7 +65,7 @@ class Tokenizer:
         strings = self.vocab.strings
         if attr == "ORTH":
             return tuple(strings.add(word) for word in words)
-        norm = self.vocab.lex_attr_getters[NORM]
+        norm = self.vocab.lex_attr_getters[NORM]  # type: ignore[attr-defined]  # not in the stub
         # a word's lexeme, once made, has this norm (or the one set on it: unicode dashes)
         return tuple(self.vocab[word].norm if word in self.vocab else strings.add(norm(word))
                      for word in words)
