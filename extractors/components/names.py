@@ -103,7 +103,7 @@ class NameFinder:
 
     def _occurrences(self, doc: Doc):
         starts = sentence_starts(doc)
-        title_end = starts[1] - 1 if len(starts) > 1 else len(doc)
+        title_end = title_token_end(doc)
         yield from self._title_name(doc, title_end)
         view = token_view(doc)
         sentence_start = set(starts)
@@ -388,6 +388,13 @@ def own_type(doc: Doc) -> str:
 
 
 _OWN_TYPE = "paperkg_own_type"
+
+
+def title_token_end(doc: Doc) -> int:
+    """End of the title's tokens: the line break before the abstract (its first sentence), or
+    the doc's end."""
+    starts = sentence_starts(doc)
+    return starts[1] - 1 if len(starts) > 1 else len(doc)
 
 
 def title_name_bounds(doc: Doc, title_end: int) -> tuple[int, int] | None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
-from extractors.components.names import title_name_bounds
+from extractors.components.names import title_name_bounds, title_token_end
 from extractors.cues import HEAD_TYPES
 from extractors.sentence_index import sentence_starts
 from extractors.token_view import TokenView, token_view
@@ -373,8 +373,7 @@ def architecture_candidates(doc: Doc, taken: bytearray) -> list[EntityCandidate]
 def title_name_candidates(doc: Doc) -> list[EntityCandidate]:
     """The words before a title's ``:`` (``Stackelberg GAN: Towards …``), whatever their shape
     and whatever rule entity they hold: the title convention names what the paper proposes."""
-    starts = sentence_starts(doc)
-    bounds = title_name_bounds(doc, starts[1] - 1 if len(starts) > 1 else len(doc))
+    bounds = title_name_bounds(doc, title_token_end(doc))
     return [EntityCandidate(0, bounds[0], "", "title:prefix")] if bounds and bounds[0] else []
 
 
