@@ -17,7 +17,8 @@ type and per predicate.
 pipeline alone, the shipped model (trained on these very papers, so optimistic) and K-fold
 cross-validation by paper (each paper extracted by a model trained on the other folds of both
 sets), and the candidate coverage of the gold (the decider's ceiling: the share of gold entities
-some candidate spells) per set and type, with the cause of every cross-validated miss; and
+some candidate spells) per set and type, with the cause of every cross-validated miss (of
+relations too: an end not found, the ends found but not related, another predicate); and
 K-fold cross-validation over the training set of ``bench/training/`` (the dev sets added to every
 fold's training data), text no rule or lexicon entry was written against.
 ``--sealed`` scores the sealed general-ML test set of ``bench/sealed/`` with the rules and with the
@@ -224,10 +225,12 @@ def compact(scores: Scores) -> str:
     """One line: core, all types, relations F1, then F1 per type and per predicate."""
     types = " ".join(f"{t} {c.f1:.3f}" for t, c in scores.by_type.items())
     preds = " ".join(f"{p} {c.f1:.3f}" for p, c in sorted(scores.by_predicate.items()))
+    misses = ", ".join(f"{cause} {n}" for cause, n in scores.relation_misses.items())
     return (f"core {scores.core.f1:.3f} (P {scores.core.precision:.3f} R "
             f"{scores.core.recall:.3f})  all {scores.all_types.f1:.3f}  relations "
             f"{scores.relations.f1:.3f} (P {scores.relations.precision:.3f} R "
-            f"{scores.relations.recall:.3f})\n      {types}\n      {preds}")
+            f"{scores.relations.recall:.3f})\n      {types}\n      {preds}"
+            f"\n      missed relations: {misses}")
 
 
 def decider_report(data: Path, folds: int) -> dict:

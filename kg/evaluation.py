@@ -72,6 +72,22 @@ class Counts:
         }
 
 
+#: why a gold relation was missed (``Scores.relation_misses``)
+RELATION_MISS_CAUSES = ("neither end found", "subject not found", "object not found",
+                        "ends found, not related", "ends found, other predicate")
+
+
+def relation_miss_cause(subject_found: bool, object_found: bool, related: bool) -> str:
+    """Which of :data:`RELATION_MISS_CAUSES` a missed gold relation falls under."""
+    if not (subject_found or object_found):
+        return RELATION_MISS_CAUSES[0]
+    if not subject_found:
+        return RELATION_MISS_CAUSES[1]
+    if not object_found:
+        return RELATION_MISS_CAUSES[2]
+    return RELATION_MISS_CAUSES[4] if related else RELATION_MISS_CAUSES[3]
+
+
 @dataclass(slots=True)
 class PaperScore:
     """Errors of one paper, for error analysis."""
@@ -97,6 +113,9 @@ class Scores:
     by_predicate: dict[str, Counts] = field(default_factory=dict)
     proposed_correct: int = 0
     proposed_total: int = 0
+    #: missed gold relations by cause (:data:`RELATION_MISS_CAUSES`)
+    relation_misses: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(RELATION_MISS_CAUSES, 0))
     papers: list[PaperScore] = field(default_factory=list)
 
     def total(self, types: Iterable[str]) -> Counts:
@@ -126,6 +145,7 @@ class Scores:
             "relations_by_predicate": {
                 p: c.to_json() for p, c in sorted(self.by_predicate.items())
             },
+            "relation_misses": dict(self.relation_misses),
             "proposed_accuracy": round(self.proposed_accuracy, 4),
             "proposed_pairs": self.proposed_total,
         }
@@ -257,9 +277,13 @@ def score_paper(gold: Mapping, pred: Mapping, scores: Scores, text: Paper | None
         else:
             counts.fp += 1
             paper.false_relations.append(f"{ps} {p} {po}")
+    found_gold = set(pred_to_gold.values())
+    related = {(pred_to_gold.get(ps), pred_to_gold.get(po)) for ps, _, po in pred_rel}
     for s, p, o in sorted(gold_rel - credited):
         scores.by_predicate.setdefault(p, Counts()).fn += 1
-        paper.missed_relations.append(f"{s} {p} {o}")
+        cause = relation_miss_cause(s in found_gold, o in found_gold, (s, o) in related)
+        scores.relation_misses[cause] += 1
+        paper.missed_relations.append(f"{s} {p} {o} ({cause})")
     scores.papers.append(paper)
 
 

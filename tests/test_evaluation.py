@@ -87,6 +87,39 @@ def test_scores_per_type_core_relations_and_proposed():
     assert scores.papers[0].false_alarms == ["Model: GPT-4"]
 
 
+def rel(subject, predicate, obj):
+    return {"subject": subject, "predicate": predicate, "object": obj}
+
+
+def test_missed_relations_are_counted_by_cause():
+    gold = [{"id": "a", "entities": [ent("NewNet", proposed=True), ent("ResNet-50"),
+                                     ent("ImageNet", "Dataset"), ent("COCO", "Dataset"),
+                                     ent("Adam", "Method"), ent("OldNet")],
+             "relations": [rel("NewNet", "based_on", "ResNet-50"),
+                           rel("NewNet", "evaluated_on", "ImageNet"),
+                           rel("NewNet", "evaluated_on", "COCO"),
+                           rel("OldNet", "uses_method", "Adam"),
+                           rel("OldNet", "trained_on", "ImageNet"),
+                           rel("ResNet-50", "trained_on", "COCO")]}]
+    pred = {"a": {"entities": [ent("NewNet"), ent("ResNet-50"), ent("ImageNet", "Dataset")],
+                  "relations": [rel("NewNet", "trained_on", "ImageNet"),
+                                rel("NewNet", "based_on", "ResNet-50")]}}
+    scores = evaluate(gold, pred)
+    assert (scores.relations.tp, scores.relations.fp, scores.relations.fn) == (1, 1, 5)
+    assert scores.relation_misses == {
+        "neither end found": 1,  # OldNet uses_method Adam
+        "subject not found": 1,  # OldNet trained_on ImageNet
+        "object not found": 2,  # NewNet evaluated_on COCO, ResNet-50 trained_on COCO
+        "ends found, not related": 0,
+        "ends found, other predicate": 1,  # NewNet evaluated_on ImageNet (said trained_on)
+    }
+    assert sum(scores.relation_misses.values()) == scores.relations.fn
+    assert "NewNet evaluated_on ImageNet (ends found, other predicate)" in (
+        scores.papers[0].missed_relations)
+    pred["a"]["relations"] = [rel("NewNet", "based_on", "ResNet-50")]
+    assert evaluate(gold, pred).relation_misses["ends found, not related"] == 1
+
+
 def test_missing_prediction_counts_as_misses():
     gold = [{"id": "a", "entities": [ent("BERT")], "relations": []}]
     scores = evaluate(gold, {})
@@ -110,6 +143,19 @@ def test_eval_command(tmp_path: Path):
     assert scores["all"]["precision"] == 0.5 and scores["all"]["recall"] == 1.0
     result = CliRunner().invoke(app, ["eval", str(gold), str(pred), "--by-paper"])
     assert result.exit_code == 0 and "Model: T5" in result.output
+
+
+def test_eval_command_prints_why_relations_were_missed(tmp_path: Path):
+    gold = write(tmp_path / "gold.jsonl", [{
+        "id": "a", "entities": [ent("BERT"), ent("SQuAD", "Dataset")],
+        "relations": [rel("BERT", "evaluated_on", "SQuAD")]}])
+    pred = write(tmp_path / "pred.jsonl", [{"id": "a", "entities": [ent("BERT")]}])
+    result = CliRunner().invoke(app, ["eval", str(gold), str(pred)])
+    assert result.exit_code == 0, result.output
+    assert "missed relations by cause: neither end found 0, subject not found 0, object not " \
+           "found 1" in " ".join(result.output.split())
+    result = CliRunner().invoke(app, ["eval", str(gold), str(pred), "--json"])
+    assert json.loads(result.output)["relation_misses"]["object not found"] == 1
 
 
 def test_eval_reports_bad_files(tmp_path: Path):

@@ -132,6 +132,9 @@ def print_scores(title: str, scores: Scores, by_paper: bool = False) -> None:
     console.print(table)
     console.print(f"proposed accuracy: {scores.proposed_accuracy:.3f} "
                   f"({scores.proposed_total} matched entities)")
+    if scores.relations.fn:
+        causes = ", ".join(f"{cause} {n}" for cause, n in scores.relation_misses.items())
+        console.print(f"missed relations by cause: {causes}")
     if by_paper:
         errors = Table(title="errors by paper")
         for column in ("paper", "missed", "false alarms", "missed relations", "false relations"):
