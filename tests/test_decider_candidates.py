@@ -1,6 +1,6 @@
 """The decider's generous candidate families (list items, capitalised runs, abbreviation
-definitions, hyphenated compounds, plural heads, title names, architecture words), their
-features, and candidate coverage."""
+definitions, hyphenated compounds, plural heads, title names and phrases, architecture words),
+their features, and candidate coverage."""
 
 from __future__ import annotations
 
@@ -77,6 +77,25 @@ def test_a_title_name_is_a_candidate_whatever_its_shape(nlp):
     assert ("Quorum Lattice GAN", "title:prefix") in found  # holds the lexicon entry GAN
     _, _, found = _found(nlp, "Folding Proteins with Lattices\nWe fold proteins.")
     assert not any(rule == "title:prefix" for _, rule in found)  # no "Name: subtitle"
+
+
+def test_title_phrases_between_prepositions_are_candidates(nlp):
+    doc, cands, found = _found(
+        nlp, "Out-of-Order Folding for Proteins through Sparse Quorum Lattices\nWe fold.")
+    assert ("Out-of-Order Folding", "title:head") in found  # "of" inside a hyphenated word
+    assert ("Sparse Quorum Lattices", "title:means") in found  # after "through"
+    assert not any(text == "Proteins" for text, rule in found if rule.startswith("title:"))
+    _, _, found = _found(nlp, "Quorum GAN: Stable Folding with the Lattice Walk\nWe fold.")
+    assert {("Stable Folding", "title:head"), ("Lattice Walk", "title:means")} <= found
+    _, _, found = _found(nlp, "Folding Proteins in Lattices by Walking Very Long Random Paths "
+                         "Across Seven Grids\nWe fold.")
+    assert not any(rule == "title:means" for _, rule in found)  # seven words: no phrase
+    # a title phrase another family proposes keeps that family, and a feature says it is one
+    ctx = DocContext(doc)
+    for c in cands:
+        feats = entity_features(ctx, c, name_key(doc[c.start:c.end].text))
+        in_title = doc[c.start:c.end].text in ("Out-of-Order Folding", "Sparse Quorum Lattices")
+        assert any(f.startswith("title_segment=") for f in feats) == in_title
 
 
 def test_transformer_is_left_for_the_decider_to_type(nlp):

@@ -409,6 +409,46 @@ def title_name_bounds(doc: Doc, title_end: int) -> tuple[int, int] | None:
     return end, sep
 
 
+_SEGMENT_BREAKS = frozenset(
+    "for with via through using by in on to from towards toward under and as of".split())
+_SEGMENT_MEANS = frozenset("via through using with by".split())
+MAX_TITLE_SEGMENT_WORDS = 6
+
+
+def title_segments(doc: Doc) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the title's phrases between prepositions, after a ``Name:`` prefix:
+    its ``head`` phrase (``Out-of-Order Decoding`` for …) and, ``means``, each phrase after
+    ``via``/``through``/``using``/``with``/``by`` (… through ``Top-Down Image Pyramid
+    Traversal``), of at most six words; where titles name what the paper proposes."""
+    view = token_view(doc)
+    lower, texts, ws = view.lower, view.text, view.ws
+    end = title_token_end(doc)
+    bounds = title_name_bounds(doc, end)
+    start = bounds[1] + 1 if bounds else 0
+
+    def glued(k: int) -> bool:  # "Out-of-Order": a word joined by a hyphen does not break
+        return (k > start and texts[k - 1] in JOINER_TEXTS and not ws[k - 1]) or (
+            k + 1 < end and texts[k + 1] in JOINER_TEXTS and not ws[k])
+
+    breaks = [lower[k] in _SEGMENT_BREAKS and not glued(k)
+              or view.is_punct[k] and texts[k] not in JOINER_TEXTS for k in range(start, end)]
+    out = []
+    k, kind = start, "head"
+    while k < end:
+        if breaks[k - start]:
+            k += 1
+            continue
+        j = k
+        while j < end and not breaks[j - start]:
+            j += 1
+        if kind == "head" or lower[k - 1] in _SEGMENT_MEANS:
+            a = k + (lower[k] in ("a", "an", "the") and j > k + 1)
+            if sum(view.is_alpha[a:j]) <= MAX_TITLE_SEGMENT_WORDS:
+                out.append((a, j, kind))
+        k, kind = j, "means"
+    return out
+
+
 def _title_separator(doc: Doc, title_end: int) -> int | None:
     """Token index of the ``:`` (or spaced dash) after a title's leading name, if any."""
     view = token_view(doc)

@@ -12,6 +12,10 @@ with the rule that chose them.  Cheap families add what no rule proposes:
 - **modified names**, **list items**, **capitalised runs** and **abbreviation definitions**
   (below);
 - **title names** (``title:prefix``): the words before a title's ``:``, whatever their shape;
+- **title phrases** (``title:head``, ``title:means``): the title's first phrase before a
+  preposition (``Out-of-Order Decoding`` for …) and each phrase after ``via``/``through``/
+  ``using``/``with``/``by``; a candidate of another family with the same span gets a feature
+  saying it is one;
 - **architecture words** (``word:architecture``): ``Transformer(s)``, a Model or a Method by
   context.
 
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
-from extractors.components.names import title_name_bounds, title_token_end
+from extractors.components.names import title_name_bounds, title_segments, title_token_end
 from extractors.cues import HEAD_TYPES
 from extractors.sentence_index import sentence_starts
 from extractors.token_view import TokenView, token_view
@@ -377,6 +381,12 @@ def title_name_candidates(doc: Doc) -> list[EntityCandidate]:
     return [EntityCandidate(0, bounds[0], "", "title:prefix")] if bounds and bounds[0] else []
 
 
+def title_segment_candidates(doc: Doc) -> list[EntityCandidate]:
+    """The title's head phrase and the phrases after ``via``/``through``/``using``/``with``/
+    ``by`` (:func:`~extractors.components.names.title_segments`)."""
+    return [EntityCandidate(a, b, "", f"title:{kind}") for a, b, kind in title_segments(doc)]
+
+
 def all_candidates(doc: Doc) -> list[EntityCandidate]:
     """Rule entities first, then the extras (deterministic order); a span two families
     propose is one candidate, of the first family."""
@@ -388,6 +398,6 @@ def all_candidates(doc: Doc) -> list[EntityCandidate]:
     for c in [*extra_candidates(doc, taken), *modified_candidates(doc, rules, taken),
               *list_candidates(doc, taken), *caps_candidates(doc, taken),
               *abbreviation_candidates(doc, taken), *architecture_candidates(doc, taken),
-              *title_name_candidates(doc)]:
+              *title_name_candidates(doc), *title_segment_candidates(doc)]:
         seen.setdefault((c.start, c.end), c)
     return rules + list(seen.values())

@@ -16,6 +16,7 @@ from itertools import groupby
 from spacy.tokens import Doc
 
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
+from extractors.components.names import title_segments
 from extractors.cues import CLINICAL_WORDS, HEAD_TYPES, PROPOSE_VERBS
 from extractors.decider.candidates import EntityCandidate, head_type
 from extractors.normalize import name_key
@@ -29,7 +30,7 @@ def rule_family(rule: str) -> str:
     """The rule without its lexicon entry: ``lexicon:model/llama-2`` -> ``lexicon``,
     ``compound:lexicon:task/x`` -> ``compound:lexicon``, ``pattern:title-name`` as it is."""
     parts = rule.split(":")
-    if parts[0] in ("pattern", "compound", "chunk", "shape"):
+    if parts[0] in ("pattern", "compound", "chunk", "shape", "title"):
         return ":".join(p for p in parts[:2] if "/" not in p)
     return parts[0]
 
@@ -64,6 +65,8 @@ class DocContext:
                 self.we_propose.add(index)
         self.domain = "clinical" if sum(w in CLINICAL_WORDS for w in lower) >= 2 else "general"
         self._folded = ""
+        #: the title's phrases between prepositions, and which kind each is
+        self.title_segments = {(a, b): kind for a, b, kind in title_segments(doc)}
         pairs = doc._.get(ABBREVIATIONS) if Doc.has_extension(ABBREVIATIONS) else None
         #: normalised long and short forms of the paper's abbreviation definitions
         self.defined: set[str] = {
@@ -120,6 +123,9 @@ def entity_features(ctx: DocContext, cand: EntityCandidate, key: str) -> list[st
         f"count_label={min(count, 4)}|{label}",
         f"domain_rule={ctx.domain}|{family}|{label}",
     ]
+    segment = ctx.title_segments.get((start, end))
+    if segment:
+        feats += [f"title_segment={segment}", f"title_segment={segment}|{label}"]
     if cand.kb_id:
         feats.append(f"kb={cand.kb_id}")
     feats.append(f"head_class={head_type(head) or HEAD_TYPES.get(head, '-')}|{label}")
