@@ -24,6 +24,12 @@ def sentence_starts(doc: Doc) -> list[int]:
     return starts
 
 
+def body_start(doc: Doc) -> int:
+    """Token index of the abstract's first sentence (the title is the first), or ``len(doc)``."""
+    starts = sentence_starts(doc)
+    return starts[1] if len(starts) > 1 else len(doc)
+
+
 def sentence_index(doc: Doc, token: int) -> int:
     """Index of the sentence that holds token ``token``."""
     return bisect_right(sentence_starts(doc), token) - 1

@@ -33,7 +33,7 @@ from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon, read_jsonl
 from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
 from extractors.resources import TitledResources
-from extractors.sentence_index import sentence_starts
+from extractors.sentence_index import body_start
 from extractors.token_view import doc_text, text_of
 
 LEXICON_PRIORITY = 0
@@ -245,12 +245,10 @@ def resource_candidates(
 ) -> list[Candidate]:
     """Title-case resource names (``the Harvard-Emory ECG Database``) that hold no lexicon match
     (``the BraTS 2021 Challenge`` is BraTS 2021)."""
-    starts = sentence_starts(doc)
-    title_end = starts[1] if len(starts) > 1 else len(doc)
     lexical = [c for c in found if c.priority == LEXICON_PRIORITY]
     return [
         Candidate(start, end, "Dataset", "pattern:resource", "", RESOURCE_PRIORITY)
-        for start, end in resources(doc, title_end)
+        for start, end in resources(doc, body_start(doc))
         if not any(c.start < end and start < c.end for c in lexical)
     ]
 

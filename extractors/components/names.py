@@ -36,7 +36,7 @@ from extractors.cues import (
     type_from_shape,
 )
 from extractors.normalize import name_key
-from extractors.sentence_index import sentence_starts
+from extractors.sentence_index import body_start, sentence_starts
 from extractors.token_view import TokenView, token_view
 
 NAME_PRIORITY = 2
@@ -393,8 +393,8 @@ _OWN_TYPE = "paperkg_own_type"
 def title_token_end(doc: Doc) -> int:
     """End of the title's tokens: the line break before the abstract (its first sentence), or
     the doc's end."""
-    starts = sentence_starts(doc)
-    return starts[1] - 1 if len(starts) > 1 else len(doc)
+    start = body_start(doc)
+    return start - 1 if start < len(doc) else start
 
 
 def title_name_bounds(doc: Doc, title_end: int) -> tuple[int, int] | None:

@@ -32,7 +32,7 @@ from spacy.tokens import Doc
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.names import title_name_bounds, title_segments, title_token_end
 from extractors.cues import HEAD_TYPES
-from extractors.sentence_index import sentence_starts
+from extractors.sentence_index import body_start
 from extractors.token_view import TokenView, token_view
 
 #: head words of task- and method-shaped noun phrases, with the type they suggest
@@ -254,10 +254,9 @@ def caps_candidates(doc: Doc, taken: bytearray) -> list[EntityCandidate]:
     (``We``, ``The``)."""
     view = token_view(doc)
     texts, lower = view.text, view.lower
-    starts = sentence_starts(doc)
     n = len(texts)
     out = []
-    i = starts[1] if len(starts) > 1 else n
+    i = body_start(doc)
     while i < n:
         if not _capitalised(view, i) or taken[i] or lower[i] in _STOP:
             i += 1
