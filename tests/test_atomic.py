@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,21 @@ def test_atomic_path_replaces_only_on_success(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]  # no temp file left
     write_text_atomic(target, "new\n")
     assert target.read_text(encoding="utf-8") == "new\n"
+
+
+def test_an_atomic_write_gets_the_permissions_a_plain_write_would(tmp_path: Path):
+    old_mask = os.umask(0o027)
+    try:
+        new = tmp_path / "pred.jsonl"
+        write_text_atomic(new, "{}\n")  # not mkstemp's private 0600
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640
+        kept = tmp_path / "view.html"
+        kept.write_text("old", encoding="utf-8")
+        kept.chmod(0o604)
+        write_text_atomic(kept, "new")  # the replaced file's permissions stay
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o604
+    finally:
+        os.umask(old_mask)
 
 
 def test_staged_directory_moves_everything_or_nothing(tmp_path: Path):
