@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import groupby
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -419,33 +420,40 @@ def title_segments(doc: Doc) -> list[tuple[int, int, str]]:
     """(start, end, kind) of the title's phrases between prepositions, after a ``Name:`` prefix:
     its ``head`` phrase (``Out-of-Order Decoding`` for …) and, ``means``, each phrase after
     ``via``/``through``/``using``/``with``/``by`` (… through ``Top-Down Image Pyramid
-    Traversal``), of at most six words; where titles name what the paper proposes."""
+    Traversal``), of at most six words; where titles name what the paper proposes.  Computed
+    once per doc (candidates and features both read them)."""
+    found = doc.user_data.get(_TITLE_SEGMENTS)
+    if found is None:
+        found = doc.user_data[_TITLE_SEGMENTS] = _title_segments(doc)
+    return found
+
+
+_TITLE_SEGMENTS = "paperkg_title_segments"
+
+
+def _title_segments(doc: Doc) -> list[tuple[int, int, str]]:
     view = token_view(doc)
     lower, texts, ws = view.lower, view.text, view.ws
     end = title_token_end(doc)
     bounds = title_name_bounds(doc, end)
     start = bounds[1] + 1 if bounds else 0
 
-    def glued(k: int) -> bool:  # "Out-of-Order": a word joined by a hyphen does not break
-        return (k > start and texts[k - 1] in JOINER_TEXTS and not ws[k - 1]) or (
+    def breaks(k: int) -> bool:
+        if view.is_punct[k]:
+            return texts[k] not in JOINER_TEXTS
+        glued = (k > start and texts[k - 1] in JOINER_TEXTS and not ws[k - 1]) or (
             k + 1 < end and texts[k + 1] in JOINER_TEXTS and not ws[k])
+        return lower[k] in _SEGMENT_BREAKS and not glued  # "Out-of-Order" does not break
 
-    breaks = [lower[k] in _SEGMENT_BREAKS and not glued(k)
-              or view.is_punct[k] and texts[k] not in JOINER_TEXTS for k in range(start, end)]
+    runs = [list(group) for is_break, group in groupby(range(start, end), key=breaks)
+            if not is_break]
     out = []
-    k, kind = start, "head"
-    while k < end:
-        if breaks[k - start]:
-            k += 1
-            continue
-        j = k
-        while j < end and not breaks[j - start]:
-            j += 1
-        if kind == "head" or lower[k - 1] in _SEGMENT_MEANS:
-            a = k + (lower[k] in ("a", "an", "the") and j > k + 1)
-            if sum(view.is_alpha[a:j]) <= MAX_TITLE_SEGMENT_WORDS:
-                out.append((a, j, kind))
-        k, kind = j, "means"
+    for n, run in enumerate(runs):
+        a, b = run[0], run[-1] + 1
+        kind = "head" if n == 0 else "means" if lower[a - 1] in _SEGMENT_MEANS else ""
+        a += lower[a] in ("a", "an", "the") and b > a + 1
+        if kind and sum(view.is_alpha[a:b]) <= MAX_TITLE_SEGMENT_WORDS:
+            out.append((a, b, kind))
     return out
 
 
