@@ -1,6 +1,6 @@
 """Extraction speed on real, distinct abstracts, beside spaCy's own reference.
 
-Usage: python bench/extract_speed.py [--shared DIR] [--papers 1500] [--rounds 3]
+Usage: python bench/extract_speed.py [--shared DIR] [--papers 1500] [--rounds 3] [--model DIR]
 
 Reads the first N of the unlabeled OpenReview abstracts
 (``corpus-ml/ml-openreview-unlabeled.jsonl``, used here only for timing: distinct real text, so
@@ -9,7 +9,8 @@ spaCy's tokenizer cache cannot flatter it) and prints:
 1. the **reference**: spaCy's blank English tokenizer plus one ``PhraseMatcher`` of every lexicon
    pattern over the same texts, in-process CPU time, and as a whole process (start-up included);
 2. ``paperkg extract`` as a whole process (start-up included), with the shipped model (the
-   default) and with ``--model rules``, and its ratio to the reference process;
+   default), with ``--model rules`` and with each ``--model DIR``, and its ratio to the
+   reference process;
 3. papers per CPU second of one pass (``extract``) and of the two-pass corpus extraction
    (``kg.corpus.extract_all``) in this process, each pipeline's best of R rounds, and the time of
    each pipeline component;
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,8 +82,10 @@ def rate(n: int, seconds: float) -> str:
     return f"{n / seconds:7.0f} papers/s"
 
 
-def processes(papers_file: Path, texts_file: Path, n: int, rounds: int) -> None:
-    """Whole processes, start-up included: the reference and ``paperkg extract``."""
+def processes(papers_file: Path, texts_file: Path, n: int, rounds: int,
+              models: Sequence[Path] = ()) -> None:
+    """Whole processes, start-up included: the reference and ``paperkg extract`` (with the
+    shipped model, the rules alone, and ``models``)."""
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         reference = [python, "-c", REFERENCE, str(texts_file), str(ROOT / "extractors/lexicons")]
@@ -94,8 +97,9 @@ def processes(papers_file: Path, texts_file: Path, n: int, rounds: int) -> None:
               f"(+ {figures['setup']:.2f} s set-up CPU)")
         ref = min(wall_seconds(reference) for _ in range(rounds))
         print(f"  whole process               {ref:6.2f} s wall")
-        for label, extra in (("shipped model (default)", []),
-                             ("--model rules", ["--model", "rules"])):
+        runs = [("shipped model (default)", []), ("--model rules", ["--model", "rules"])]
+        runs += [(f"--model {m.name}", ["--model", str(m)]) for m in models]
+        for label, extra in runs:
             command = [python, "-m", "kg", "extract", str(papers_file), "-o",
                        f"{tmp}/out.jsonl", "--workers", "1", *extra]
             seconds = min(wall_seconds(command) for _ in range(rounds))
@@ -148,6 +152,9 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--papers", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model", type=Path, action="append", default=[],
+                        help="also time `paperkg extract --model DIR` (repeatable), e.g. a "
+                        "model trained with --tagger")
     args = parser.parse_args()
     source = args.shared / "data" / "corpus-ml" / "ml-openreview-unlabeled.jsonl"
     papers = list(read_papers([source]))[: args.papers]
@@ -158,7 +165,7 @@ def main() -> None:
         papers_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
         texts_file.write_text("".join(json.dumps({"text": p.text}) + "\n" for p in papers),
                               encoding="utf-8")
-        processes(papers_file, texts_file, len(papers), args.rounds)
+        processes(papers_file, texts_file, len(papers), args.rounds, args.model)
     in_process(papers, args.rounds)
     name_lookup([p.text for p in papers])
 

@@ -28,6 +28,7 @@ from extractors.decider.training import (
     entity_examples,
     fit_model,
     relation_examples,
+    token_examples,
 )
 from kg.corpus import extract_all
 from kg.errors import InputError
@@ -67,8 +68,10 @@ def read_annotated(gold_paths: Sequence[Path], corpus_paths: Sequence[Path]) -> 
 
 
 def collect_examples(data: Annotated, patterns: Sequence[Path] = (),
-                     on_paper: Callable[[], None] | None = None) -> list[PaperExamples]:
-    """Run the rule pipeline over the annotated papers; label every candidate from the gold."""
+                     on_paper: Callable[[], None] | None = None, tagger: bool = False
+                     ) -> list[PaperExamples]:
+    """Run the rule pipeline over the annotated papers; label every candidate from the gold
+    (and, with ``tagger``, every token, for a sequence tagger)."""
     nlp = build_nlp(patterns=list(patterns) or None, model=RULES_ONLY, record=True)
     lexicon = entity_matcher(nlp).lexicon
     examples = []
@@ -77,19 +80,21 @@ def collect_examples(data: Annotated, patterns: Sequence[Path] = (),
         decisions = doc.user_data.pop(RECORD)
         entities = entity_examples(decisions, gold, lexicon)
         relations = relation_examples(doc, decisions, gold, lexicon)
-        examples.append(PaperExamples(paper.id, entities, relations))
+        tokens = token_examples(doc, decisions, gold) if tagger else None
+        examples.append(PaperExamples(paper.id, entities, relations, tokens))
         if on_paper is not None:
             on_paper()
     return examples
 
 
 def train(gold_paths: Sequence[Path], corpus_paths: Sequence[Path], out_dir: Path,
-          patterns: Sequence[Path] = ()) -> tuple[DeciderModel, Path, float]:
-    """Train on the gold files and write ``out_dir/model.json``; returns the model, its file and
-    the seconds it took."""
+          patterns: Sequence[Path] = (), tagger: bool = False
+          ) -> tuple[DeciderModel, Path, float]:
+    """Train on the gold files and write ``out_dir/model.json`` (with ``tagger``, also a
+    sequence tagger); returns the model, its file and the seconds it took."""
     started = time.perf_counter()
     data = read_annotated(gold_paths, corpus_paths)
-    examples = collect_examples(data, patterns)
+    examples = collect_examples(data, patterns, tagger=tagger)
     sources = sorted({Path(s).name for s in data.source})
     model = fit_model(examples, {"gold": sources})
     path = model.save(out_dir)
@@ -113,12 +118,12 @@ class CrossValidation:
 
 
 def cross_validate(gold_paths: Sequence[Path], corpus_paths: Sequence[Path], k: int,
-                   patterns: Sequence[Path] = (), also_train: Annotated | None = None
-                   ) -> CrossValidation:
+                   patterns: Sequence[Path] = (), also_train: Annotated | None = None,
+                   tagger: bool = False) -> CrossValidation:
     """K-fold cross-validation by paper of training on the rest and scoring each fold.
 
     ``also_train``: annotated papers added to every fold's training data and never scored (a
-    training set beside the scored ones).
+    training set beside the scored ones).  ``tagger``: the models have a sequence tagger.
     """
     if k < 2:
         raise InputError("--cv", f"needs at least 2 folds, got {k}")
@@ -126,8 +131,9 @@ def cross_validate(gold_paths: Sequence[Path], corpus_paths: Sequence[Path], k: 
     if len(data.papers) < k:
         raise InputError("--cv", f"{k} folds need at least {k} annotated papers, "
                          f"got {len(data.papers)}")
-    examples = collect_examples(data, patterns)
-    extra = collect_examples(also_train, patterns) if also_train is not None else []
+    examples = collect_examples(data, patterns, tagger=tagger)
+    extra = ([] if also_train is None
+             else collect_examples(also_train, patterns, tagger=tagger))
     fold = folds_of([p.id for p in data.papers], k)
     nlp = build_nlp(patterns=list(patterns) or None, model=RULES_ONLY)
     decider = entity_decider(nlp)

@@ -1,8 +1,10 @@
 """The trained decider: candidate families, features, train/load round trip, ``--model``,
-``eval --cv`` and an end-to-end retrain on a small annotated fixture of our own."""
+``eval --cv``, the sequence tagger, and an end-to-end retrain on a small annotated fixture of our
+own."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from extractors.decider.candidates import all_candidates
 from extractors.decider.features import DocContext, entity_features, shape
 from extractors.decider.model import MODEL_FILE, default_model_dir, load_model
 from extractors.decider.relations import Mention, candidate_pairs, pair_features
+from extractors.decider.tagger import gold_tags, spans_of
 from extractors.normalize import name_key
 from kg.cli import app
 from kg.errors import InputError
@@ -236,3 +239,48 @@ def test_a_model_taught_otherwise_drops_a_rule_relation(tmp_path):
     taught = relations(str(tmp_path / "model"))
     assert ("GPT-4", "evaluated_on", "MMLU") not in taught
     assert ("Llama-2", "trained_on", "GSM8K") in taught
+
+
+def test_gold_tags_mark_the_longest_occurrence_of_each_name_flat(recording_nlp):
+    doc = recording_nlp("A title\nWe study grasp pose estimation; pose estimation is harder.")
+    forms = {name_key("grasp pose estimation"): "Task", name_key("pose estimation"): "Task"}
+    tags = gold_tags(doc, forms)
+    words = [t.text for t in doc]
+    assert [(words[a], words[b - 1], label) for a, b, label in spans_of(tags)] == [
+        ("grasp", "estimation", "Task"), ("pose", "estimation", "Task")]
+    assert tags[words.index("grasp"):words.index("grasp") + 3] == ["B-Task", "I-Task", "I-Task"]
+    assert spans_of(["I-Task", "I-Task", "O", "B-Metric"]) == [(0, 2, "Task"), (3, 4, "Metric")]
+
+
+def test_tagger_finds_names_where_no_rule_proposes_one(tmp_path):
+    """``paperkg train --tagger``: the model holds a CRF whose spans become entities where the
+    decider kept none ("terrain classification" has no candidate in the unseen paper)."""
+    for name in ("a", "b"):
+        result = runner.invoke(app, ["train", str(GOLD), "--corpus", str(CORPUS), "--tagger",
+                                     "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    first, second = (tmp_path / n / MODEL_FILE for n in ("a", "b"))
+    assert first.read_bytes() == second.read_bytes()
+    assert "tagger" in json.loads(first.read_text()) and "tokens for the" in result.output
+    train([GOLD], [CORPUS], tmp_path / "plain")
+    found = {}
+    for name in ("a", "plain"):
+        pred = tmp_path / f"{name}.jsonl"
+        result = runner.invoke(app, ["extract", str(NEW), "--model", str(tmp_path / name), "-o",
+                                     str(pred)])
+        assert result.exit_code == 0, result.output
+        found[name] = {(e["type"], e["name"].lower(), e["mentions"][0]["rule"])
+                       for e in json.loads(pred.read_text())["entities"]}
+    assert ("Task", "terrain classification", "tagger") in found["a"]
+    assert not any(name == "terrain classification" for _, name, _ in found["plain"])
+    cv = runner.invoke(app, ["eval", str(GOLD), "--cv", "4", "--corpus", str(CORPUS),
+                             "--tagger", "--json"])
+    assert cv.exit_code == 0 and json.loads(cv.output)["all"]["tp"] > 0
+
+
+def test_a_tagger_that_is_not_a_crfsuite_model_is_a_clear_error(tmp_path):
+    model = load_model(default_model_dir()).to_json()
+    model["tagger"] = base64.b64encode(b"not a model").decode()
+    (tmp_path / MODEL_FILE).write_text(json.dumps(model), encoding="utf-8")
+    with pytest.raises(InputError, match=r"model\.json: .*its tagger is not a crfsuite model"):
+        load_model(tmp_path)

@@ -28,8 +28,9 @@ from extractors.decider.candidates import EntityCandidate, all_candidates
 from extractors.decider.features import DocContext, entity_features, proposed_features
 from extractors.decider.model import DeciderModel, default_model_dir, load_model
 from extractors.decider.relations import Mention, candidate_pairs, pair_features, rule_relations
+from extractors.decider.tagger import SequenceTagger, token_features
 from extractors.normalize import name_key
-from extractors.token_view import text_of
+from extractors.token_view import text_of, token_view
 
 RULES_ONLY = "rules"
 DEFAULT = "default"
@@ -122,6 +123,8 @@ class EntityDecider:
             if not any(taken[start:end]):
                 taken[start:end] = b"\x01" * (end - start)
                 chosen.append((label, d))
+        if model.tagger is not None:
+            chosen += tagged_outside(doc, decisions, model.tagger, taken)
         proposed = model.proposed
         yes = proposed.classes.index("yes") if "yes" in proposed.classes else None
         probs = proposed.probabilities_many([proposed_features(d.features, label)
@@ -136,6 +139,24 @@ class EntityDecider:
             span._.proposed = yes is not None and p[yes] >= needed
             spans.append(span)
         return sorted(spans, key=lambda s: s.start)
+
+
+def tagged_outside(doc: Doc, decisions: list[Decision], tagger: SequenceTagger,
+                   taken: bytearray) -> list[tuple[str, Decision]]:
+    """The sequence tagger's spans where no decided entity lies, as (type, decision) with the
+    rule ``tagger`` (and the lexicon entry and features of a candidate of that span and type)."""
+    same = {(d.candidate.start, d.candidate.end, d.candidate.label): d for d in decisions}
+    view = token_view(doc)
+    out = []
+    for start, end, label in tagger.tag(token_features(doc, (d.candidate for d in decisions))):
+        if any(taken[start:end]):
+            continue
+        taken[start:end] = b"\x01" * (end - start)
+        found = same.get((start, end, label))
+        kb_id, features = (found.candidate.kb_id, found.features) if found else ("", [])
+        out.append((label, Decision(EntityCandidate(start, end, label, "tagger", kb_id),
+                                    name_key(view.span_text(start, end)), features)))
+    return out
 
 
 def _shared_probabilities(doc: Doc, decisions: list[Decision], model: DeciderModel

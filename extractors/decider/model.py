@@ -1,7 +1,9 @@
 """Linear models over string features, stored as deterministic JSON and applied without sklearn.
 
 A model directory holds ``model.json``: ``{"format", "entity", "proposed", "relation", "info"}``,
-each classifier ``{"classes": [...], "bias": [...], "weights": {feature: [one per class]}}``.
+each classifier ``{"classes": [...], "bias": [...], "weights": {feature: [one per class]}}``;
+a model trained with a sequence tagger also has ``"tagger"``: the crfsuite model file in base64
+(:mod:`extractors.decider.tagger`), so that one file is the whole model wherever it travels.
 Weights are rounded (so the file is small and byte-identical when retrained on the same data).
 """
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import numpy
 
+from extractors.decider.tagger import SequenceTagger
 from kg.errors import InputError
 
 MODEL_FILE = "model.json"
@@ -108,12 +111,14 @@ class LinearClassifier:
 
 @dataclass(slots=True)
 class DeciderModel:
-    """The entity, ``proposed`` and relation classifiers of one model directory."""
+    """The entity, ``proposed`` and relation classifiers of one model directory, and its
+    sequence tagger if it has one."""
 
     entity: LinearClassifier
     proposed: LinearClassifier
     relation: LinearClassifier | None
     info: dict
+    tagger: SequenceTagger | None = None
 
     def to_json(self) -> dict:
         return {
@@ -122,7 +127,7 @@ class DeciderModel:
             "entity": self.entity.to_json(),
             "proposed": self.proposed.to_json(),
             "relation": self.relation.to_json() if self.relation is not None else None,
-        }
+        } | ({"tagger": self.tagger.to_json()} if self.tagger is not None else {})
 
     def save(self, directory: Path) -> Path:
         """Write ``directory/model.json`` (sorted keys, one classifier per line block)."""
@@ -154,11 +159,13 @@ def load_model(path: Path | str) -> DeciderModel:
         raise InputError(str(file), f"not a paperkg model of format {FORMAT}")
     try:
         relation = data.get("relation")
+        tagger = SequenceTagger.from_json(data["tagger"]) if "tagger" in data else None
         return DeciderModel(
             entity=LinearClassifier.from_json(data["entity"]),
             proposed=LinearClassifier.from_json(data["proposed"]),
             relation=LinearClassifier.from_json(relation) if relation else None,
             info=dict(data.get("info") or {}),
+            tagger=tagger,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(str(file), f"not a paperkg model ({exc!r})") from None

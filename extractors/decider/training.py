@@ -21,6 +21,7 @@ from extractors.components.decide import NONE, Decision
 from extractors.decider.features import proposed_features
 from extractors.decider.model import DeciderModel, LinearClassifier
 from extractors.decider.relations import Mention, candidate_pairs, pair_features, rule_relations
+from extractors.decider.tagger import OUTSIDE, fit_tagger, gold_tags, token_features
 from extractors.lexicon import Lexicon
 from extractors.normalize import name_key
 
@@ -40,6 +41,8 @@ class PaperExamples:
     paper_id: str
     entities: list[tuple[list[str], str, bool]]  #: features, type or "none", gold proposed
     relations: list[tuple[list[str], str]]  #: features, predicate or "none"
+    #: for a sequence tagger: each token's features and its gold tag
+    tokens: tuple[list[list[str]], list[str]] | None = None
 
 
 def gold_index(record: Mapping) -> list[tuple[str, set[str], bool, str]]:
@@ -139,8 +142,19 @@ def with_none(classifier: LinearClassifier) -> LinearClassifier:
                             numpy.insert(classifier.bias, k, NEVER))
 
 
+def token_examples(doc: Doc, decisions: Sequence[Decision], record: Mapping
+                   ) -> tuple[list[list[str]], list[str]]:
+    """A sequence tagger's example of one annotated paper: token features and gold tags."""
+    forms: dict[str, str] = {}
+    for etype, keys, _, _ in gold_index(record):
+        for key in keys:
+            forms.setdefault(key, etype)
+    return token_features(doc, (d.candidate for d in decisions)), gold_tags(doc, forms)
+
+
 def fit_model(examples: Sequence[PaperExamples], info: dict | None = None) -> DeciderModel:
-    """Fit the entity, ``proposed`` and relation classifiers on ``examples``."""
+    """Fit the entity, ``proposed`` and relation classifiers on ``examples``, and a sequence
+    tagger when they have token examples."""
     ent_rows = [f for p in examples for f, _, _ in p.entities]
     ent_targets = [t for p in examples for _, t, _ in p.entities]
     entity = with_none(fit_classifier(ent_rows, ent_targets, ENTITY_C))
@@ -155,7 +169,12 @@ def fit_model(examples: Sequence[PaperExamples], info: dict | None = None) -> De
     details = dict(info or {})
     details.update(papers=len(examples), entity_examples=len(ent_rows),
                    relation_examples=len(rel_rows))
-    return DeciderModel(entity, proposed, relation, details)
+    sequences = [p.tokens for p in examples if p.tokens is not None]
+    labelled = any(t != OUTSIDE for _, tags in sequences for t in tags)
+    tagger = fit_tagger(sequences) if labelled else None
+    if tagger is not None:
+        details["tagger_tokens"] = sum(len(tags) for _, tags in sequences)
+    return DeciderModel(entity, proposed, relation, details, tagger)
 
 
 def relation_examples(doc: Doc, decisions: Sequence, gold: Mapping, lexicon: Lexicon

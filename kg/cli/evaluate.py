@@ -16,6 +16,11 @@ from kg.model import ENTITY_TYPES, Paper
 if TYPE_CHECKING:
     from kg.evaluation import Scores
 
+TaggerOpt = Annotated[
+    bool, typer.Option("--tagger", help="Also train a sequence tagger (a CRF over the tokens), "
+                       "for names no rule proposes: another field's, another annotation "
+                       "scheme's.")
+]
 CorpusOpt = Annotated[
     list[Path] | None, typer.Option("--corpus", help="Corpus with the annotated papers "
                                     "(repeatable).", show_default=False)
@@ -41,6 +46,7 @@ def evaluate_command(
     ] = None,
     corpus: CorpusOpt = None,
     patterns: PatternsOpt = None,
+    tagger: TaggerOpt = False,
     match: Annotated[
         str, typer.Option("--match", help="'exact': names/aliases must agree (after "
                           "normalisation); 'partial': also entities whose spans overlap in the "
@@ -78,7 +84,8 @@ def evaluate_command(
 
         with progress_bar() as progress:
             progress.add_task(f"{cv}-fold cross-validation", total=None)
-            result = cross_validate([gold], corpus, cv, [patterns] if patterns else [])
+            result = cross_validate([gold], corpus, cv, [patterns] if patterns else [],
+                                    tagger=tagger)
         gold_records, predictions = read_annotations(gold), result.predictions
         title = (f"paperkg eval --cv {cv}: {len(gold_records)} papers (each scored by a model "
                  "trained on the other folds)")
@@ -157,15 +164,19 @@ def train(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
     patterns: PatternsOpt = None,
+    tagger: TaggerOpt = False,
 ) -> None:
     """Train the extractor's decider on your own annotations; use it with `--model`.
 
     The rule components propose candidates; the model learns from your gold which of them are
-    entities, of which type, which the paper proposes, and which pairs are related.
+    entities, of which type, which the paper proposes, and which pairs are related.  With
+    --tagger, a sequence tagger also learns to find names where no rule looks.
 
     Examples:
 
         paperkg train chem.gold.jsonl --corpus chem.jsonl -o chem-model/
+
+        paperkg train chem.gold.jsonl --corpus chem.jsonl --tagger -o chem-model/
 
         paperkg extract new.jsonl --model chem-model/ -o pred.jsonl
     """
@@ -173,8 +184,10 @@ def train(
 
     with progress_bar() as progress:
         progress.add_task("training", total=None)
-        model, path, seconds = run_train(gold, corpus, out, [patterns] if patterns else [])
+        model, path, seconds = run_train(gold, corpus, out, [patterns] if patterns else [],
+                                         tagger)
     info = model.info
+    tokens = f", {info['tagger_tokens']} tokens for the tagger" if "tagger_tokens" in info else ""
     console.print(f"Trained on {info['papers']} papers ({info['entity_examples']} entity and "
-                  f"{info['relation_examples']} relation candidates) in {seconds:.1f} s; "
+                  f"{info['relation_examples']} relation candidates{tokens}) in {seconds:.1f} s; "
                   f"wrote [bold]{escape(str(path))}[/]")
