@@ -25,7 +25,7 @@ from scipy.optimize import linear_sum_assignment
 from extractors.normalize import name_key
 from kg.errors import InputError
 from kg.jsonlines import read_objects
-from kg.model import ENTITY_TYPES, Paper
+from kg.model import ENTITY_PREDICATES, ENTITY_TYPES, Paper
 
 CORE_TYPES = ("Model", "Dataset", "Method")
 #: the entity matching rules of ``paperkg eval --match``
@@ -321,12 +321,32 @@ def evaluate(gold: Iterable[Mapping], pred: Mapping[str, Mapping],
 
 
 def read_annotations(path: Path) -> list[dict]:
-    """Read a gold/prediction JSONL file; errors name the file and line."""
+    """Read a gold/prediction JSONL file; errors name the file and line (also an entity type or
+    a predicate paperkg does not have: it could be neither scored nor learned)."""
     records = []
     for lineno, record in read_objects(path):
         if "id" not in record:
             raise InputError(str(path), "expected an object with an 'id'", lineno)
         if not isinstance(record.get("entities", []), list):
             raise InputError(str(path), "'entities' must be a list", lineno)
+        problem = unknown_kind(record)
+        if problem:
+            raise InputError(str(path), problem, lineno)
         records.append(record)
     return records
+
+
+def unknown_kind(record: dict) -> str:
+    """The first entity type or predicate of an annotation record that paperkg does not have, as
+    an error message, or ``""``."""
+    for entity in record.get("entities", []):
+        if isinstance(entity, dict) and entity.get("type") not in ENTITY_TYPES:
+            return (f"entity {entity.get('name')!r}: type must be one of "
+                    f"{', '.join(ENTITY_TYPES)}, not {entity.get('type')!r}")
+    for relation in record.get("relations", []):
+        if isinstance(relation, dict) and relation.get("predicate") not in ENTITY_PREDICATES:
+            return (f"relation {relation.get('subject')!r} -> {relation.get('object')!r}: "
+                    f"predicate must be one of {', '.join(ENTITY_PREDICATES)}, not "
+                    f"{relation.get('predicate')!r}")
+    return ""
+

@@ -284,3 +284,23 @@ def test_a_tagger_that_is_not_a_crfsuite_model_is_a_clear_error(tmp_path):
     (tmp_path / MODEL_FILE).write_text(json.dumps(model), encoding="utf-8")
     with pytest.raises(InputError, match=r"model\.json: .*its tagger is not a crfsuite model"):
         load_model(tmp_path)
+
+
+def test_gold_of_a_type_the_graph_lacks_is_a_clear_error(tmp_path):
+    """A model learns the gold's types and predicates; one the graph has no class for would only
+    fail later, in `build`, so `train` (and `eval`) refuse it, naming the file and line."""
+    gold = tmp_path / "g.jsonl"
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace('"type": "Dataset"', '"type": "Chemical"')
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", str(gold), "--corpus", str(CORPUS), "-o",
+                                 str(tmp_path / "m")])
+    assert result.exit_code != 0 and not (tmp_path / "m").exists()
+    assert "g.jsonl:3: entity 'AqSol-9k': type must be one of" in " ".join(result.output.split())
+    scored = runner.invoke(app, ["eval", str(gold), str(GOLD)])  # nor can it be scored
+    assert scored.exit_code != 0 and "Chemical" in scored.output
+    model = load_model(default_model_dir()).to_json()
+    model["relation"]["classes"][0] = "cites"
+    (tmp_path / MODEL_FILE).write_text(json.dumps(model), encoding="utf-8")
+    with pytest.raises(InputError, match="the model decides cites: not an entity type"):
+        load_model(tmp_path)

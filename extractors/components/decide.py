@@ -26,7 +26,7 @@ from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.components.relations import unique_relations
 from extractors.decider.candidates import EntityCandidate, all_candidates
 from extractors.decider.features import DocContext, entity_features, proposed_features
-from extractors.decider.model import DeciderModel, default_model_dir, load_model
+from extractors.decider.model import NONE, DeciderModel, default_model_dir, load_model
 from extractors.decider.relations import Mention, candidate_pairs, pair_features, rule_relations
 from extractors.decider.tagger import SequenceTagger, token_features
 from extractors.normalize import name_key
@@ -36,7 +36,6 @@ RULES_ONLY = "rules"
 DEFAULT = "default"
 #: ``doc.user_data`` key of the candidates and their features (kept when ``record`` is set)
 RECORD = "paperkg_decider_candidates"
-NONE = "none"
 #: a candidate is an entity when the model gives "none" less than this probability (recall
 #: matters more than the arg-max: the relation step and linking skip what is not kept)
 NONE_BELOW = 0.7

@@ -18,10 +18,12 @@ import numpy
 
 from extractors.decider.tagger import SequenceTagger
 from kg.errors import InputError
+from kg.model import ENTITY_PREDICATES, ENTITY_TYPES
 
 MODEL_FILE = "model.json"
 FORMAT = 1
 DIGITS = 4
+NONE = "none"  #: the class of a candidate that is no entity, of a pair that is not related
 
 
 def default_model_dir() -> Path:
@@ -160,7 +162,7 @@ def load_model(path: Path | str) -> DeciderModel:
     try:
         relation = data.get("relation")
         tagger = SequenceTagger.from_json(data["tagger"]) if "tagger" in data else None
-        return DeciderModel(
+        model = DeciderModel(
             entity=LinearClassifier.from_json(data["entity"]),
             proposed=LinearClassifier.from_json(data["proposed"]),
             relation=LinearClassifier.from_json(relation) if relation else None,
@@ -169,3 +171,10 @@ def load_model(path: Path | str) -> DeciderModel:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(str(file), f"not a paperkg model ({exc!r})") from None
+    decided = {*model.entity.classes, *(model.relation.classes if model.relation else ()),
+               *(tagger.types() if tagger else ())}
+    unknown = sorted(decided - {NONE, *ENTITY_TYPES, *ENTITY_PREDICATES})
+    if unknown:
+        raise InputError(str(file), f"the model decides {', '.join(unknown)}: not an entity type "
+                         "or predicate of paperkg")
+    return model

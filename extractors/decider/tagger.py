@@ -134,6 +134,10 @@ class SequenceTagger:
             self._tagger = tagger
         return self._tagger
 
+    def types(self) -> set[str]:
+        """The entity types the tagger labels."""
+        return {label[2:] for label in self.opened().labels() if label != OUTSIDE}
+
     def tag(self, features: list[list[str]]) -> Tagged:
         """The spans the CRF labels in one doc (its :func:`token_features`)."""
         return spans_of(self.opened().tag(features)) if features else []

@@ -17,9 +17,9 @@ import numpy
 from scipy.sparse import csr_matrix
 from spacy.tokens import Doc
 
-from extractors.components.decide import NONE, Decision
+from extractors.components.decide import Decision
 from extractors.decider.features import proposed_features
-from extractors.decider.model import DeciderModel, LinearClassifier
+from extractors.decider.model import NONE, DeciderModel, LinearClassifier
 from extractors.decider.relations import Mention, candidate_pairs, pair_features, rule_relations
 from extractors.decider.tagger import OUTSIDE, fit_tagger, gold_tags, token_features
 from extractors.lexicon import Lexicon
