@@ -242,12 +242,13 @@ def test_a_model_taught_otherwise_drops_a_rule_relation(tmp_path):
 
 
 def test_gold_tags_mark_the_longest_occurrence_of_each_name_flat(recording_nlp):
-    doc = recording_nlp("A title\nWe study grasp pose estimation; pose estimation is harder.")
+    doc = recording_nlp("A title\nWe study grasp pose estimation; it is harder than pose "
+                        "estimation.")
     forms = {name_key("grasp pose estimation"): "Task", name_key("pose estimation"): "Task"}
     tags = gold_tags(doc, forms)
     words = [t.text for t in doc]
     assert [(words[a], words[b - 1], label) for a, b, label in spans_of(tags)] == [
-        ("grasp", "estimation", "Task"), ("pose", "estimation", "Task")]
+        ("grasp", "estimation", "Task"), ("pose", "estimation", "Task")]  # not the "."
     assert tags[words.index("grasp"):words.index("grasp") + 3] == ["B-Task", "I-Task", "I-Task"]
     assert spans_of(["I-Task", "I-Task", "O", "B-Metric"]) == [(0, 2, "Task"), (3, 4, "Metric")]
 

@@ -87,7 +87,7 @@ def gold_tags(doc: Doc, forms: dict[str, str]) -> list[str]:
         best = None
         for j in range(i + 1, min(n, i + MAX_NAME_TOKENS) + 1):
             key = name_key(view.span_text(i, j))
-            if key in forms:
+            if key in forms and name_key(view.text[j - 1]):  # not ending in a "." or "-"
                 best = j
             elif key not in prefixes:
                 break
