@@ -25,7 +25,7 @@ from scipy.optimize import linear_sum_assignment
 from extractors.normalize import name_key
 from kg.errors import InputError
 from kg.jsonlines import read_objects
-from kg.model import ENTITY_PREDICATES, ENTITY_TYPES, Paper
+from kg.model import ENTITY_PREDICATES, ENTITY_TYPES, Paper, unknown_type
 
 CORE_TYPES = ("Model", "Dataset", "Method")
 #: the entity matching rules of ``paperkg eval --match``
@@ -340,9 +340,11 @@ def unknown_kind(record: dict) -> str:
     """The first entity type or predicate of an annotation record that paperkg does not have, as
     an error message, or ``""``."""
     for entity in record.get("entities", []):
-        if isinstance(entity, dict) and entity.get("type") not in ENTITY_TYPES:
-            return (f"entity {entity.get('name')!r}: type must be one of "
-                    f"{', '.join(ENTITY_TYPES)}, not {entity.get('type')!r}")
+        if not isinstance(entity, dict):
+            continue
+        problem = unknown_type(entity.get("name"), entity.get("type"))
+        if problem:
+            return problem
     for relation in record.get("relations", []):
         if isinstance(relation, dict) and relation.get("predicate") not in ENTITY_PREDICATES:
             return (f"relation {relation.get('subject')!r} -> {relation.get('object')!r}: "

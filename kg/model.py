@@ -10,7 +10,7 @@ records.  Exporters are pure functions of a :class:`KnowledgeGraph`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 EntityType = Literal["Model", "Dataset", "Method", "Task", "Metric"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("Model", "Dataset", "Method", "Task", "Metric")
@@ -157,10 +157,10 @@ class PaperEntity:
         """The inverse of :meth:`to_json`; :class:`RecordError` says what is wrong."""
         if not isinstance(obj, dict) or not isinstance(obj.get("name"), str) or not obj["name"]:
             raise RecordError("each entity needs a non-empty 'name'")
-        etype = obj.get("type")
-        if etype not in ENTITY_TYPES:
-            raise RecordError(f"entity {obj['name']!r}: type must be one of "
-                              f"{', '.join(ENTITY_TYPES)}, not {etype!r}")
+        problem = unknown_type(obj["name"], obj.get("type"))
+        if problem:
+            raise RecordError(problem)
+        etype = cast(EntityType, obj["type"])
         mentions = obj.get("mentions", [])
         aliases = obj.get("aliases", [])
         if not isinstance(mentions, list) or not isinstance(aliases, list):
@@ -177,6 +177,13 @@ class PaperEntity:
             ],
             lexicon_id=obj.get("lexicon_id") or None,
         )
+
+
+def unknown_type(name: object, etype: object) -> str:
+    """What is wrong with an entity of type ``etype`` (one paperkg does not have), or ``""``."""
+    if etype in ENTITY_TYPES:
+        return ""
+    return f"entity {name!r}: type must be one of {', '.join(ENTITY_TYPES)}, not {etype!r}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,8 +119,7 @@ class EntityDecider:
         taken = bytearray(len(doc))
         chosen = []
         for _, start, end, label, d in kept:
-            if not any(taken[start:end]):
-                taken[start:end] = b"\x01" * (end - start)
+            if claim(taken, start, end):
                 chosen.append((label, d))
         if model.tagger is not None:
             chosen += tagged_outside(doc, decisions, model.tagger, taken)
@@ -140,6 +139,14 @@ class EntityDecider:
         return sorted(spans, key=lambda s: s.start)
 
 
+def claim(taken: bytearray, start: int, end: int) -> bool:
+    """Mark tokens ``start:end`` taken unless one of them already is; whether they were free."""
+    if any(taken[start:end]):
+        return False
+    taken[start:end] = b"\x01" * (end - start)
+    return True
+
+
 def tagged_outside(doc: Doc, decisions: list[Decision], tagger: SequenceTagger,
                    taken: bytearray) -> list[tuple[str, Decision]]:
     """The sequence tagger's spans where no decided entity lies, as (type, decision) with the
@@ -148,9 +155,8 @@ def tagged_outside(doc: Doc, decisions: list[Decision], tagger: SequenceTagger,
     view = token_view(doc)
     out = []
     for start, end, label in tagger.tag(token_features(doc, (d.candidate for d in decisions))):
-        if any(taken[start:end]):
+        if not claim(taken, start, end):
             continue
-        taken[start:end] = b"\x01" * (end - start)
         found = same.get((start, end, label))
         kb_id, features = (found.candidate.kb_id, found.features) if found else ("", [])
         out.append((label, Decision(EntityCandidate(start, end, label, "tagger", kb_id),

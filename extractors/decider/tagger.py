@@ -88,11 +88,11 @@ def gold_tags(doc: Doc, forms: dict[str, str]) -> list[str]:
         for j in range(i + 1, min(n, i + MAX_NAME_TOKENS) + 1):
             key = name_key(view.span_text(i, j))
             if key in forms and name_key(view.text[j - 1]):  # not ending in a "." or "-"
-                best = j
+                best = (i, j, forms[key])
             elif key not in prefixes:
                 break
         if best is not None:
-            found.append((i, best, forms[name_key(view.span_text(i, best))]))
+            found.append(best)
     tags = [OUTSIDE] * n
     for i, j, label in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
         if all(t == OUTSIDE for t in tags[i:j]):
