@@ -12,6 +12,8 @@ import pytest
 import spacy
 from typer.testing import CliRunner
 
+from extractors import build_nlp
+from extractors.components import decide
 from extractors.components.decide import RECORD
 from extractors.decider.candidates import all_candidates
 from extractors.decider.features import DocContext, entity_features, shape
@@ -21,6 +23,8 @@ from extractors.decider.tagger import gold_tags, spans_of
 from extractors.normalize import name_key
 from kg.cli import app
 from kg.errors import InputError
+from kg.ingest import read_papers
+from kg.pipeline import demo_corpus_path
 from kg.training import cross_validate, folds_of, train
 
 FIXTURE = Path(__file__).parent / "fixtures" / "retrain"
@@ -190,6 +194,16 @@ def test_model_travels_to_workers_with_the_pattern_spec(tmp_path):
     shipped = load_model(default_model_dir()).to_json()
     for default in (pattern_spec(None, "default"), pattern_spec(None), ()):
         assert get_nlp(default).get_pipe("paperkg_decide").model.to_json() == shipped
+
+
+def test_a_paper_without_a_proposal_cue_proposes_its_likeliest_entity(monkeypatch):
+    # the demo paper chains SAM and GPT-4V under a title name and never says "we propose"
+    paper = next(p for p in read_papers([demo_corpus_path()]) if p.id == "demo:016")
+    nlp = build_nlp()
+    proposed = [(e.text, e.label_) for e in nlp(paper.text).ents if e._.proposed]
+    assert proposed == [("Segment & Describe", "Model")]
+    monkeypatch.setattr(decide, "PROPOSAL_FALLBACK", 1.01)
+    assert not any(e._.proposed for e in nlp(paper.text).ents)
 
 
 def test_the_papers_own_entity_pairs_with_sentences_it_is_not_in(recording_nlp):

@@ -51,6 +51,10 @@ ADD_FROM, VETO_FROM = 0.6, 0.9
 #: ``proposed`` when the model's probability is at least the first (the rules said proposed) or
 #: the second (they did not): the rules' cue is a strong prior (cross-validated)
 PROPOSED_KEEP, PROPOSED_ADD = 0.3, 0.7
+#: a paper of which no kept entity is proposed: its likeliest proposed candidate (P(entity) x
+#: P(proposed)) becomes a proposed entity when at least this (cross-validated: 0.2-0.45 all
+#: gained training-set relations; abstracts mostly propose something the relations hang on)
+PROPOSAL_FALLBACK = 0.3
 
 
 @dataclass(slots=True)
@@ -105,16 +109,12 @@ class EntityDecider:
         """The spans the model keeps, without overlaps (most confident first)."""
         model = self.model
         assert model is not None
+        typed = [_typed(probs, model.entity.classes)
+                 for probs in _shared_probabilities(doc, decisions, model)]
         kept = []
-        classes = model.entity.classes
-        none = classes.index(NONE)
-        for d, probs in zip(decisions, _shared_probabilities(doc, decisions, model),
-                            strict=True):
-            if probs[none] >= (NONE_BELOW if d.candidate.chosen else EXTRA_NONE_BELOW):
-                continue
-            probs[none] = -1.0
-            best = int(probs.argmax())
-            kept.append((-float(probs[best]), d.candidate.start, d.candidate.end, classes[best], d))
+        for d, (label, p_none, p_label) in zip(decisions, typed, strict=True):
+            if p_none < (NONE_BELOW if d.candidate.chosen else EXTRA_NONE_BELOW):
+                kept.append((-p_label, d.candidate.start, d.candidate.end, label, d))
         kept.sort(key=lambda k: (k[0], k[1] - k[2], k[1]))
         taken = bytearray(len(doc))
         chosen = []
@@ -123,20 +123,76 @@ class EntityDecider:
                 chosen.append((label, d))
         if model.tagger is not None:
             chosen += tagged_outside(doc, decisions, model.tagger, taken)
-        proposed = model.proposed
-        yes = proposed.classes.index("yes") if "yes" in proposed.classes else None
-        probs = proposed.probabilities_many([proposed_features(d.features, label)
-                                             for label, d in chosen])
-        spans = []
-        for (label, d), p in zip(chosen, probs, strict=True):
-            cand = d.candidate
-            span = Span(doc, cand.start, cand.end, label=label,
-                        kb_id=cand.kb_id if label == cand.label else "")
-            span._.rule = cand.rule
-            needed = PROPOSED_KEEP if cand.proposed else PROPOSED_ADD
-            span._.proposed = yes is not None and p[yes] >= needed
-            spans.append(span)
+        p_yes = _proposed_probabilities(model, [(d, label) for label, d in chosen])
+        spans = [_entity_span(doc, d, label,
+                              p >= (PROPOSED_KEEP if d.candidate.proposed else PROPOSED_ADD))
+                 for (label, d), p in zip(chosen, p_yes, strict=True)]
+        if not any(span._.proposed for span in spans):
+            spans = _with_likeliest_proposal(doc, decisions, typed, spans, model)
         return sorted(spans, key=lambda s: s.start)
+
+
+def _typed(probs: numpy.ndarray, classes: list[str]) -> tuple[str, float, float]:
+    """A candidate's likeliest type other than ``none``, with P(none) and P(that type)."""
+    none = classes.index(NONE)
+    others = probs.copy()
+    others[none] = -1.0
+    best = int(others.argmax())
+    return classes[best], float(probs[none]), float(probs[best])
+
+
+def _proposed_probabilities(model: DeciderModel, typed: list[tuple[Decision, str]]
+                            ) -> list[float]:
+    """P(proposed) of each (candidate, type); 0 for a model that never saw a proposed entity."""
+    classes = model.proposed.classes
+    if "yes" not in classes or not typed:
+        return [0.0] * len(typed)
+    yes = classes.index("yes")
+    probs = model.proposed.probabilities_many([proposed_features(d.features, label)
+                                               for d, label in typed])
+    return [float(p[yes]) for p in probs]
+
+
+def _entity_span(doc: Doc, d: Decision, label: str, proposed: bool) -> Span:
+    cand = d.candidate
+    span = Span(doc, cand.start, cand.end, label=label,
+                kb_id=cand.kb_id if label == cand.label else "")
+    span._.rule = cand.rule
+    span._.proposed = proposed
+    return span
+
+
+def _with_likeliest_proposal(doc: Doc, decisions: list[Decision],
+                             typed: list[tuple[str, float, float]], spans: list[Span],
+                             model: DeciderModel) -> list[Span]:
+    """``spans`` of a paper with no proposed entity, and its likeliest proposed candidate:
+    P(entity) x P(proposed) at least :data:`PROPOSAL_FALLBACK`, among the kept spans and the
+    candidates that cross no kept span's bounds (one holding kept spans replaces them)."""
+    bounds = {(s.start, s.end): s for s in spans}
+
+    def crosses(start: int, end: int) -> bool:
+        return any(s.start < end and start < s.end and not (start <= s.start and s.end <= end)
+                   for s in spans)
+
+    options = [(d, label, 1.0 - p_none) for d, (label, p_none, _) in zip(decisions, typed,
+                                                                           strict=True)
+               if (d.candidate.start, d.candidate.end) in bounds
+               or not crosses(d.candidate.start, d.candidate.end)]
+    p_yes = _proposed_probabilities(model, [(d, label) for d, label, _ in options])
+    scored = [(p_entity * p, i) for i, ((_, _, p_entity), p) in enumerate(zip(options, p_yes,
+                                                                              strict=True))]
+    if not scored:
+        return spans
+    score, i = max(scored, key=lambda k: (k[0], -k[1]))
+    if score < PROPOSAL_FALLBACK:
+        return spans
+    d, label, _ = options[i]
+    start, end = d.candidate.start, d.candidate.end
+    if (start, end) in bounds:
+        bounds[start, end]._.proposed = True
+        return spans
+    return [*(s for s in spans if s.end <= start or s.start >= end),
+            _entity_span(doc, d, label, True)]
 
 
 def claim(taken: bytearray, start: int, end: int) -> bool:
