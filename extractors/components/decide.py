@@ -179,14 +179,10 @@ def _with_likeliest_proposal(doc: Doc, decisions: list[Decision],
                if (d.candidate.start, d.candidate.end) in bounds
                or not crosses(d.candidate.start, d.candidate.end)]
     p_yes = _proposed_probabilities(model, [(d, label) for d, label, _ in options])
-    scored = [(p_entity * p, i) for i, ((_, _, p_entity), p) in enumerate(zip(options, p_yes,
-                                                                              strict=True))]
-    if not scored:
+    scores = [p_entity * p for (_, _, p_entity), p in zip(options, p_yes, strict=True)]
+    if not scores or max(scores) < PROPOSAL_FALLBACK:
         return spans
-    score, i = max(scored, key=lambda k: (k[0], -k[1]))
-    if score < PROPOSAL_FALLBACK:
-        return spans
-    d, label, _ = options[i]
+    d, label, _ = options[scores.index(max(scores))]
     start, end = d.candidate.start, d.candidate.end
     if (start, end) in bounds:
         bounds[start, end]._.proposed = True
