@@ -109,7 +109,9 @@ class EntityDecider:
         """The spans the model keeps, without overlaps (most confident first)."""
         model = self.model
         assert model is not None
-        typed = [_typed(probs, model.entity.classes)
+        classes = model.entity.classes
+        none = classes.index(NONE)
+        typed = [_typed(probs, classes, none)
                  for probs in _shared_probabilities(doc, decisions, model)]
         kept = []
         for d, (label, p_none, p_label) in zip(decisions, typed, strict=True):
@@ -132,9 +134,9 @@ class EntityDecider:
         return sorted(spans, key=lambda s: s.start)
 
 
-def _typed(probs: numpy.ndarray, classes: list[str]) -> tuple[str, float, float]:
-    """A candidate's likeliest type other than ``none``, with P(none) and P(that type)."""
-    none = classes.index(NONE)
+def _typed(probs: numpy.ndarray, classes: list[str], none: int) -> tuple[str, float, float]:
+    """A candidate's likeliest type other than ``none`` (the index of :data:`NONE` in
+    ``classes``), with P(none) and P(that type)."""
     others = probs.copy()
     others[none] = -1.0
     best = int(others.argmax())
