@@ -374,6 +374,23 @@ def test_abbreviation_definition_links_long_and_short_form(nlp):
     assert len(lora.mentions) == 3
 
 
+@pytest.mark.parametrize(
+    "sentence, long_form",
+    [
+        ("We propose “nonlinear channels aggregation networks” (NCAN) here.",
+         "nonlinear channels aggregation networks"),
+        ('We present "Search with Amortized Value Estimates" (SAVE).',
+         "Search with Amortized Value Estimates"),
+        ("We present ``Diversity is All You Need'' (DIAYN).", "Diversity is All You Need"),
+        (r"We introduce \textit{Parallel Adaptive GAN Data Augmentation} (PAGDA).",
+         "Parallel Adaptive GAN Data Augmentation"),
+    ],
+)
+def test_a_long_form_leaves_out_the_quotes_and_markup_around_it(rules_nlp, sentence, long_form):
+    ((long_span, _),) = rules_nlp(sentence)._.abbreviations
+    assert long_span.text == long_form
+
+
 def test_unknown_abbreviation_is_typed_by_its_long_form(nlp):
     entities, _ = run(
         nlp, "A study", "We design Gradient Budget Tuning (GBT) and Kidney Stone Grading (KSG)."

@@ -51,6 +51,24 @@ def find_long_form(short: str, candidate: str) -> int | None:
     return start
 
 
+def without_wrapping(span: Span) -> Span:
+    """``span`` without the quotes, brackets and LaTeX markup around it: the long form of
+    “nonlinear channels aggregation networks” (NCAN) or \\emph{Word Mover's Distance} (WMD)."""
+    doc, start, end = span.doc, span.start, span.end
+    while start < end:
+        tok = doc[start]
+        if tok.text == "\\" and start + 1 < end and doc[start + 1].is_alpha:
+            start += 2
+        elif tok.is_quote or tok.is_left_punct or tok.text in ("\\", "`", "``"):
+            start += 1
+        else:
+            break
+    while end > start and (doc[end - 1].is_quote or doc[end - 1].is_right_punct
+                           or doc[end - 1].text in ("'", "''")):
+        end -= 1
+    return doc[start:end]
+
+
 @Language.factory("paperkg_abbreviations")
 def make_abbreviation_detector(nlp: Language, name: str) -> AbbreviationDetector:
     """Factory: ``nlp.add_pipe("paperkg_abbreviations")`` (needs sentence boundaries)."""
@@ -119,9 +137,12 @@ class AbbreviationDetector:
             short_span = doc.char_span(s_start, s_start + len(short), alignment_mode="expand")
         else:
             return None
+        if long_span is not None:
+            long_span = without_wrapping(long_span)
         if (
             long_span is None
             or short_span is None
+            or not len(long_span)
             or long_span.start >= short_span.start
             and (long_span.end <= short_span.end)
         ):

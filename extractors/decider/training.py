@@ -27,7 +27,7 @@ from extractors.normalize import name_key
 
 #: features seen fewer times than this are dropped (they only memorise one paper)
 MIN_COUNT = 2
-ENTITY_C = 0.5
+ENTITY_C = 1.0
 PROPOSED_C = 0.5
 RELATION_C = 0.5
 #: the bias of a class no example had (its probability is about e^-50)
