@@ -58,13 +58,12 @@ def without_wrapping(span: Span) -> Span:
     while start < end:
         tok = doc[start]
         if tok.text == "\\" and start + 1 < end and doc[start + 1].is_alpha:
-            start += 2
-        elif tok.is_quote or tok.is_left_punct or tok.text in ("\\", "`", "``"):
+            start += 2  # \emph
+        elif tok.is_quote or tok.is_left_punct:
             start += 1
         else:
             break
-    while end > start and (doc[end - 1].is_quote or doc[end - 1].is_right_punct
-                           or doc[end - 1].text in ("'", "''")):
+    while end > start and (doc[end - 1].is_quote or doc[end - 1].is_right_punct):
         end -= 1
     return doc[start:end]
 
