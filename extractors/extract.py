@@ -13,7 +13,7 @@ from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.entities import entity_matcher
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.normalize import name_key
-from extractors.sentence_index import sentence_index, sentence_text
+from extractors.sentence_index import sentence_index, sentence_span, sentence_text
 from extractors.token_view import text_of
 from kg.model import (
     EntityType,
@@ -48,6 +48,9 @@ class _Sentences:
         self.doc = doc
         self.title_len = len(paper.title)
         self.paper_id = paper.id
+        source = f"{paper.title}\n{paper.abstract}"
+        #: the text as given, when the doc reads it otherwise (a title in capitals, in title case)
+        self.source = source if source != paper.text else None
 
     def evidence(self, span: Span, rule: str) -> Evidence:
         index = sentence_index(self.doc, span.start)
@@ -63,9 +66,17 @@ class _Sentences:
             start=start - offset,
             end=end - offset,
             sentence=index,
-            sentence_text=sentence_text(self.doc, index),
+            sentence_text=self.sentence_text(index),
             rule=rule,
         )
+
+
+    def sentence_text(self, index: int) -> str:
+        """Sentence ``index`` as the paper gives it."""
+        if self.source is None:
+            return sentence_text(self.doc, index)
+        sentence = sentence_span(self.doc, index)
+        return self.source[sentence.start_char:sentence.end_char].strip()
 
 
 def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:

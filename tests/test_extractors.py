@@ -12,8 +12,9 @@ from spacy.tokens import Span
 
 from extractors import build_nlp, extract
 from extractors.extract import doc_to_extraction
+from extractors.normalize import name_key
 from kg.errors import InputError
-from kg.model import Paper
+from kg.model import Paper, reading_title
 
 
 @pytest.fixture(scope="module")
@@ -389,6 +390,55 @@ def test_abbreviation_definition_links_long_and_short_form(nlp):
 def test_a_long_form_leaves_out_the_quotes_and_markup_around_it(rules_nlp, sentence, long_form):
     ((long_span, _),) = rules_nlp(sentence)._.abbreviations
     assert long_span.text == long_form
+
+
+SHOUTED_ABSTRACT = ("We propose Lattice Pruning with Hints, a pruning method for CNNs. It trains "
+                    "ResNet-50 with knowledge distillation and is evaluated on KITTI for depth "
+                    "estimation.")
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "read"),
+    [
+        ("LATTICE PRUNING WITH HINTS: SPARSE CNNS FOR FAST DEPTH ESTIMATION", SHOUTED_ABSTRACT,
+         "Lattice Pruning with Hints: Sparse CNNs for Fast Depth Estimation"),
+        ("SNIPPET: ONE-SHOT RESNET PRUNING", "We prune ResNets once.",
+         "SNIPPET: One-Shot ResNet Pruning"),
+        ("HOW SPARSE ARE GCN WEIGHTS? TO WHAT EXTENT IN 3D", "We ask how sparse weights are.",
+         "How Sparse Are GCN Weights? To What Extent in 3D"),
+        ("latticeNET: DEEP SPARSE LATTICES FOR CNNS", "We prune CNNs.",
+         "latticeNET: Deep Sparse Lattices for CNNs"),
+        ("Lattice Pruning for CNNs", "We prune CNNs.", "Lattice Pruning for CNNs"),
+        ("LSTM and GRU for NLP", "We compare LSTM and GRU.", "LSTM and GRU for NLP"),
+        ("SNIPPET", "We propose SNIPPET.", "SNIPPET"),
+    ],
+)
+def test_a_title_in_capitals_is_read_in_title_case(title, abstract, read):
+    assert reading_title(title, abstract) == read
+    assert len(Paper(id="p", title=title, abstract=abstract).text) == len(title + abstract) + 1
+
+
+def test_a_title_in_capitals_extracts_as_its_title_case_and_cites_the_text_as_given(rules_nlp):
+    shouted = Paper(id="p", title="LATTICE PRUNING WITH HINTS: SPARSE CNNS FOR FAST DEPTH "
+                    "ESTIMATION", abstract=SHOUTED_ABSTRACT)
+    cased = Paper(id="p", title=reading_title(shouted.title, shouted.abstract),
+                  abstract=SHOUTED_ABSTRACT)
+
+    def found(paper):
+        (x,) = extract([paper], rules_nlp)
+        return x, sorted((name_key(e.name), e.type, e.proposed) for e in x.entities)
+
+    extraction, entities = found(shouted)
+    assert entities == found(cased)[1]
+    cited = set()
+    for entity in extraction.entities:
+        for mention in entity.mentions:
+            ev = mention.evidence
+            given = shouted.title if ev.field == "title" else shouted.abstract
+            assert given[ev.start:ev.end] in ev.sentence_text
+            cited.add((entity.name, ev.field, given[ev.start:ev.end]))
+    # read in capitals, "CNNS" looked like an unknown acronym
+    assert ("CNN", "title", "CNNS") in cited
 
 
 def test_unknown_abbreviation_is_typed_by_its_long_form(nlp):

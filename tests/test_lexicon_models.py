@@ -194,6 +194,10 @@ def test_ordinary_words_are_not_models(nlp, text: str) -> None:
          [("Graphormer", "model/graphormer"), ("SchNet", "model/schnet"),
           ("Decision Transformer", "model/decision-transformer"), ("HiFi-GAN", "model/hifi-gan"),
           ("FastSpeech 2", "model/fastspeech-2")]),
+        # a one-word name with an inner capital has its plural, as "GANs" has
+        ("NASNets, AlexNets and SchNets overfit where EfficientNets do not.",
+         [("NASNets", "model/nasnet"), ("AlexNets", "model/alexnet"),
+          ("SchNets", "model/schnet"), ("EfficientNets", "model/efficientnet")]),
     ],
 )
 def test_general_ml_networks_are_found_in_running_text(nlp, text: str, expected) -> None:

@@ -79,13 +79,16 @@ def surface_variants(pattern: str, label: str) -> list[str]:
         and pattern[-1].isalpha()
     ):
         variants += [v + "s" for v in variants if not v.endswith("s")]
-    elif pattern[-1:].isupper() and sum(c.isupper() for c in pattern) >= 2:
-        variants.append(pattern + "s")  # "ViTs", "GANs"
+    elif (pattern[-1:].isupper() and sum(c.isupper() for c in pattern) >= 2
+          or label in ("Model", "Method") and _CAMEL_CASE_NAME.fullmatch(pattern)):
+        variants.append(pattern + "s")  # "ViTs", "GANs", "DenseNets"
     if _MIXED_CASE_NAME.fullmatch(pattern):
         variants.append(pattern.upper())  # "LLaVA" written "LLAVA"
     return list(dict.fromkeys(variants))
 
 
+#: one word with an inner capital, ending in a lower-case letter other than s: ``DenseNet``
+_CAMEL_CASE_NAME = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*[a-rt-z]")
 #: a mixed-case name of five or more characters with two or more capitals: its all-capitals
 #: spelling is the same name (shorter ones, ``ToT``/``CoLA``, would read as other acronyms)
 _MIXED_CASE_NAME = re.compile(r"(?=.{5,}$)(?=(?:.*[A-Z]){2})(?=.*[a-z])[A-Za-z0-9]+")
