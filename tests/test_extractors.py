@@ -14,7 +14,8 @@ from extractors import build_nlp, extract
 from extractors.extract import doc_to_extraction
 from extractors.normalize import name_key
 from kg.errors import InputError
-from kg.model import Paper, reading_title
+from kg.model import Paper
+from kg.text import reading_title
 
 
 @pytest.fixture(scope="module")
