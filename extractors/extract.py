@@ -14,7 +14,7 @@ from extractors.components.entities import entity_matcher
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.normalize import name_key
 from extractors.sentence_index import sentence_index, sentence_span, sentence_text
-from extractors.token_view import text_of
+from extractors.token_view import doc_text, text_of
 from kg.model import (
     EntityType,
     Evidence,
@@ -48,9 +48,9 @@ class _Sentences:
         self.doc = doc
         self.title_len = len(paper.title)
         self.paper_id = paper.id
-        source = f"{paper.title}\n{paper.abstract}"
         #: the text as given, when the doc reads it otherwise (a title in capitals, in title case)
-        self.source = source if source != paper.text else None
+        self.source = (None if doc_text(doc).startswith(paper.title)
+                       else f"{paper.title}\n{paper.abstract}")
 
     def evidence(self, span: Span, rule: str) -> Evidence:
         index = sentence_index(self.doc, span.start)
@@ -69,7 +69,6 @@ class _Sentences:
             sentence_text=self.sentence_text(index),
             rule=rule,
         )
-
 
     def sentence_text(self, index: int) -> str:
         """Sentence ``index`` as the paper gives it."""
