@@ -25,6 +25,7 @@ from kg.model import (
     PaperExtraction,
     PaperRelation,
 )
+from kg.text import Reading
 
 
 def extract(
@@ -48,13 +49,21 @@ class _Sentences:
         self.doc = doc
         self.title_len = len(paper.title)
         self.paper_id = paper.id
-        #: the text as given, when the doc reads it otherwise (a title in capitals, in title case)
-        self.source = (None if doc_text(doc).startswith(paper.title)
-                       else f"{paper.title}\n{paper.abstract}")
+        given = f"{paper.title}\n{paper.abstract}"
+        differs = doc_text(doc) != given
+        #: the text as given and how the doc's text maps onto it, when the doc reads it
+        #: otherwise (a title in capitals, LaTeX styling: :attr:`Paper.reading`)
+        self.source: str | None = given if differs else None
+        self.reading: Reading | None = paper.reading if differs else None
+
+    def _source_span(self, start: int, end: int) -> tuple[int, int]:
+        if self.reading is None:
+            return start, end
+        return self.reading.source_start(start), self.reading.source_end(end)
 
     def evidence(self, span: Span, rule: str) -> Evidence:
         index = sentence_index(self.doc, span.start)
-        start, end = span.start_char, span.end_char
+        start, end = self._source_span(span.start_char, span.end_char)
         field: Field
         if start <= self.title_len:
             field, offset = "title", 0
@@ -75,7 +84,8 @@ class _Sentences:
         if self.source is None:
             return sentence_text(self.doc, index)
         sentence = sentence_span(self.doc, index)
-        return self.source[sentence.start_char:sentence.end_char].strip()
+        start, end = self._source_span(sentence.start_char, sentence.end_char)
+        return self.source[start:end].strip()
 
 
 def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:

@@ -24,7 +24,7 @@ import ahocorasick
 from spacy.language import Language
 
 from extractors.components.entities import entity_matcher
-from kg.model import PaperEntity, PaperExtraction
+from kg.model import Paper, PaperEntity, PaperExtraction
 
 #: rules strong enough to teach a name to the whole corpus (morphology alone is not)
 TEACHING_RULES = (
@@ -81,10 +81,11 @@ def names_index(names: Iterable[str]) -> NameIndex | None:
     return NameIndex(names) if names else None
 
 
-def first_pass_spans(entities: Iterable[PaperEntity], title_length: int
-                     ) -> list[tuple[int, int]]:
-    """Character spans (in ``Paper.text``) of the mentions of a paper's first pass that a learned
-    match cannot win over."""
+def first_pass_spans(entities: Iterable[PaperEntity], paper: Paper) -> list[tuple[int, int]]:
+    """Character spans (in ``paper.text``) of the mentions of a paper's first pass that a
+    learned match cannot win over."""
+    reading = paper.reading
+    title_length = len(paper.title)
     spans = []
     for entity in entities:
         widened_task = entity.type == "Task"
@@ -92,7 +93,8 @@ def first_pass_spans(entities: Iterable[PaperEntity], title_length: int
             if widened_task and m.evidence.rule.startswith("compound:"):
                 continue
             offset = 0 if m.evidence.field == "title" else title_length + 1
-            spans.append((m.evidence.start + offset, m.evidence.end + offset))
+            spans.append((reading.reading_offset(m.evidence.start + offset),
+                          reading.reading_offset(m.evidence.end + offset)))
     return spans
 
 

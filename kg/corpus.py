@@ -190,7 +190,7 @@ def papers_to_redo(lines: Iterable[str], candidates: dict[int, Paper], index: Na
     for i, line in enumerate(lines):
         paper = candidates.get(i)
         if paper is not None and learns_something(
-            paper.text, first_pass_spans(parse_line(line).entities, len(paper.title)), index
+            paper.text, first_pass_spans(parse_line(line).entities, paper), index
         ):
             picked.append(i)
     return picked

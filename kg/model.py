@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
-from kg.text import reading_title
+from kg.text import Reading, read_styling, reading_title
 
 EntityType = Literal["Model", "Dataset", "Method", "Task", "Metric"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("Model", "Dataset", "Method", "Task", "Metric")
@@ -66,10 +66,16 @@ class Paper:
         return tuple(keys)
 
     @property
-    def text(self) -> str:
+    def reading(self) -> Reading:
         """Title and abstract as one text, as the extractor reads them (a title in capitals in
-        title case: :func:`reading_title`); offsets of mentions refer to the fields."""
-        return f"{reading_title(self.title, self.abstract)}\n{self.abstract}"
+        title case: :func:`~kg.text.reading_title`; without LaTeX styling:
+        :func:`~kg.text.read_styling`), and where its characters stand in the fields."""
+        return read_styling(f"{reading_title(self.title, self.abstract)}\n{self.abstract}")
+
+    @property
+    def text(self) -> str:
+        """The text of :attr:`reading`; offsets of mentions refer to the fields."""
+        return self.reading.text
 
     def located(self, source: str, record: int) -> Paper:
         """This paper as read from record ``record`` of file ``source``."""

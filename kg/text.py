@@ -1,8 +1,11 @@
-"""Text: what every output can hold, and how the extractor reads a title."""
+"""Text: what every output can hold, and how the extractor reads a paper (a title in capitals,
+LaTeX styling)."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from dataclasses import dataclass
 
 #: Unicode noncharacters (U+FDD0..U+FDEF and the last two code points of every plane): "not for
 #: interchange", refused by XML 1.0 and by some RDF parsers (raptor).  Read as U+FFFD.
@@ -78,3 +81,73 @@ def reading_title(title: str, abstract: str) -> str:
         return new if len(new) == len(word) else word
 
     return _WORD.sub(recase, title)
+
+
+#: LaTeX commands that style the words in their braces: ``\emph{``, ``\textit{``, ``{\em ``
+_STYLING = re.compile(
+    r"\\(?:emph|underline|text(?:it|bf|tt|sc|sf|rm|up|sl|md))\s*\{|\{\\(?:em|it|bf|tt|sc|sf|sl)(?![A-Za-z])\s*"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A text as the extractor reads it, and where its characters stand in the text as given.
+
+    ``cuts`` holds, for each place where characters of the given text were left out, the
+    offset in ``text`` before which they were and how many were left out up to there."""
+
+    text: str
+    cuts: tuple[tuple[int, int], ...] = ()
+
+    def source_start(self, offset: int) -> int:
+        """The given text's offset of the character at ``offset``."""
+        k = bisect_right(self.cuts, offset, key=_at)
+        return offset + (self.cuts[k - 1][1] if k else 0)
+
+    def source_end(self, offset: int) -> int:
+        """The given text's offset just after the character before ``offset`` (an end)."""
+        return self.source_start(offset - 1) + 1 if offset else 0
+
+    def reading_offset(self, source: int) -> int:
+        """The offset in ``text`` of the given text's offset ``source``, or of the first kept
+        character after it."""
+        k = bisect_right(self.cuts, source, key=_source_at)
+        offset = source - (self.cuts[k - 1][1] if k else 0)
+        return min(offset, self.cuts[k][0]) if k < len(self.cuts) else offset
+
+
+def _at(cut: tuple[int, int]) -> int:
+    return cut[0]
+
+
+def _source_at(cut: tuple[int, int]) -> int:
+    """The given text's offset of the first character after the cut."""
+    return cut[0] + cut[1]
+
+
+def read_styling(text: str) -> Reading:
+    """``text`` without the LaTeX styling around its words: ``We propose \\textit{LatticeNAS},``
+    is read as ``We propose LatticeNAS,`` (``\\emph``, ``\\textbf``, ``{\\em …}`` and their
+    kind, with balanced braces; mathematics and other commands stay)."""
+    if "\\" not in text:
+        return Reading(text)
+    left_out: list[tuple[int, int]] = []
+    for match in _STYLING.finditer(text):
+        depth, i = 1, match.end()
+        while i < len(text) and depth:
+            depth += (text[i] == "{") - (text[i] == "}")
+            i += 1
+        if not depth:
+            left_out += [(match.start(), match.end()), (i - 1, i)]
+    if not left_out:
+        return Reading(text)
+    parts: list[str] = []
+    cuts: list[tuple[int, int]] = []
+    kept = gone = 0
+    for start, end in sorted(left_out):
+        parts.append(text[kept:start])
+        gone += end - start
+        cuts.append((end - gone, gone))
+        kept = end
+    parts.append(text[kept:])
+    return Reading("".join(parts), tuple(cuts))

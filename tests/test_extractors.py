@@ -15,7 +15,7 @@ from extractors.extract import doc_to_extraction
 from extractors.normalize import name_key
 from kg.errors import InputError
 from kg.model import Paper
-from kg.text import reading_title
+from kg.text import read_styling, reading_title
 
 
 @pytest.fixture(scope="module")
@@ -440,6 +440,54 @@ def test_a_title_in_capitals_extracts_as_its_title_case_and_cites_the_text_as_gi
             cited.add((entity.name, ev.field, given[ev.start:ev.end]))
     # read in capitals, "CNNS" looked like an unknown acronym
     assert ("CNN", "title", "CNNS") in cited
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("We propose \\textit{LatticeNAS}, a method.", "We propose LatticeNAS, a method."),
+        ("It uses {\\em weight sharing} and \\emph{\\textbf{CIFAR-10}}.",
+         "It uses weight sharing and CIFAR-10."),
+        ("With \\emph {Stale Parameters} and {\\bf DSP}.", "With Stale Parameters and DSP."),
+        # mathematics, citations and unbalanced braces stay as they are
+        ("A loss $\\mathcal{L}$ as in \\cite{he16}; \\emph{open", None),
+        ("{\\it x} and {\\employ y}", "x and {\\employ y}"),
+    ],
+)
+def test_latex_styling_is_read_through_and_offsets_map_back(given, read):
+    reading = read_styling(given)
+    assert reading.text == (read or given)
+    for word in re.finditer(r"\w+", reading.text):
+        start, end = reading.source_start(word.start()), reading.source_end(word.end())
+        assert given[start:end] == word.group()
+        assert (reading.reading_offset(start), reading.reading_offset(end)) == word.span()
+
+
+STYLED_ABSTRACT = ("We propose \\textit{LatticeNAS}, a search method that finds compact networks. "
+                   "It builds on {\\em weight sharing} and is evaluated on \\textbf{CIFAR-10} and "
+                   "\\emph{ImageNet}, where \\textit{LatticeNAS} improves top-1 accuracy.")
+
+
+def test_latex_styling_extracts_as_plain_text_and_cites_the_text_as_given(rules_nlp):
+    styled = Paper(id="p", title="Searching \\emph{Lattices} of Networks",
+                   abstract=STYLED_ABSTRACT)
+    title, abstract = read_styling(styled.title).text, read_styling(STYLED_ABSTRACT).text
+    plain = Paper(id="p", title=title, abstract=abstract)
+
+    def found(paper):
+        (x,) = extract([paper], rules_nlp)
+        return x, sorted((e.name, e.type, e.proposed, len(e.mentions)) for e in x.entities)
+
+    extraction, entities = found(styled)
+    assert entities == found(plain)[1]
+    assert ("LatticeNAS", "Method", True, 2) in entities
+    for entity in extraction.entities:
+        for mention in entity.mentions:
+            ev = mention.evidence
+            given = styled.title if ev.field == "title" else styled.abstract
+            assert given[ev.start:ev.end] == mention.text
+            assert mention.text in ev.sentence_text
+            assert ev.sentence_text in (styled.title, *re.split(r"(?<=\.) ", styled.abstract))
 
 
 def test_unknown_abbreviation_is_typed_by_its_long_form(nlp):

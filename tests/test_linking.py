@@ -74,8 +74,10 @@ def test_second_pass_extracts_only_papers_where_a_learned_name_is_new(nlp, monke
     papers = [
         Paper(id="teaches", title="Kidney stones",
               abstract="We propose Kidney Stone Grading Tuning (KSGT) for urology images."),
+        # styled: the first pass's mentions point into the text as given, the index into the
+        # text as read
         Paper(id="defines-again", title="Grading",
-              abstract="Kidney Stone Grading Tuning (KSGT) is applied to CT."),
+              abstract="\\textbf{Kidney Stone Grading Tuning} (KSGT) is applied to CT."),
         Paper(id="uses", title="Stones", abstract="KSGT was also applied to CT scans."),
         Paper(id="unrelated", title="Other", abstract="We fine-tune BERT."),
     ]
