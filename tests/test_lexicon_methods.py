@@ -370,6 +370,13 @@ def test_method_names_that_are_also_words_match_only_as_written(nlp):
                   ("crowd counting", "task/crowd-counting"), ("lip reading", "task/lip-reading"),
                   ("uncertainty quantification", "task/uncertainty-estimation"),
                   ("robotic grasping", "task/robotic-grasping")]),
+        ("It gives a 3x speed-up, lower latency and test error, twice the throughput, "
+         "higher test accuracy and log-likelihood, and wins the human evaluation.",
+         "Metric", [("speed-up", "metric/speedup"), ("latency", "metric/latency"),
+                    ("test error", "metric/test-error"), ("throughput", "metric/throughput"),
+                    ("test accuracy", "metric/test-accuracy"),
+                    ("log-likelihood", "metric/log-likelihood"),
+                    ("human evaluation", "metric/human-evaluation")]),
         ("We report FPR95, mCE, CRPS and SacreBLEU.",
          "Metric", [("FPR95", "metric/fpr95"), ("mCE", "metric/mce"), ("CRPS", "metric/crps"),
                     ("SacreBLEU", "metric/bleu")]),
