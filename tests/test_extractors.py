@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 import spacy
+from conftest import SHARED_CORPUS
 from spacy.tokens import Span
 
 from extractors import build_nlp, extract
 from extractors.extract import doc_to_extraction
 from extractors.normalize import name_key
 from kg.errors import InputError
+from kg.ingest import read_papers
 from kg.model import Paper
 from kg.text import read_styling, reading_title
 
@@ -488,6 +490,28 @@ def test_latex_styling_extracts_as_plain_text_and_cites_the_text_as_given(rules_
             assert given[ev.start:ev.end] == mention.text
             assert mention.text in ev.sentence_text
             assert ev.sentence_text in (styled.title, *re.split(r"(?<=\.) ", styled.abstract))
+
+
+def test_styled_shared_abstracts_cite_every_mention_from_the_text_as_given():
+    """The shared unlabeled corpus' papers with LaTeX styling, through the default pipeline:
+    every mention's span begins and ends as its text does and lies in its cited sentence (a
+    name across styling, ``\\emph{data poisoning} attacks``, spans the markup inside it)."""
+    corpus = SHARED_CORPUS.parent / "corpus-ml" / "ml-openreview-unlabeled.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"the shared corpus is not at {corpus}")
+    papers = [p for p in read_papers([corpus]) if p.reading.cuts]
+    assert len(papers) > 80
+    mentions = 0
+    for x in extract(papers, build_nlp()):
+        for entity in x.entities:
+            for mention in entity.mentions:
+                ev = mention.evidence
+                given = x.paper.title if ev.field == "title" else x.paper.abstract
+                cited, text = given[ev.start:ev.end].lower(), mention.text.lower()
+                assert (cited[0], cited[-1]) == (text[0], text[-1])
+                assert given[ev.start:ev.end] in ev.sentence_text
+                mentions += 1
+    assert mentions > 500
 
 
 def test_unknown_abbreviation_is_typed_by_its_long_form(nlp):
