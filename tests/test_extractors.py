@@ -16,7 +16,7 @@ from extractors.extract import doc_to_extraction
 from extractors.normalize import name_key
 from kg.errors import InputError
 from kg.ingest import read_papers
-from kg.model import Paper
+from kg.model import Mention, Paper, PaperEntity, PaperExtraction
 from kg.text import read_styling, reading_title
 
 
@@ -24,6 +24,17 @@ from kg.text import read_styling, reading_title
 def nlp(rules_nlp):
     """The rule pipeline (the candidates the model decides from, and ``--model rules``)."""
     return rules_nlp
+
+
+def mentions_of(extraction: PaperExtraction) -> list[tuple[PaperEntity, Mention]]:
+    """Every (entity, mention) of an extraction."""
+    return [(entity, mention) for entity in extraction.entities for mention in entity.mentions]
+
+
+def cited_text(paper: Paper, mention: Mention) -> str:
+    """What a mention's evidence points at in the paper's field as given."""
+    ev = mention.evidence
+    return (paper.title if ev.field == "title" else paper.abstract)[ev.start:ev.end]
 
 
 def run(nlp, title: str, abstract: str = "Nothing else is said here."):
@@ -434,12 +445,9 @@ def test_a_title_in_capitals_extracts_as_its_title_case_and_cites_the_text_as_gi
     extraction, entities = found(shouted)
     assert entities == found(cased)[1]
     cited = set()
-    for entity in extraction.entities:
-        for mention in entity.mentions:
-            ev = mention.evidence
-            given = shouted.title if ev.field == "title" else shouted.abstract
-            assert given[ev.start:ev.end] in ev.sentence_text
-            cited.add((entity.name, ev.field, given[ev.start:ev.end]))
+    for entity, mention in mentions_of(extraction):
+        assert cited_text(shouted, mention) in mention.evidence.sentence_text
+        cited.add((entity.name, mention.evidence.field, cited_text(shouted, mention)))
     # read in capitals, "CNNS" looked like an unknown acronym
     assert ("CNN", "title", "CNNS") in cited
 
@@ -483,13 +491,11 @@ def test_latex_styling_extracts_as_plain_text_and_cites_the_text_as_given(rules_
     extraction, entities = found(styled)
     assert entities == found(plain)[1]
     assert ("LatticeNAS", "Method", True, 2) in entities
-    for entity in extraction.entities:
-        for mention in entity.mentions:
-            ev = mention.evidence
-            given = styled.title if ev.field == "title" else styled.abstract
-            assert given[ev.start:ev.end] == mention.text
-            assert mention.text in ev.sentence_text
-            assert ev.sentence_text in (styled.title, *re.split(r"(?<=\.) ", styled.abstract))
+    for _, mention in mentions_of(extraction):
+        sentence = mention.evidence.sentence_text
+        assert cited_text(styled, mention) == mention.text
+        assert mention.text in sentence
+        assert sentence in (styled.title, *re.split(r"(?<=\.) ", styled.abstract))
 
 
 def test_styled_shared_abstracts_cite_every_mention_from_the_text_as_given():
@@ -503,14 +509,11 @@ def test_styled_shared_abstracts_cite_every_mention_from_the_text_as_given():
     assert len(papers) > 80
     mentions = 0
     for x in extract(papers, build_nlp()):
-        for entity in x.entities:
-            for mention in entity.mentions:
-                ev = mention.evidence
-                given = x.paper.title if ev.field == "title" else x.paper.abstract
-                cited, text = given[ev.start:ev.end].lower(), mention.text.lower()
-                assert (cited[0], cited[-1]) == (text[0], text[-1])
-                assert given[ev.start:ev.end] in ev.sentence_text
-                mentions += 1
+        for _, mention in mentions_of(x):
+            cited, text = cited_text(x.paper, mention), mention.text.lower()
+            assert (cited[0].lower(), cited[-1].lower()) == (text[0], text[-1])
+            assert cited in mention.evidence.sentence_text
+            mentions += 1
     assert mentions > 500
 
 
@@ -623,13 +626,11 @@ def test_mentions_point_at_the_text_they_came_from(nlp):
     )
     (extraction,) = extract([paper], nlp)
     assert extraction.entities
-    for entity in extraction.entities:
-        for mention in entity.mentions:
-            ev = mention.evidence
-            text = paper.title if ev.field == "title" else paper.abstract
-            assert text[ev.start : ev.end] == mention.text
-            assert mention.text in ev.sentence_text
-            assert ev.paper_id == "p9" and ev.rule
+    for _, mention in mentions_of(extraction):
+        ev = mention.evidence
+        assert cited_text(paper, mention) == mention.text
+        assert mention.text in ev.sentence_text
+        assert ev.paper_id == "p9" and ev.rule
     biobert = next(e for e in extraction.entities if e.name == "BioBERT")
     assert biobert.mentions[0].evidence.sentence == 2  # title is sentence 0
     assert biobert.mentions[0].evidence.rule == "lexicon:model/biobert"
