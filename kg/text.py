@@ -85,7 +85,8 @@ def reading_title(title: str, abstract: str) -> str:
 
 #: LaTeX commands that style the words in their braces: ``\emph{``, ``\textit{``, ``{\em ``
 _STYLING = re.compile(
-    r"\\(?:emph|underline|text(?:it|bf|tt|sc|sf|rm|up|sl|md))\s*\{|\{\\(?:em|it|bf|tt|sc|sf|sl)(?![A-Za-z])\s*"
+    r"\\(?:emph|underline|text(?:it|bf|tt|sc|sf|rm|up|sl|md))\s*\{"
+    r"|\{\\(?:em|it|bf|tt|sc|sf|sl)(?![A-Za-z])\s*"
 )
 
 
