@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.token_view import TokenView, token_view
 
-JOINER_TEXTS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/+=")
+JOINER_TEXTS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212+=")
 #: what may follow a name inside its chunk without making it another name: "Llama-2-based"
 FREE_SUFFIXES = frozenset(
     "based like style specific derived driven powered guided enhanced tuned finetuned "

@@ -102,3 +102,21 @@ def _lookup(
         if hit is not None:
             return hit
     return None
+
+
+def slashed_versions(
+    doc: Doc, start: int, end: int, keys: dict[str, tuple[str, str]]
+) -> Iterator[tuple[int, int, str, str]]:
+    """``(start, end, entry id, label)`` of each number glued by a slash after the name
+    ``doc[start:end]``, which ends in a number, that spells another lexicon entry in its place:
+    ``CIFAR-10/100`` -> CIFAR-100, ``ResNet-18/34/50`` -> ResNet-34 and ResNet-50."""
+    if end - start < 2 or not doc[end - 1].like_num:
+        return
+    stem = doc[start : end - 1].text_with_ws
+    i = end
+    while (i + 1 < len(doc) and doc[i].text == "/" and not doc[i - 1].whitespace_
+           and not doc[i].whitespace_ and doc[i + 1].like_num):
+        hit = keys.get(name_key(stem + doc[i + 1].text))
+        if hit is not None:
+            yield i + 1, i + 2, *hit
+        i += 2

@@ -350,6 +350,26 @@ def test_coordinated_terms_share_their_head(nlp, abstract, expected):
 
 
 @pytest.mark.parametrize(
+    "abstract, expected",
+    [
+        ("It wins on LeNet-5/MNIST and VGG-16/CIFAR-10.",
+         [("LeNet-5", "model/lenet"), ("MNIST", "dataset/mnist"), ("VGG-16", "model/vgg-16"),
+          ("CIFAR-10", "dataset/cifar-10")]),
+        ("We test on CIFAR-10/CIFAR-100 and CNN/Daily Mail.",
+         [("CIFAR-10", "dataset/cifar-10"), ("CIFAR-100", "dataset/cifar-100"),
+          ("CNN/Daily Mail", "dataset/cnn-dailymail")]),
+        # a number after the slash stands for the name with that number
+        ("We train ResNet-18/34/50 on CIFAR-10/100.",
+         [("ResNet-18", "model/resnet-18"), ("34", "model/resnet-34"), ("50", "model/resnet-50"),
+          ("CIFAR-10", "dataset/cifar-10"), ("100", "dataset/cifar-100")]),
+    ],
+)
+def test_names_joined_by_a_slash_are_each_their_own(nlp, abstract, expected):
+    doc = nlp(f"A note\n{abstract}")
+    assert [(e.text, e.kb_id_) for e in doc.ents] == expected
+
+
+@pytest.mark.parametrize(
     "abstract, mention, name",
     [
         ("We compare self-supervised algorithms on fundus data.", "self-supervised algorithms",

@@ -28,7 +28,7 @@ from extractors.components.abbreviation_types import is_generic_pair, long_form_
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.compounds import MethodCompounds, compound_tasks, in_metric_context
 from extractors.cues import HEAD_TYPES, is_introduced
-from extractors.ellipsis import elided_terms, lexicon_keys
+from extractors.ellipsis import elided_terms, lexicon_keys, slashed_versions
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon, read_jsonl
 from extractors.normalize import DASHES
 from extractors.paradigms import Paradigms
@@ -139,6 +139,10 @@ class EntityMatcher:
             for e in lexicon.entries.values()
             if e.label in ELIDED_LABELS
         )
+        #: every entry's patterns, for the numbers after a slash (``CIFAR-10/100``)
+        self.version_keys = lexicon_keys(
+            (e.id, e.label, e.patterns) for e in lexicon.entries.values()
+        )
         self.paradigms = Paradigms(nlp, self.elision_keys)
         self.resources = TitledResources(nlp)
         self._vocab = nlp.vocab
@@ -216,6 +220,11 @@ class EntityMatcher:
             Candidate(s, e, label, "ellipsis", entry_id, COMPOUND_PRIORITY)
             for c in [c for c in found if c.label in ELIDED_LABELS and c.kb_id]
             for s, e, entry_id, label in elided_terms(doc, c.start, c.end, self.elision_keys)
+        )
+        found.extend(
+            Candidate(s, e, label, "ellipsis", entry_id, COMPOUND_PRIORITY)
+            for c in [c for c in found if c.kb_id]
+            for s, e, entry_id, label in slashed_versions(doc, c.start, c.end, self.version_keys)
         )
         found.extend(
             Candidate(start, end, "Method", "paradigm", entry_id, COMPOUND_PRIORITY)
