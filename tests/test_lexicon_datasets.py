@@ -127,6 +127,13 @@ def test_ordinary_words_are_not_datasets(nlp, text):
          [("Kinetics", "dataset/kinetics"), ("Sports-1M", "dataset/sports-1m"),
           ("MUTAG", "dataset/mutag"), ("PROTEINS", "dataset/proteins"),
           ("COLLAB", "dataset/collab")]),
+        ("Agents play Pong, Breakout, Ms. Pac-Man and Q*bert, drive in TORCS, explore House3D "
+         "and MazeBase, and read in TextWorld and Jericho.",
+         [("Pong", "dataset/pong"), ("Breakout", "dataset/breakout"),
+          ("Ms. Pac-Man", "dataset/ms-pac-man"), ("Q*bert", "dataset/q-bert"),
+          ("TORCS", "dataset/torcs"), ("House3D", "dataset/house3d"),
+          ("MazeBase", "dataset/mazebase"), ("TextWorld", "dataset/textworld"),
+          ("Jericho", "dataset/jericho")]),
         ("We evaluate on SCAN, COGS, ListOps and the Long Range Arena, plus Criteo and METR-LA.",
          [("SCAN", "dataset/scan"), ("COGS", "dataset/cogs"), ("ListOps", "dataset/listops"),
           ("Long Range Arena", "dataset/long-range-arena"), ("Criteo", "dataset/criteo"),
@@ -138,5 +145,6 @@ def test_general_ml_benchmarks_are_found_in_running_text(nlp, text, expected):
 
 
 def test_dataset_names_that_are_also_words_match_only_as_written(nlp):
-    text = "Enzyme kinetics of proteins in a collab; the yelp of a dog; a CT scan of a cog."
+    text = ("Enzyme kinetics of proteins in a collab; the yelp of a dog; a CT scan of a cog; a "
+            "sketchy breakout of pong in the jericho region.")
     assert _datasets(nlp, text) == []
