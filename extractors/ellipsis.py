@@ -1,4 +1,5 @@
-"""Coordinated names that share their head: ``supervised and self-supervised learning``.
+"""Names that leave out what a neighbour spells: coordinated names that share their head
+(``supervised and self-supervised learning``) and numbers after a slash (``CIFAR-10/100``).
 
 A lexicon term (``self-supervised learning``) often follows conjuncts that leave out its head:
 ``weakly supervised, and self-supervised learning``, ``zero- and few-shot prompting``.  Each
