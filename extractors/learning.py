@@ -25,6 +25,7 @@ from spacy.language import Language
 
 from extractors.components.entities import entity_matcher
 from kg.model import Paper, PaperEntity, PaperExtraction
+from kg.text import Reading
 
 #: rules strong enough to teach a name to the whole corpus (morphology alone is not)
 TEACHING_RULES = (
@@ -81,11 +82,10 @@ def names_index(names: Iterable[str]) -> NameIndex | None:
     return NameIndex(names) if names else None
 
 
-def first_pass_spans(entities: Iterable[PaperEntity], paper: Paper) -> list[tuple[int, int]]:
-    """Character spans (in ``paper.text``) of the mentions of a paper's first pass that a
-    learned match cannot win over."""
-    reading = paper.reading
-    title_length = len(paper.title)
+def first_pass_spans(entities: Iterable[PaperEntity], reading: Reading, title_length: int
+                     ) -> list[tuple[int, int]]:
+    """Character spans (in ``reading.text``, the paper as read) of the mentions of a paper's
+    first pass that a learned match cannot win over."""
     spans = []
     for entity in entities:
         widened_task = entity.type == "Task"
@@ -98,12 +98,14 @@ def first_pass_spans(entities: Iterable[PaperEntity], paper: Paper) -> list[tupl
     return spans
 
 
-def learns_something(text: str, spans: Sequence[tuple[int, int]], index: NameIndex) -> bool:
-    """Whether a learned name occurs in ``text`` outside every first-pass span: only then can a
-    second pass change the paper's extraction."""
+def learns_something(paper: Paper, first_pass: Iterable[PaperEntity], index: NameIndex) -> bool:
+    """Whether a learned name occurs in the paper outside every mention of its first pass: only
+    then can a second pass change the paper's extraction."""
+    reading = paper.reading
+    spans = first_pass_spans(first_pass, reading, len(paper.title))
     return any(
         not any(a <= start and end <= b for a, b in spans)
-        for start, end in index.occurrences(text)
+        for start, end in index.occurrences(reading.text)
     )
 
 

@@ -30,7 +30,6 @@ from spacy.language import Language
 from extractors import extract
 from extractors.learning import (
     NameIndex,
-    first_pass_spans,
     learned_names,
     learns_something,
     names_index,
@@ -189,9 +188,7 @@ def papers_to_redo(lines: Iterable[str], candidates: dict[int, Paper], index: Na
     picked = []
     for i, line in enumerate(lines):
         paper = candidates.get(i)
-        if paper is not None and learns_something(
-            paper.text, first_pass_spans(parse_line(line).entities, paper), index
-        ):
+        if paper is not None and learns_something(paper, parse_line(line).entities, index):
             picked.append(i)
     return picked
 

@@ -126,7 +126,7 @@ def fit_classifier(rows: Sequence[list[str]], targets: Sequence[str], c: float
     if len(classes) == 2:  # sklearn keeps one row for two classes: score of the second
         coef = numpy.vstack([numpy.zeros_like(coef[0]), coef[0]])
         bias = numpy.array([0.0, bias[0]])
-    return LinearClassifier([str(c) for c in model.classes_], index, numpy.asarray(coef).T.copy(),
+    return LinearClassifier([str(k) for k in model.classes_], index, numpy.asarray(coef).T.copy(),
                             numpy.asarray(bias))
 
 
