@@ -38,8 +38,9 @@ def extract(
 
 
 def span_key(span: Span) -> tuple[str, str]:
-    """Which paper-level entity a span belongs to: its lexicon id, else its type and name key."""
-    return ("lexicon", span.kb_id_) if span.kb_id_ else (span.label_, name_key(text_of(span)))
+    """Which paper-level entity a span belongs to: its type and lexicon id, else its type and
+    name key."""
+    return (span.label_, span.kb_id_ or name_key(text_of(span)))
 
 
 class _Sentences:
@@ -111,10 +112,12 @@ def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
         # the pipeline labels spans with entity types only
         label = cast(EntityType, Counter(s.label_ for s in spans).most_common(1)[0][0])
         surfaces = list(dict.fromkeys(text_of(s) for s in spans))
-        if kb_id:
-            name = lexicon.entries[kb_id].name
-        else:
-            name = _preferred_name(spans, surfaces)
+        entry = lexicon.entries[kb_id] if kb_id else None
+        # a span the decider typed otherwise than its entry is named by the entry (an elided
+        # "lifelong" in "lifelong and few-shot learning" is lifelong learning) but not linked to it
+        name = entry.name if entry else _preferred_name(spans, surfaces)
+        if entry and entry.label != label:
+            kb_id = ""
         entity = PaperEntity(
             name=name,
             type=label,

@@ -17,6 +17,7 @@ widening).
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -48,12 +49,19 @@ def learned_names(extractions: Sequence[PaperExtraction]) -> dict[str, str]:
             if not any(m.evidence.rule in TEACHING_RULES for m in entity.mentions):
                 continue
             for form in {entity.name, *entity.aliases}:
-                if len(form) >= 3:
+                if len(form) >= 3 and not _capitalised_word(form, extraction.paper.text):
                     votes[form][entity.type] += 1
     return {
         form: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         for form, counter in sorted(votes.items())
     }
+
+
+def _capitalised_word(form: str, text: str) -> bool:
+    """Whether ``form`` is a capitalised word the paper also writes in lower case (a title's
+    ``Learning``): a word of the language, not a name to teach the corpus."""
+    return (form.isalpha() and form[0].isupper() and form[1:].islower()
+            and re.search(rf"\b{form.lower()}\b", text) is not None)
 
 
 class NameIndex:

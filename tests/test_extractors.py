@@ -708,6 +708,26 @@ def test_a_name_typed_twice_is_not_related_to_itself(nlp):
     assert [(r.subject, r.object) for r in extraction.relations] == [("MFG", "GPT-4")]
 
 
+def test_a_span_typed_otherwise_than_its_entry_is_named_by_it_but_not_linked(nlp):
+    """A decision may type a lexicon span otherwise than its entry: the elided "lifelong" of
+    "lifelong and few-shot learning" typed a Task is lifelong learning (the entry's name, not
+    the bare conjunct), but not the Method entry; kept as typed, it is both."""
+    paper = Paper(id="t1", title="A study",
+                  abstract="We study lifelong and few-shot learning. Lifelong learning helps.")
+    doc = nlp(paper.text)
+    lifelong = doc.char_span(doc.text.index("lifelong"), doc.text.index("lifelong") + 8)
+    full = doc.char_span(doc.text.index("Lifelong learning"), len(doc.text) - len(" helps."))
+    entry = "method/continual-learning"
+    doc.ents = [Span(doc, lifelong.start, lifelong.end, "Task", kb_id=entry),
+                Span(doc, full.start, full.end, "Task", kb_id=entry)]
+    entity, = doc_to_extraction(doc, paper, nlp).entities
+    assert (entity.name, entity.type, entity.lexicon_id) == ("continual learning", "Task", None)
+    assert entity.aliases == ["lifelong", "Lifelong learning"]
+    doc.ents = [Span(doc, full.start, full.end, "Method", kb_id=entry)]
+    entity, = doc_to_extraction(doc, paper, nlp).entities
+    assert (entity.name, entity.type, entity.lexicon_id) == ("continual learning", "Method", entry)
+
+
 def test_own_data_and_benchmark(nlp):
     _, relations = run(
         nlp,
@@ -892,6 +912,26 @@ def test_versioned_variants_are_models_of_their_own_but_sizes_are_not(nlp):
                       "We prune Whisper-large-v3 and T5-v1.1 and compare with Llama-2-7B.")
     assert {"Whisper-large-v3", "T5-v1.1", "Llama-2"} <= set(entities)
     assert "Whisper" not in entities
+
+
+def test_a_version_written_apart_is_the_versioned_entry_or_a_model_of_its_own(nlp):
+    entities, _ = run(nlp, "A study",
+                      "We compare MobileNet v2, YOLO v3 and ResNet v2 with MobileNet.")
+    assert entities["MobileNetV2"].lexicon_id == "model/mobilenetv2"
+    assert entities["YOLOv3"].lexicon_id == "model/yolov3"
+    assert entities["ResNet v2"].lexicon_id is None
+    assert entities["MobileNet"].aliases == []
+
+
+def test_a_translation_direction_after_a_benchmark_is_a_dataset_of_its_own(nlp):
+    entities, _ = run(nlp, "A study",
+                      "We train on WMT 2014 English to French, WMT'16 English-to-Romanian and "
+                      "IWSLT14 de-en, and adapt from MNIST to SVHN.")
+    assert entities["WMT14 En-Fr"].lexicon_id == "dataset/wmt14-en-fr"
+    assert entities["IWSLT14 De-En"].lexicon_id == "dataset/iwslt14-de-en"
+    assert entities["WMT'16 English-to-Romanian"].lexicon_id is None
+    assert {"WMT14", "WMT16", "IWSLT14"}.isdisjoint(entities)
+    assert {"MNIST", "SVHN"} <= set(entities)
 
 
 def test_generic_classes_are_not_names(nlp):

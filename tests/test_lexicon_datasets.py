@@ -138,6 +138,14 @@ def test_ordinary_words_are_not_datasets(nlp, text):
          [("SCAN", "dataset/scan"), ("COGS", "dataset/cogs"), ("ListOps", "dataset/listops"),
           ("Long Range Arena", "dataset/long-range-arena"), ("Criteo", "dataset/criteo"),
           ("METR-LA", "dataset/metr-la")]),
+        ("Music models are trained on JSB Chorales, Nottingham, MuseData and Piano-midi.de; "
+         "recurrent ones on sequential MNIST; language models on English Wikipedia, Reddit and "
+         "the New York Times.",
+         [("JSB Chorales", "dataset/jsb-chorales"), ("Nottingham", "dataset/nottingham"),
+          ("MuseData", "dataset/musedata"), ("Piano-midi.de", "dataset/piano-midi-de"),
+          ("sequential MNIST", "dataset/sequential-mnist"),
+          ("English Wikipedia", "dataset/wikipedia"), ("Reddit", "dataset/reddit"),
+          ("New York Times", "dataset/new-york-times-annotated-corpus")]),
     ],
 )
 def test_general_ml_benchmarks_are_found_in_running_text(nlp, text, expected):
@@ -146,5 +154,5 @@ def test_general_ml_benchmarks_are_found_in_running_text(nlp, text, expected):
 
 def test_dataset_names_that_are_also_words_match_only_as_written(nlp):
     text = ("Enzyme kinetics of proteins in a collab; the yelp of a dog; a CT scan of a cog; a "
-            "sketchy breakout of pong in the jericho region.")
+            "sketchy breakout of pong in the jericho region, nottingham and reddit.")
     assert _datasets(nlp, text) == []

@@ -11,7 +11,7 @@ from extractors.learning import NameIndex, learned_names, names_index
 from kg.corpus import extract_all
 from kg.ingest import read_papers
 from kg.linking import link
-from kg.model import CO_OCCURS_WITH, Paper
+from kg.model import CO_OCCURS_WITH, Evidence, Mention, Paper, PaperEntity, PaperExtraction
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,18 @@ def test_acronym_learned_in_one_paper_applies_everywhere(nlp):
     assert entity.type == "Method"
     assert entity.papers == ("p0", "p1", "p2")
     assert "Kidney Stone Grading Tuning" in entity.aliases
+
+
+def test_a_capitalised_word_the_paper_also_writes_in_lower_case_is_not_taught():
+    """A title's "Learning" that a decision kept as an alias is a word of the language, not a
+    name: taught to the corpus, it would tag "Learning" at the start of every sentence."""
+    paper = Paper(id="p0", title="Learning and Planning with Semantics",
+                  abstract="We propose LEArning and Planning (LEAPS) for reinforcement learning.")
+    entity = PaperEntity(name="LEAPS", type="Method", aliases=["Learning", "Reactor"],
+                         mentions=[Mention("LEAPS", "Method", Evidence(
+                             "p0", "abstract", 33, 38, 1, paper.abstract, "abbreviation"))])
+    assert learned_names([PaperExtraction(paper, [entity])]) == {
+        "LEAPS": "Method", "Reactor": "Method"}
 
 
 def test_second_pass_extracts_only_papers_where_a_learned_name_is_new(nlp, monkeypatch):
@@ -172,7 +184,6 @@ def test_unknown_entities_get_ids_from_their_name_alone():
     """Ids of entities the lexicons do not know: from the normalised name, any script kept, the
     same whatever else is in the corpus and in whatever order the papers come."""
     from kg.linking import entity_slug
-    from kg.model import Evidence, Mention, PaperEntity, PaperExtraction
 
     assert entity_slug("μ-Bench") == "μ-bench"
     assert entity_slug("Grad-CAM++") == "grad-cam-plus-plus"

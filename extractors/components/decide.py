@@ -157,8 +157,7 @@ def _proposed_probabilities(model: DeciderModel, typed: list[tuple[Decision, str
 
 def _entity_span(doc: Doc, d: Decision, label: str, proposed: bool) -> Span:
     cand = d.candidate
-    span = Span(doc, cand.start, cand.end, label=label,
-                kb_id=cand.kb_id if label == cand.label else "")
+    span = Span(doc, cand.start, cand.end, label=label, kb_id=cand.kb_id)
     span._.rule = cand.rule
     span._.proposed = proposed
     return span
@@ -269,8 +268,9 @@ class RelationDecider:
         if model is None:
             return doc
         ents = list(doc.ents)
-        mentions = [Mention(e.start, e.end, e.label_, e.kb_id_ or e.label_ + ":" + name_key(
-            text_of(e)), bool(e._.proposed)) for e in ents]
+        mentions = [Mention(e.start, e.end, e.label_,
+                            e.label_ + ":" + (e.kb_id_ or name_key(text_of(e))), bool(e._.proposed))
+                    for e in ents]
         span_of = {(m.start, m.end): e for m, e in zip(mentions, ents, strict=True)}
         rules = doc._.get(RELATIONS) or []
         preds_of = rule_relations(doc)

@@ -30,7 +30,7 @@ from extractors.compounds import MethodCompounds, compound_tasks, in_metric_cont
 from extractors.cues import HEAD_TYPES, is_introduced
 from extractors.ellipsis import elided_terms, lexicon_keys, slashed_versions
 from extractors.lexicon import Lexicon, LexiconEntry, load_lexicon, read_jsonl
-from extractors.normalize import DASHES
+from extractors.normalize import DASHES, name_key
 from extractors.paradigms import Paradigms
 from extractors.resources import TitledResources
 from extractors.sentence_index import body_start
@@ -208,14 +208,24 @@ class EntityMatcher:
                         start, end, entry.label, f"lexicon:{entry.id}", entry.id, LEXICON_PRIORITY
                     )
                 )
+                # "GPT-3.5 Turbo", "Gemini 1.5 Flash": another model; "WMT 2014 English to
+                # French": a dataset of the benchmark
                 variant_end = (
                     max(product_variant_end(doc, end), version_variant_end(doc, start, end))
                     if entry.label == "Model"
+                    else language_pair_end(doc, end)
+                    if entry.label == "Dataset"
                     else end
                 )
-                if variant_end > end:  # "GPT-3.5 Turbo", "Gemini 1.5 Flash": another model
-                    found.append(Candidate(start, variant_end, "Model",
-                                           f"lexicon-variant:{entry.id}", "", VARIANT_PRIORITY))
+                if variant_end > end:
+                    # "MobileNet v2": the variant may spell an entry of its own
+                    spelt = self.version_keys.get(name_key(doc[start:variant_end].text))
+                    found.append(
+                        Candidate(start, variant_end, entry.label, f"lexicon:{spelt[0]}",
+                                  spelt[0], LEXICON_PRIORITY)
+                        if spelt and spelt[1] == entry.label else
+                        Candidate(start, variant_end, entry.label,
+                                  f"lexicon-variant:{entry.id}", "", VARIANT_PRIORITY))
         found.extend(
             Candidate(s, e, label, "ellipsis", entry_id, COMPOUND_PRIORITY)
             for c in [c for c in found if c.label in ELIDED_LABELS and c.kb_id]
@@ -359,7 +369,42 @@ def version_variant_end(doc: Doc, start: int, end: int) -> int:
     chunk_end = chunk_bounds(doc, start, end)[1]
     if chunk_end > end and any(_VERSION.match(t.text) for t in doc[end:chunk_end]):
         return chunk_end
+    if end < len(doc) and _VERSION.match(doc[end].text):  # "MobileNet v2"
+        return end + 1
     return end
+
+
+#: languages and ISO 639-1 codes that name a translation direction
+_LANGUAGES = frozenset(
+    "english german french spanish italian portuguese dutch romanian czech polish russian "
+    "ukrainian turkish finnish estonian latvian lithuanian hungarian swedish danish norwegian "
+    "greek arabic hebrew persian hindi bengali gujarati tamil nepali sinhala pashto kazakh "
+    "chinese japanese korean vietnamese thai indonesian malay khmer burmese".split()
+)
+_LANGUAGE_CODES = frozenset(
+    "en de fr es it pt nl ro cs pl ru uk tr fi et lv lt hu sv da no el ar he fa hi bn gu ta "
+    "ne si ps kk zh ja ko vi th id ms km my".split()
+)
+#: what joins a translation direction's languages: "German-English", "En→De", "English to
+#: French", "Chinese--English", "English-to-Romanian"
+_DIRECTION_JOINERS = frozenset({"-", "–", "—", "→", "->", "to", "/"})
+
+
+def language_pair_end(doc: Doc, end: int) -> int:
+    """End of a translation direction that follows a dataset's name (``WMT 2014 English to
+    French``, ``IWSLT14 de-en``), or ``end`` if none does: a benchmark's direction is a dataset
+    of its own, and papers name it so."""
+    if end >= len(doc):
+        return end
+    first = doc[end].lower_
+    languages = (_LANGUAGES if first in _LANGUAGES
+                 else _LANGUAGE_CODES if first in _LANGUAGE_CODES else None)
+    k = end + 1
+    while k < len(doc) and k - end <= 3 and doc[k].lower_ in _DIRECTION_JOINERS:
+        k += 1
+    if languages is None or k == end + 1 or k >= len(doc) or doc[k].lower_ not in languages:
+        return end
+    return k + 1
 
 
 def disambiguate(doc: Doc, found: list[Candidate]) -> list[Candidate]:
