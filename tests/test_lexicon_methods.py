@@ -378,11 +378,13 @@ def test_method_names_that_are_also_words_match_only_as_written(nlp):
                     ("log-likelihood", "metric/log-likelihood"),
                     ("human evaluation", "metric/human-evaluation")]),
         ("Units use the sigmoid, tanh or softmax; capsules use dynamic routing; agents get an "
-         "intrinsic reward; we train with momentum, Entropy-SGD and RAML against the C&W attack.",
+         "intrinsic reward; we train with momentum, Nesterov's momentum, Entropy-SGD and RAML "
+         "against the C&W attack.",
          "Method", [("sigmoid", "method/sigmoid"), ("tanh", "method/tanh"),
                     ("softmax", "method/softmax"), ("dynamic routing", "method/dynamic-routing"),
                     ("intrinsic reward", "method/intrinsic-motivation"),
                     ("momentum", "method/sgd-with-momentum"),
+                    ("Nesterov's momentum", "method/nesterov-accelerated-gradient"),
                     ("Entropy-SGD", "method/entropy-sgd"), ("RAML", "method/raml"),
                     ("C&W attack", "method/carlini-wagner-attack")]),
         ("Agents play referential games, where language emergence is studied; model selection "
