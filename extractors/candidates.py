@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
+from extractors.normalize import name_key
+from extractors.token_view import text_of
+
 CANDIDATES = "paperkg_candidates"
 
 
@@ -31,6 +34,12 @@ def candidates(doc: Doc) -> list[Candidate]:
         found = []
         doc._.set(CANDIDATES, found)
     return found
+
+
+def span_key(span: Span) -> tuple[str, str]:
+    """Which paper-level entity a span belongs to: its type and lexicon id, else its type and
+    name key."""
+    return (span.label_, span.kb_id_ or name_key(text_of(span)))
 
 
 def set_span_extensions() -> None:

@@ -9,6 +9,7 @@ from typing import cast
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.candidates import span_key
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.entities import entity_matcher
 from extractors.components.relations import EXTENSION as RELATIONS
@@ -32,21 +33,16 @@ def extract(
     papers: Iterable[Paper], nlp: Language, batch_size: int = 256
 ) -> Iterator[PaperExtraction]:
     """Extract every paper (``nlp.pipe`` in batches), in input order."""
-    stream = ((paper.text, paper) for paper in papers)
-    for doc, paper in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
-        yield doc_to_extraction(doc, paper, nlp)
-
-
-def span_key(span: Span) -> tuple[str, str]:
-    """Which paper-level entity a span belongs to: its type and lexicon id, else its type and
-    name key."""
-    return (span.label_, span.kb_id_ or name_key(text_of(span)))
+    stream = ((reading.text, (paper, reading))
+              for paper in papers for reading in (paper.reading,))
+    for doc, (paper, reading) in nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+        yield doc_to_extraction(doc, paper, nlp, reading)
 
 
 class _Sentences:
     """Sentence index and text of a token, and character offsets relative to the fields."""
 
-    def __init__(self, doc: Doc, paper: Paper) -> None:
+    def __init__(self, doc: Doc, paper: Paper, reading: Reading | None) -> None:
         self.doc = doc
         self.title_len = len(paper.title)
         self.paper_id = paper.id
@@ -55,7 +51,7 @@ class _Sentences:
         #: the text as given and how the doc's text maps onto it, when the doc reads it
         #: otherwise (a title in capitals, LaTeX styling: :attr:`Paper.reading`)
         self.source: str | None = given if differs else None
-        self.reading: Reading | None = paper.reading if differs else None
+        self.reading: Reading | None = (reading or paper.reading) if differs else None
 
     def _source_span(self, start: int, end: int) -> tuple[int, int]:
         if self.reading is None:
@@ -89,9 +85,11 @@ class _Sentences:
         return self.source[start:end].strip()
 
 
-def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language) -> PaperExtraction:
-    """Group a doc's entity spans into paper entities (abbreviation pairs merged)."""
-    sentences = _Sentences(doc, paper)
+def doc_to_extraction(doc: Doc, paper: Paper, nlp: Language, reading: Reading | None = None
+                      ) -> PaperExtraction:
+    """Group a doc's entity spans into paper entities (abbreviation pairs merged); ``reading``
+    is ``paper.reading`` when the caller has it already."""
+    sentences = _Sentences(doc, paper, reading)
     lexicon = entity_matcher(nlp).lexicon
     ents = list(doc.ents)  # Doc.ents rebuilds its spans on every access
     alias_of = _abbreviation_links(doc, ents)

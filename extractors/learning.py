@@ -49,7 +49,7 @@ def learned_names(extractions: Sequence[PaperExtraction]) -> dict[str, str]:
             if not any(m.evidence.rule in TEACHING_RULES for m in entity.mentions):
                 continue
             for form in {entity.name, *entity.aliases}:
-                if len(form) >= 3 and not _capitalised_word(form, extraction.paper.text):
+                if len(form) >= 3 and not _capitalised_word(form, extraction.paper):
                     votes[form][entity.type] += 1
     return {
         form: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
@@ -57,11 +57,13 @@ def learned_names(extractions: Sequence[PaperExtraction]) -> dict[str, str]:
     }
 
 
-def _capitalised_word(form: str, text: str) -> bool:
+def _capitalised_word(form: str, paper: Paper) -> bool:
     """Whether ``form`` is a capitalised word the paper also writes in lower case (a title's
     ``Learning``): a word of the language, not a name to teach the corpus."""
-    return (form.isalpha() and form[0].isupper() and form[1:].islower()
-            and re.search(rf"\b{form.lower()}\b", text) is not None)
+    if not (form.isalpha() and form[0].isupper() and form[1:].islower()):
+        return False
+    word = re.compile(rf"\b{form.lower()}\b")
+    return any(word.search(field) for field in (paper.title, paper.abstract))
 
 
 class NameIndex:

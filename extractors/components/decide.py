@@ -20,7 +20,7 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.candidates import set_span_extensions
+from extractors.candidates import set_span_extensions, span_key
 from extractors.components.abbreviations import EXTENSION as ABBREVIATIONS
 from extractors.components.relations import EXTENSION as RELATIONS
 from extractors.components.relations import unique_relations
@@ -268,8 +268,7 @@ class RelationDecider:
         if model is None:
             return doc
         ents = list(doc.ents)
-        mentions = [Mention(e.start, e.end, e.label_,
-                            e.label_ + ":" + (e.kb_id_ or name_key(text_of(e))), bool(e._.proposed))
+        mentions = [Mention(e.start, e.end, e.label_, ":".join(span_key(e)), bool(e._.proposed))
                     for e in ents]
         span_of = {(m.start, m.end): e for m, e in zip(mentions, ents, strict=True)}
         rules = doc._.get(RELATIONS) or []
